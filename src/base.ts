@@ -1,0 +1,141 @@
+/**
+ * The collection protocol and the functions that run collections: `compute`, `persist`,
+ * `visualize`. Every collection (Delayed, Bag, Array, DataFrame) is a thin immutable value that
+ * can hand over its task graph, its output keys, and a step that turns the computed values of
+ * those keys into the user's result (Dask's `__dask_graph__`, `__dask_keys__`,
+ * `__dask_postcompute__`, `__dask_postpersist__`).
+ */
+import { config, type SchedulerName, type ShoalConfig } from './config.ts';
+import { renderGraph, type RenderOptions } from './diagnostics/visualize.ts';
+import { data, mergeGraphs, type Graph, type GraphNode, type Key } from './graph/types.ts';
+import { getScheduler, type Scheduler } from './schedulers/index.ts';
+
+/** What every shoal collection implements. */
+export interface Collection<R = unknown> {
+  /** The task graph holding everything this collection needs. */
+  __graph__(): Graph;
+  /** The keys whose values make up this collection's result. */
+  __keys__(): Key[];
+  /** Turn the values of `__keys__()` (same order) into the user's result. */
+  __postcompute__(values: unknown[]): R;
+  /** The same collection over an already-computed graph (used by `persist`). */
+  __postpersist__(graph: Graph): Collection<R>;
+  /** Scheduler used when nothing else is configured. */
+  readonly __scheduler__: SchedulerName;
+}
+
+export function isCollection(x: unknown): x is Collection {
+  return typeof x === 'object' && x !== null && typeof (x as Collection).__graph__ === 'function' && typeof (x as Collection).__keys__ === 'function';
+}
+
+/** Options of `compute` / `persist` (and of a collection's `.compute()`). */
+export interface ComputeOptions extends ShoalConfig {}
+
+const OPTION_KEYS = new Set(['scheduler', 'numWorkers', 'fuse', 'callbacks']);
+
+function isOptions(x: unknown): x is ComputeOptions {
+  if (typeof x !== 'object' || x === null || isCollection(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  const keys = Object.keys(x);
+  return keys.length > 0 && keys.every((k) => OPTION_KEYS.has(k));
+}
+
+/** The result type of computing `T` (non-collections pass through unchanged). */
+export type Computed<T> = T extends Collection<infer R> ? R : T;
+export type ComputedAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: Computed<T[K]> };
+/** Drop a trailing options object from an argument tuple. */
+export type WithoutOptions<T extends readonly unknown[]> = T extends readonly [...infer H, infer L]
+  ? L extends Collection
+    ? T
+    : L extends ComputeOptions
+      ? [L] extends [object]
+        ? H
+        : T
+      : T
+  : T;
+
+function splitArgs(args: readonly unknown[]): { items: unknown[]; opts: ComputeOptions } {
+  if (args.length > 0 && isOptions(args[args.length - 1])) return { items: args.slice(0, -1), opts: args[args.length - 1] as ComputeOptions };
+  return { items: [...args], opts: {} };
+}
+
+/** Pick the scheduler: call options, then config (scope, global), then the collections' default. */
+export function resolveScheduler(opts: ComputeOptions, collections: readonly Collection[]): { scheduler: Scheduler; settings: ComputeOptions } {
+  const settings = { ...config.get(), ...stripUndefined(opts) };
+  if (opts.callbacks && config.get().callbacks) settings.callbacks = [...config.get().callbacks!, ...opts.callbacks];
+  const chosen = settings.scheduler ?? collections[0]?.__scheduler__ ?? 'threads';
+  const scheduler = typeof chosen === 'string' ? getScheduler(chosen) : chosen;
+  return { scheduler, settings };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Run the graphs of `collections` together: shared keys run once. Returns each one's values. */
+async function run(collections: readonly Collection[], opts: ComputeOptions): Promise<unknown[][]> {
+  if (collections.length === 0) return [];
+  const graph = collections.length === 1 ? collections[0]!.__graph__() : mergeGraphs(collections.map((c) => c.__graph__()));
+  const keyLists = collections.map((c) => c.__keys__());
+  const unique = [...new Set(keyLists.flat())];
+  const { scheduler, settings } = resolveScheduler(opts, collections);
+  const values = await scheduler.get(graph, unique, { callbacks: settings.callbacks, fuse: settings.fuse, numWorkers: settings.numWorkers });
+  const byKey = new Map<Key, unknown>();
+  unique.forEach((k, i) => byKey.set(k, values[i]));
+  return keyLists.map((ks) => ks.map((k) => byKey.get(k)));
+}
+
+/**
+ * Compute several collections at once, sharing intermediate results; non-collections pass
+ * through. A trailing options object picks the scheduler.
+ * @example
+ * const i = delayed(square)(3);
+ * const [a, b] = await compute(i.sub(5), i.add(4));            // square runs once: [4, 13]
+ * const [c] = await compute(i, { scheduler: 'processes' });
+ */
+export async function compute<T extends readonly unknown[]>(...args: T): Promise<ComputedAll<WithoutOptions<T>>> {
+  const { items, opts } = splitArgs(args);
+  const cols = items.filter(isCollection);
+  const results = await run(cols, opts);
+  let j = 0;
+  return items.map((x) => (isCollection(x) ? x.__postcompute__(results[j++]!) : x)) as ComputedAll<WithoutOptions<T>>;
+}
+
+/**
+ * Compute collections and return them backed by their results, so later computes start from
+ * there (Dask's `persist`; on local schedulers the results live in this process).
+ * @example
+ * const [x2] = await persist(x.add(1));
+ * await x2.mul(2).compute();   // does not recompute x.add(1)
+ */
+export async function persist<T extends readonly unknown[]>(...args: T): Promise<WithoutOptions<T>> {
+  const { items, opts } = splitArgs(args);
+  const cols = items.filter(isCollection);
+  const results = await run(cols, opts);
+  let j = 0;
+  return items.map((x) => {
+    if (!isCollection(x)) return x;
+    const values = results[j++]!;
+    const g = new Map<Key, GraphNode>();
+    x.__keys__().forEach((k, i) => g.set(k, data(k, values[i])));
+    return x.__postpersist__(g);
+  }) as unknown as WithoutOptions<T>;
+}
+
+/** Options of `visualize`: `filename` picks the format by extension (.svg, .png, .dot). */
+export interface VisualizeOptions extends Omit<RenderOptions, 'outputs'> {}
+
+/**
+ * Draw the task graph of one or more collections (Graphviz in WebAssembly; no system binary).
+ * Returns the SVG (or DOT) text and writes `filename` when given.
+ * @example
+ * await visualize(a, b, { filename: 'graph.svg' });
+ */
+export async function visualize(...args: [...Collection[], VisualizeOptions] | Collection[]): Promise<string> {
+  const last = args[args.length - 1];
+  const opts: VisualizeOptions = last !== undefined && !isCollection(last) ? (last as VisualizeOptions) : {};
+  const cols = (args as unknown[]).filter(isCollection);
+  const graph = mergeGraphs(cols.map((c) => c.__graph__()));
+  return renderGraph(graph, { ...opts, outputs: cols.flatMap((c) => c.__keys__()) });
+}

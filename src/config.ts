@@ -1,0 +1,84 @@
+/**
+ * Configuration: which scheduler runs a compute, with how many workers, which callbacks watch it.
+ * Precedence, highest first: the options of the call, the innermost `withConfig` scope (async-safe,
+ * via AsyncLocalStorage), the global `config.set`, then the collection's own default (Delayed,
+ * Array and DataFrame: threads; Bag: processes).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { messages, OptionError } from './errors.ts';
+import type { Callback } from './schedulers/callbacks.ts';
+import type { Scheduler } from './schedulers/index.ts';
+
+export type SchedulerName = 'sync' | 'threads' | 'processes' | 'synchronous' | 'single-threaded' | (string & {});
+
+export interface ShoalConfig {
+  /** A scheduler name or object (a distributed Client registers one). */
+  scheduler?: SchedulerName | Scheduler;
+  /** Worker threads/processes for the pool schedulers (default: the number of cores). */
+  numWorkers?: number;
+  /** Fuse linear chains of tasks before running (default true). */
+  fuse?: boolean;
+  /** Callbacks fed by every compute in scope (in addition to per-call ones). */
+  callbacks?: readonly Callback[];
+}
+
+const KNOWN = new Set(['scheduler', 'numWorkers', 'fuse', 'callbacks']);
+
+function check(c: ShoalConfig): ShoalConfig {
+  for (const k of Object.keys(c)) {
+    if (!KNOWN.has(k)) throw new OptionError(messages.badOption(k, (c as Record<string, unknown>)[k], `unknown option; known: ${[...KNOWN].join(', ')}`));
+  }
+  if (c.numWorkers !== undefined && !(Number.isInteger(c.numWorkers) && c.numWorkers >= 1))
+    throw new OptionError(messages.badOption('numWorkers', c.numWorkers, 'must be a whole number >= 1'));
+  return c;
+}
+
+let globalConfig: ShoalConfig = {};
+const scoped = new AsyncLocalStorage<ShoalConfig>();
+
+function merge(a: ShoalConfig, b: ShoalConfig): ShoalConfig {
+  const out: ShoalConfig = { ...a };
+  for (const [k, v] of Object.entries(b)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  if (a.callbacks && b.callbacks) out.callbacks = [...a.callbacks, ...b.callbacks];
+  return out;
+}
+
+/**
+ * Global configuration, like `dask.config.set`.
+ * @example
+ * const undo = config.set({ scheduler: 'processes', numWorkers: 4 });
+ * // ... computes here use 4 processes ...
+ * undo.restore();
+ */
+export const config = {
+  set(values: ShoalConfig): { restore(): void } {
+    check(values);
+    const before = globalConfig;
+    globalConfig = merge(globalConfig, values);
+    return {
+      restore() {
+        globalConfig = before;
+      },
+    };
+  },
+  /** The configuration in force here (global merged with any enclosing `withConfig`). */
+  get(): Readonly<ShoalConfig> {
+    const s = scoped.getStore();
+    return s ? merge(globalConfig, s) : globalConfig;
+  },
+  reset(): void {
+    globalConfig = {};
+  },
+};
+
+/**
+ * Run `fn` with `values` in force for every compute it starts, including across `await`s
+ * (Dask's `with dask.config.set(...)`).
+ * @example
+ * const total = await withConfig({ scheduler: 'sync' }, () => x.compute());
+ */
+export function withConfig<T>(values: ShoalConfig, fn: () => T): T {
+  check(values);
+  const outer = scoped.getStore() ?? {};
+  return scoped.run(merge(outer, values), fn);
+}

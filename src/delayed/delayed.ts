@@ -1,0 +1,260 @@
+/**
+ * Delayed: lazy calls of ordinary functions (Dask's `dask.delayed`). Each Delayed holds one graph
+ * node and links to the Delayeds it depends on; the graph is materialized only when it is needed
+ * (compute, visualize), by walking those links once, so building a 10,000-call chain is linear.
+ */
+import { inspect } from 'node:util';
+import { compute, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
+import type { SchedulerName } from '../config.ts';
+import { messages, OptionError } from '../errors.ts';
+import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
+import { data, ref, task, type FnSpec, type Graph, type GraphNode, type Key } from '../graph/types.ts';
+import { builtins } from '../schedulers/builtin-ops.ts';
+import type { AnyFn } from '../schedulers/registry.ts';
+import { isSelfContained, specOf } from '../schedulers/ship.ts';
+
+/** A value or a Delayed that will produce it. */
+export type MaybeDelayed<T> = T | Delayed<T>;
+/** Parameters of a function, each of which may be given as a Delayed. */
+export type DelayedArgs<P extends readonly unknown[]> = { [K in keyof P]: MaybeDelayed<P[K]> | DeepDelayed<P[K]> };
+type DeepDelayed<T> = T extends readonly (infer E)[] ? MaybeDelayed<E>[] : T extends object ? { [K in keyof T]: MaybeDelayed<T[K]> } : T;
+
+export interface DelayedOptions {
+  /** Name used as the key prefix (default: the function's name). */
+  name?: string;
+  /**
+   * Pure calls get a key from their function and arguments, so equal calls are computed once
+   * (default false, like Dask: every call is a new task).
+   */
+  pure?: boolean;
+  /** The number of outputs of a function returning a tuple: the Delayed becomes iterable. */
+  nout?: number;
+  /** Use exactly this key (Dask's `dask_key_name`). */
+  key?: string;
+}
+
+/** A lazy value: a call (or a literal) that runs when computed. */
+export class Delayed<T = unknown> implements Collection<T> {
+  readonly __scheduler__: SchedulerName = 'threads';
+  /** @internal */ readonly node: GraphNode;
+  /** @internal */ readonly parents: readonly Delayed[];
+  /** @internal */ readonly nout: number | undefined;
+  private cached: Graph | undefined;
+
+  /** @internal Use `delayed(...)` to make one. */
+  constructor(node: GraphNode, parents: readonly Delayed[], nout?: number, graph?: Graph) {
+    this.node = node;
+    this.parents = parents;
+    this.nout = nout;
+    this.cached = graph;
+  }
+
+  /** The key of this value in the task graph. */
+  get key(): Key {
+    return this.node.key;
+  }
+
+  __graph__(): Graph {
+    if (this.cached) return this.cached;
+    const g = new Map<Key, GraphNode>();
+    const stack: Delayed[] = [this];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (g.has(d.node.key)) continue;
+      if (d.cached && d !== this) {
+        for (const [k, v] of d.cached) if (!g.has(k)) g.set(k, v);
+        continue;
+      }
+      g.set(d.node.key, d.node);
+      for (const p of d.parents) if (!g.has(p.node.key)) stack.push(p);
+    }
+    return (this.cached = g);
+  }
+
+  __keys__(): Key[] {
+    return [this.node.key];
+  }
+
+  __postcompute__(values: unknown[]): T {
+    return values[0] as T;
+  }
+
+  __postpersist__(graph: Graph): Delayed<T> {
+    const node = graph.get(this.key)!;
+    return new Delayed<T>(node, [], this.nout, graph);
+  }
+
+  /** Compute this value. @example await delayed(inc)(1).compute()  // 2 */
+  compute(opts: ComputeOptions = {}): Promise<T> {
+    return compute(this, opts).then(([v]) => v as T);
+  }
+
+  /** Draw this value's task graph; returns SVG (or DOT) text. @example await x.visualize({ filename: 'x.svg' }) */
+  visualize(opts: VisualizeOptions = {}): Promise<string> {
+    return visualize(this, opts);
+  }
+
+  /** Item `i` of an array result, or property `key` of an object result. @example delayed(f, { nout: 2 })(x).get(0) */
+  get<K extends keyof T & (string | number)>(key: K): Delayed<T[K]>;
+  get(key: string | number): Delayed<unknown>;
+  get(key: string | number): Delayed<unknown> {
+    return call(builtins.getitem, [this, key], { name: 'getitem', pure: true });
+  }
+
+  /** `this + other` @example delayed(inc)(1).add(10) */
+  add(other: MaybeDelayed<number>): Delayed<number> {
+    return binop('add', this, other);
+  }
+  /** `this - other` */
+  sub(other: MaybeDelayed<number>): Delayed<number> {
+    return binop('sub', this, other);
+  }
+  /** `this * other` */
+  mul(other: MaybeDelayed<number>): Delayed<number> {
+    return binop('mul', this, other);
+  }
+  /** `this / other` */
+  div(other: MaybeDelayed<number>): Delayed<number> {
+    return binop('div', this, other);
+  }
+  /** `this % other` */
+  mod(other: MaybeDelayed<number>): Delayed<number> {
+    return binop('mod', this, other);
+  }
+  /** `this ** other` */
+  pow(other: MaybeDelayed<number>): Delayed<number> {
+    return binop('pow', this, other);
+  }
+  /** `-this` */
+  neg(): Delayed<number> {
+    return call(builtins.neg, [this], { name: 'neg', pure: true });
+  }
+  /** `this === other` */
+  eq(other: unknown): Delayed<boolean> {
+    return binop('eq', this, other);
+  }
+  /** `this !== other` */
+  ne(other: unknown): Delayed<boolean> {
+    return binop('ne', this, other);
+  }
+  /** `this < other` */
+  lt(other: MaybeDelayed<number>): Delayed<boolean> {
+    return binop('lt', this, other);
+  }
+  /** `this <= other` */
+  le(other: MaybeDelayed<number>): Delayed<boolean> {
+    return binop('le', this, other);
+  }
+  /** `this > other` */
+  gt(other: MaybeDelayed<number>): Delayed<boolean> {
+    return binop('gt', this, other);
+  }
+  /** `this >= other` */
+  ge(other: MaybeDelayed<number>): Delayed<boolean> {
+    return binop('ge', this, other);
+  }
+
+  /** With `nout`, a Delayed unpacks: `const [q, r] = delayed(divmod, { nout: 2 })(7, 2)`. */
+  *[Symbol.iterator](): Iterator<Delayed<unknown>> {
+    if (this.nout === undefined)
+      throw new TypeError(`Delayed objects of unspecified length are not iterable: pass { nout } to delayed() (key ${this.key})`);
+    for (let i = 0; i < this.nout; i++) yield this.get(i);
+  }
+
+  toString(): string {
+    return `Delayed('${this.key}')`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+registerTokenizer(
+  (v) => v instanceof Delayed,
+  (v) => (v as Delayed).key,
+);
+
+function binop(name: 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'pow' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Delayed, b: unknown): Delayed<never> {
+  return call(builtins[name], [a, b], { name, pure: true }) as Delayed<never>;
+}
+
+/** Replace Delayeds inside `x` by references, collecting them as parents. */
+function unpack(x: unknown, parents: Delayed[]): unknown {
+  if (x instanceof Delayed) {
+    parents.push(x);
+    return ref(x.key);
+  }
+  if (Array.isArray(x)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < x.length; i++) {
+      const v = unpack(x[i], parents);
+      if (v !== x[i]) (out ??= x.slice())[i] = v;
+    }
+    return out ?? x;
+  }
+  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(x)) {
+      const v0 = (x as Record<string, unknown>)[k];
+      const v = unpack(v0, parents);
+      if (v !== v0) (out ??= { ...(x as Record<string, unknown>) })[k] = v;
+    }
+    return out ?? x;
+  }
+  return x;
+}
+
+/** Object identity for closures, whose source text does not determine what they compute. */
+const identities = new WeakMap<object, string>();
+function identityToken(fn: object): string {
+  let t = identities.get(fn);
+  if (!t) identities.set(fn, (t = uniqueToken()));
+  return t;
+}
+
+function call(fn: AnyFn, args: unknown[], opts: DelayedOptions): Delayed<never> {
+  const spec: FnSpec = specOf(fn);
+  const parents: Delayed[] = [];
+  const wired = args.map((a) => unpack(a, parents));
+  const name = opts.name ?? (spec.kind === 'source' ? fn.name || 'lambda' : spec.name);
+  let key: Key;
+  if (opts.key !== undefined) key = opts.key;
+  else if (opts.pure) {
+    const fnToken = spec.kind === 'source' && !isSelfContained(spec) ? identityToken(fn) : spec;
+    key = `${name}-${tokenize(fnToken, wired)}`;
+  } else key = `${name}-${uniqueToken()}`;
+  return new Delayed(task(key, spec, wired), parents, opts.nout);
+}
+
+/**
+ * Wrap a function so calling it builds a task instead of running, or wrap a value.
+ * Arguments may be Delayeds, arrays/objects containing Delayeds, or plain values.
+ * @example
+ * const square = (x: number) => x * x;
+ * const i = delayed(square)(3);
+ * const [a, b] = await compute(i.sub(5), i.add(4));   // [4, 13]; square ran once
+ * const [q, r] = delayed((a: number, b: number) => [Math.floor(a / b), a % b], { nout: 2 })(7, 2);
+ */
+export function delayed<F extends AnyFn>(fn: F, opts?: DelayedOptions): (...args: DelayedArgs<Parameters<F>>) => Delayed<Awaited<ReturnType<F>>>;
+export function delayed<T>(value: T, opts?: Omit<DelayedOptions, 'nout'>): Delayed<T extends Delayed<infer U> ? U : T>;
+export function delayed(fnOrValue: unknown, opts: DelayedOptions = {}): unknown {
+  if (opts.nout !== undefined && !(Number.isInteger(opts.nout) && opts.nout >= 0))
+    throw new OptionError(messages.badOption('nout', opts.nout, 'must be a whole number >= 0'));
+  if (typeof fnOrValue === 'function') {
+    const fn = fnOrValue as AnyFn;
+    specOf(fn); // fail now, not at compute, if it is not a function we can describe
+    return (...args: unknown[]) => call(fn, args, opts);
+  }
+  if (fnOrValue instanceof Delayed) return fnOrValue;
+  const parents: Delayed[] = [];
+  const wired = unpack(fnOrValue, parents);
+  const name = opts.name ?? (Array.isArray(fnOrValue) ? 'list' : typeof fnOrValue === 'object' && fnOrValue !== null ? (fnOrValue.constructor?.name ?? 'object').toLowerCase() : typeof fnOrValue);
+  if (parents.length > 0) {
+    // A container of Delayeds becomes a task that assembles it.
+    const key = opts.key ?? `${name}-${tokenize(wired)}`;
+    return new Delayed(task(key, { kind: 'op', name: 'identity' }, [wired]), parents);
+  }
+  const key = opts.key ?? `${name}-${opts.pure === false ? uniqueToken() : tokenize(fnOrValue)}`;
+  return new Delayed(data(key, fnOrValue), []);
+}

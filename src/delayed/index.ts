@@ -1,0 +1,1 @@
+export { delayed, Delayed, type DelayedOptions, type DelayedArgs, type MaybeDelayed } from './delayed.ts';

@@ -1,0 +1,133 @@
+/**
+ * The task-graph node types (DESIGN.md §2). Plain tagged objects, never classes: the same graph
+ * passes `structuredClone`, so it crosses threads, processes and machines unchanged.
+ */
+
+export type Key = string;
+
+/** A reference to another node's result, used inside task arguments. */
+export interface TaskRef {
+  kind: 'ref';
+  key: Key;
+}
+
+/** Task arguments: literals, references, and arrays/objects of them (nested refs are substituted). */
+export type Arg =
+  | TaskRef
+  | null
+  | undefined
+  | boolean
+  | number
+  | string
+  | bigint
+  | Arg[]
+  | { [k: string]: Arg }
+  | ArrayBufferView
+  | unknown;
+
+/** How a worker finds the function of a task. */
+export type FnSpec =
+  | { kind: 'op'; name: string } // a built-in kernel from the op registry
+  | { kind: 'source'; code: string; hash: string; name?: string } // a user's inline function, shipped as text
+  | { kind: 'module'; url: string; name: string }; // an export of a user's module
+
+/** Run `fn(...args)` once every key in `deps` has a result. `deps` is computed once, at creation. */
+export interface Task {
+  kind: 'task';
+  key: Key;
+  fn: FnSpec;
+  args: Arg[];
+  deps: Key[];
+}
+
+/** A literal value placed in the graph. */
+export interface Data {
+  kind: 'data';
+  key: Key;
+  value: unknown;
+}
+
+/** Another name for a key's result. */
+export interface Alias {
+  kind: 'alias';
+  key: Key;
+  target: Key;
+}
+
+export type GraphNode = Task | Data | Alias;
+export type Graph = ReadonlyMap<Key, GraphNode>;
+
+export function ref(key: Key): TaskRef {
+  return { kind: 'ref', key };
+}
+
+export function isRef(x: unknown): x is TaskRef {
+  return (
+    typeof x === 'object' && x !== null && (x as TaskRef).kind === 'ref' && typeof (x as TaskRef).key === 'string' &&
+    Object.keys(x).length === 2
+  );
+}
+
+/** Build a task; its deps are the refs found anywhere in `args` (deduplicated, in order). */
+export function task(key: Key, fn: FnSpec, args: Arg[]): Task {
+  return { kind: 'task', key, fn, args, deps: findRefs(args) };
+}
+
+export function data(key: Key, value: unknown): Data {
+  return { kind: 'data', key, value };
+}
+
+export function alias(key: Key, target: Key): Alias {
+  return { kind: 'alias', key, target };
+}
+
+/** The keys referenced anywhere inside `args`, each once, in first-seen order. */
+export function findRefs(args: readonly unknown[]): Key[] {
+  const out: Key[] = [];
+  const seen = new Set<Key>();
+  const visit = (a: unknown): void => {
+    if (a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return;
+    if (Array.isArray(a)) {
+      for (const x of a) visit(x);
+      return;
+    }
+    if (isRef(a)) {
+      if (!seen.has(a.key)) {
+        seen.add(a.key);
+        out.push(a.key);
+      }
+      return;
+    }
+    if (Object.getPrototypeOf(a) === Object.prototype) for (const k in a) visit((a as Record<string, unknown>)[k]);
+  };
+  for (const a of args) visit(a);
+  return out;
+}
+
+/** The keys a node needs before it can run. */
+export function dependencies(node: GraphNode): readonly Key[] {
+  if (node.kind === 'task') return node.deps;
+  if (node.kind === 'alias') return [node.target];
+  return [];
+}
+
+/** For every key, the keys that depend on it. */
+export function dependents(graph: Graph): Map<Key, Key[]> {
+  const out = new Map<Key, Key[]>();
+  for (const key of graph.keys()) out.set(key, []);
+  for (const [key, node] of graph) {
+    for (const d of dependencies(node)) {
+      let list = out.get(d);
+      if (!list) out.set(d, (list = []));
+      list.push(key);
+    }
+  }
+  return out;
+}
+
+/** Union of graphs; the first definition of a key wins (keys are content-addressed). */
+export function mergeGraphs(graphs: Iterable<Graph>): Map<Key, GraphNode> {
+  const out = new Map<Key, GraphNode>();
+  for (const g of graphs) for (const [k, v] of g) if (!out.has(k)) out.set(k, v);
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * Scheduler callbacks (Dask's `Callback`: start, pretask, posttask, finish). Every scheduler feeds
+ * them from the one loop in loop.ts, including for tasks that ran in worker threads or processes:
+ * workers report each task's start/end time and their name with its result.
+ */
+import type { Graph, Key } from '../graph/types.ts';
+
+/** What a scheduler reports about one finished task. */
+export interface TaskInfo {
+  key: Key;
+  /** Worker that ran it: 'main', 'thread-1', 'process-2', … */
+  worker: string;
+  /** Wall-clock start and end in ms since the epoch (`performance.timeOrigin + now()`), worker side. */
+  start: number;
+  end: number;
+}
+
+/** Counters of one compute, handed to `finish`. */
+export interface RunStats {
+  scheduler: string;
+  /** Tasks executed (after fusion). */
+  tasks: number;
+  /** The largest number of results held at once (main-side bookkeeping). */
+  peakHeld: number;
+  /** Results still held when the compute ended, outputs excluded (0 when everything was released). */
+  heldAtEnd: number;
+  /** The largest number of results any worker process held at once (processes only). */
+  peakWorkerHeld: number;
+  /** Results copied from one worker to another (processes only). */
+  transfers: number;
+  /** Wall seconds from start to finish. */
+  wallSeconds: number;
+}
+
+export interface StartInfo {
+  scheduler: string;
+  /** The graph as it will run: culled and, unless disabled, fused. */
+  graph: Graph;
+  /** Keys in the order they were requested. */
+  keys: readonly Key[];
+}
+
+/**
+ * Hooks called during a compute. All are optional and synchronous; keep them cheap.
+ * @example
+ * const seen: string[] = [];
+ * await x.compute({ callbacks: [{ posttask: (key) => seen.push(key) }] });
+ */
+export interface Callback {
+  start?(info: StartInfo): void;
+  /** A task was handed to a worker (or is about to run, on `sync`). */
+  pretask?(key: Key): void;
+  /** A task finished. */
+  posttask?(key: Key, info: TaskInfo): void;
+  /** The compute ended; `error` is set when it failed. */
+  finish?(stats: RunStats, error?: unknown): void;
+}

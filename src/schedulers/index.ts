@@ -1,0 +1,105 @@
+/**
+ * Schedulers by name. `sync` runs in the calling thread; `threads` and `processes` run on reusable
+ * pools (one per kind and size), started lazily and shut down by `shutdown()`. Other schedulers
+ * (a distributed Client) register themselves with `registerScheduler`.
+ */
+import { availableParallelism } from 'node:os';
+import { messages, OptionError } from '../errors.ts';
+import type { Graph, Key } from '../graph/types.ts';
+import { runGraph, type RunOptions } from './loop.ts';
+import { PoolAdapter } from './pool-adapter.ts';
+import { WorkerPool, type PoolKind } from './pool.ts';
+import { SyncAdapter } from './sync.ts';
+
+export interface GetOptions extends RunOptions {
+  /** Worker threads/processes to use (default: the number of cores). */
+  numWorkers?: number;
+}
+
+/** Anything that can compute keys of a graph. */
+export interface Scheduler {
+  readonly name: string;
+  get(graph: Graph, keys: readonly Key[], opts?: GetOptions): Promise<unknown[]>;
+}
+
+const pools = new Map<string, WorkerPool>();
+
+/** The pool of `kind` with `size` workers, created on first use. */
+export function getPool(kind: PoolKind, size?: number): WorkerPool {
+  const n = size ?? availableParallelism();
+  if (!Number.isInteger(n) || n < 1) throw new OptionError(messages.badOption('numWorkers', n, 'must be a whole number >= 1'));
+  const id = `${kind}:${n}`;
+  let p = pools.get(id);
+  if (!p || p.isClosed) pools.set(id, (p = new WorkerPool(kind, n)));
+  return p;
+}
+
+const sync: Scheduler = {
+  name: 'sync',
+  get: (graph, keys, opts) => runGraph(graph, keys, new SyncAdapter(), opts),
+};
+
+function poolScheduler(kind: PoolKind): Scheduler {
+  return {
+    name: kind,
+    get: (graph, keys, opts = {}) =>
+      runGraph(graph, keys, new PoolAdapter(getPool(kind, opts.numWorkers), kind === 'threads' ? 'main' : 'worker'), opts),
+  };
+}
+
+const registry = new Map<string, Scheduler>([
+  ['sync', sync],
+  ['threads', poolScheduler('threads')],
+  ['processes', poolScheduler('processes')],
+]);
+
+/** Names accepted as `scheduler:` (aliases like Dask's: 'synchronous', 'single-threaded', 'multiprocessing'). */
+const aliases: Record<string, string> = {
+  synchronous: 'sync',
+  'single-threaded': 'sync',
+  threading: 'threads',
+  multiprocessing: 'processes',
+};
+
+export function registerScheduler(s: Scheduler): void {
+  registry.set(s.name, s);
+}
+
+export function unregisterScheduler(name: string): void {
+  if (name !== 'sync' && name !== 'threads' && name !== 'processes') registry.delete(name);
+}
+
+export function getScheduler(name: string): Scheduler {
+  const s = registry.get(aliases[name] ?? name);
+  if (!s) throw new OptionError(messages.unknownScheduler(name, [...registry.keys()]));
+  return s;
+}
+
+/**
+ * Start a pool's workers ahead of time and wait until they are up (e.g. before timing).
+ * @example
+ * await warmup({ scheduler: 'processes', numWorkers: 2 });
+ */
+export async function warmup(opts: { scheduler: 'threads' | 'processes'; numWorkers?: number }): Promise<void> {
+  await getPool(opts.scheduler, opts.numWorkers).started();
+}
+
+/**
+ * Stop every worker thread and process shoal started. Pools start again on next use.
+ * @example
+ * await shutdown();
+ */
+export async function shutdown(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.close()));
+}
+
+/** Live pools, for diagnostics and tests. */
+export function activePools(): WorkerPool[] {
+  return [...pools.values()].filter((p) => !p.isClosed);
+}
+
+export type { Callback, RunStats, StartInfo, TaskInfo } from './callbacks.ts';
+export { defineOps, getOp } from './registry.ts';
+export { moduleFunction, specOf, assertShippable, isSelfContained } from './ship.ts';

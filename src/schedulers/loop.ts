@@ -1,0 +1,278 @@
+/**
+ * The scheduling loop (Dask's `get_async` in `local.py`): one loop for every scheduler. It owns
+ * the ready queue, the waiting counts and the reference counts; an adapter (sync, or a worker pool)
+ * only runs tasks and moves data. Each result is released as soon as its last dependent has run.
+ *
+ * Keys are turned into integer indices once, so the per-task work is array reads and writes.
+ */
+import { cull } from '../graph/cull.ts';
+import { fuse, stepsOf } from '../graph/fuse.ts';
+import { order } from '../graph/order.ts';
+import type { FnSpec, Graph, Key, Task } from '../graph/types.ts';
+import type { Callback, RunStats, TaskInfo } from './callbacks.ts';
+import { PriorityHeap } from './heap.ts';
+import type { ExecStep } from './runtime.ts';
+
+/** The graph as the loop runs it: indexed, ordered, aliases turned into identity tasks. */
+export interface Plan {
+  keys: Key[];
+  index: Map<Key, number>;
+  /** `null` for a data node. */
+  tasks: (Task | null)[];
+  /** Values of data nodes. */
+  data: unknown[];
+  deps: number[][];
+  dependents: number[][];
+  outputs: number[];
+  isOutput: Uint8Array;
+  priority: Int32Array;
+  graph: Graph;
+}
+
+export interface RunOptions {
+  callbacks?: readonly Callback[];
+  /** Fuse linear chains before running (default true). */
+  fuse?: boolean;
+}
+
+/** What a scheduler adapter supplies to the loop. */
+export interface Adapter {
+  readonly name: string;
+  /** Check and load everything the plan needs before any task runs (ship checks, pools, modules). */
+  prepare(plan: Plan, run: Run): void | Promise<void>;
+  /** How many more tasks it accepts right now. */
+  capacity(): number;
+  /** Start these tasks; report each with `run.done` / `run.fail`. */
+  submit(ids: number[]): void;
+  /** Nobody needs this result any more. */
+  release(id: number): void;
+  /** The compute is over (finished or failed): drop everything it holds. */
+  end(failed: boolean): void;
+  /** Adapter counters merged into the run's stats. */
+  stats?(): Partial<RunStats>;
+}
+
+const IDENTITY: FnSpec = { kind: 'op', name: 'identity' };
+
+export function makePlan(graph: Graph, keys: readonly Key[], doFuse: boolean): Plan {
+  let g: Graph = cull(graph, keys);
+  if (doFuse) g = fuse(g, keys);
+  const prio = order(g, keys);
+  const n = g.size;
+  const keyList: Key[] = new Array(n);
+  const index = new Map<Key, number>();
+  let i = 0;
+  for (const k of g.keys()) {
+    keyList[i] = k;
+    index.set(k, i++);
+  }
+  const tasks: (Task | null)[] = new Array(n);
+  const data: unknown[] = new Array(n);
+  const deps: number[][] = new Array(n);
+  const dependents: number[][] = Array.from({ length: n }, () => []);
+  const priority = new Int32Array(n);
+  i = 0;
+  for (const node of g.values()) {
+    let t: Task | null;
+    if (node.kind === 'data') {
+      t = null;
+      data[i] = node.value;
+    } else if (node.kind === 'alias') {
+      t = { kind: 'task', key: node.key, fn: IDENTITY, args: [{ kind: 'ref', key: node.target }], deps: [node.target] };
+    } else t = node;
+    tasks[i] = t;
+    const ds = t ? t.deps.map((d) => index.get(d)!) : [];
+    deps[i] = ds;
+    for (const d of ds) dependents[d]!.push(i);
+    priority[i] = prio.get(node.key)!;
+    i++;
+  }
+  const outputs = keys.map((k) => index.get(k)!);
+  const isOutput = new Uint8Array(n);
+  for (const o of outputs) isOutput[o] = 1;
+  return { keys: keyList, index, tasks, data, deps, dependents, outputs, isOutput, priority, graph: g };
+}
+
+/** Every function spec a task uses (a fused task uses its steps'). */
+export function specsOf(t: Task): FnSpec[] {
+  return stepsOf(t).map((s) => s.fn);
+}
+
+/**
+ * The form a worker runs: `fnId` of the task's function, or -1 with `args = [steps]` for a fused
+ * chain (each step's function resolved to an id).
+ */
+export function execForm(t: Task, idOf: (spec: FnSpec) => number): { fnId: number; args: unknown[]; fnIds: number[] } {
+  const steps = stepsOf(t);
+  if (steps.length === 1 && steps[0]!.key === t.key && steps[0]!.fn === t.fn) {
+    const id = idOf(t.fn);
+    return { fnId: id, args: t.args, fnIds: [id] };
+  }
+  const exec: ExecStep[] = steps.map((s) => ({ key: s.key, fnId: idOf(s.fn), args: s.args }));
+  return { fnId: -1, args: [exec], fnIds: exec.map((s) => s.fnId) };
+}
+
+/** One compute: the loop's state for a plan, driving one adapter. */
+export class Run {
+  readonly plan: Plan;
+  private readonly adapter: Adapter;
+  private readonly callbacks: readonly Callback[];
+  private readonly waiting: Int32Array;
+  private readonly refs: Int32Array;
+  private readonly state: Uint8Array; // 0 waiting/ready, 1 running, 2 done, 3 released
+  private readonly heap: PriorityHeap;
+  private readonly results: unknown[];
+  private remaining = 0;
+  private held = 0;
+  private peakHeld = 0;
+  private tasksRun = 0;
+  private driving = false;
+  private over = false;
+  private readonly t0 = performance.now();
+  private resolve!: (v: unknown[]) => void;
+  private reject!: (e: unknown) => void;
+  readonly promise: Promise<unknown[]>;
+
+  constructor(plan: Plan, adapter: Adapter, callbacks: readonly Callback[]) {
+    this.plan = plan;
+    this.adapter = adapter;
+    this.callbacks = callbacks;
+    const n = plan.keys.length;
+    this.waiting = new Int32Array(n);
+    this.refs = new Int32Array(n);
+    this.state = new Uint8Array(n);
+    this.heap = new PriorityHeap(plan.priority);
+    this.results = new Array(n);
+    this.promise = new Promise((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+  }
+
+  /** Start running; resolves with the outputs' values in requested order. */
+  async start(): Promise<unknown[]> {
+    const { plan } = this;
+    for (const cb of this.callbacks) cb.start?.({ scheduler: this.adapter.name, graph: plan.graph, keys: plan.outputs.map((o) => plan.keys[o]!) });
+    try {
+      await this.adapter.prepare(plan, this);
+    } catch (e) {
+      this.fail(e);
+      return this.promise;
+    }
+    const n = plan.keys.length;
+    for (let i = 0; i < n; i++) this.refs[i] = plan.dependents[i]!.length + plan.isOutput[i]!;
+    for (let i = 0; i < n; i++) {
+      if (plan.tasks[i] === null) {
+        this.state[i] = 2;
+        this.held++;
+        if (plan.isOutput[i]) this.results[i] = plan.data[i];
+      } else this.remaining++;
+    }
+    for (let i = 0; i < n; i++) {
+      if (plan.tasks[i] === null) continue;
+      let w = 0;
+      for (const d of plan.deps[i]!) if (this.state[d] !== 2) w++;
+      this.waiting[i] = w;
+      if (w === 0) this.heap.push(i);
+    }
+    this.peakHeld = this.held;
+    if (this.remaining === 0) this.finish();
+    else this.drive();
+    return this.promise;
+  }
+
+  /** Hand ready tasks to the adapter while it has room. */
+  drive(): void {
+    if (this.driving || this.over) return;
+    this.driving = true;
+    try {
+      const cbs = this.callbacks;
+      while (!this.over && this.heap.size > 0) {
+        let room = this.adapter.capacity();
+        if (room <= 0) break;
+        const batch: number[] = [];
+        while (room-- > 0 && this.heap.size > 0) {
+          const i = this.heap.pop();
+          this.state[i] = 1;
+          batch.push(i);
+          if (cbs.length) for (const cb of cbs) cb.pretask?.(this.plan.keys[i]!);
+        }
+        this.adapter.submit(batch);
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.driving = false;
+    }
+  }
+
+  /**
+   * Task `i` finished. `value` is only needed for outputs. With `defer`, the caller calls `drive()`
+   * after reporting a whole batch.
+   */
+  done(i: number, info: TaskInfo | undefined, value?: unknown, defer = false): void {
+    if (this.over || this.state[i] === 2) return;
+    const { plan } = this;
+    this.state[i] = 2;
+    this.tasksRun++;
+    this.remaining--;
+    if (++this.held > this.peakHeld) this.peakHeld = this.held;
+    if (plan.isOutput[i]) this.results[i] = value;
+    if (this.callbacks.length && info) for (const cb of this.callbacks) cb.posttask?.(plan.keys[i]!, info);
+    for (const j of plan.dependents[i]!) if (--this.waiting[j]! === 0) this.heap.push(j);
+    for (const d of plan.deps[i]!) if (--this.refs[d]! === 0) this.release(d);
+    if (this.remaining === 0) this.finish();
+    else if (!defer) this.drive();
+  }
+
+  private release(d: number): void {
+    this.state[d] = 3;
+    this.held--;
+    this.adapter.release(d);
+  }
+
+  /** The compute failed: stop dispatching, drop everything, reject. */
+  fail(error: unknown): void {
+    if (this.over) return;
+    this.over = true;
+    try {
+      this.adapter.end(true);
+    } finally {
+      const stats = this.stats();
+      for (const cb of this.callbacks) cb.finish?.(stats, error);
+      this.reject(error);
+    }
+  }
+
+  get failed(): boolean {
+    return this.over;
+  }
+
+  private finish(): void {
+    this.over = true;
+    const stats = this.stats();
+    this.adapter.end(false);
+    for (const cb of this.callbacks) cb.finish?.(stats);
+    this.resolve(this.plan.outputs.map((o) => this.results[o]));
+  }
+
+  private stats(): RunStats {
+    const distinctOutputs = new Set(this.plan.outputs).size;
+    return {
+      scheduler: this.adapter.name,
+      tasks: this.tasksRun,
+      peakHeld: this.peakHeld,
+      heldAtEnd: this.held - distinctOutputs,
+      peakWorkerHeld: 0,
+      transfers: 0,
+      wallSeconds: (performance.now() - this.t0) / 1000,
+      ...this.adapter.stats?.(),
+    };
+  }
+}
+
+/** Compute `keys` of `graph` with `adapter`. */
+export function runGraph(graph: Graph, keys: readonly Key[], adapter: Adapter, opts: RunOptions = {}): Promise<unknown[]> {
+  const plan = makePlan(graph, keys, opts.fuse ?? true);
+  return new Run(plan, adapter, opts.callbacks ?? []).start();
+}

@@ -1,0 +1,306 @@
+/**
+ * The loop's adapter for a worker pool, in one of two data modes:
+ * - `main` (threads): results come back to the calling thread; a task travels with its
+ *   dependencies' values substituted into its arguments. Typed arrays live in SharedArrayBuffer,
+ *   so only a reference crosses.
+ * - `worker` (processes): results stay in the process that made them; a task goes to the worker
+ *   that holds most of its inputs, and only inputs held elsewhere are copied (fetched through the
+ *   pool, counted in `transfers`). Outputs are sent back as they finish.
+ * Ready tasks leave in batches, one message per worker per round, and the number in flight per
+ * worker adapts to the measured task duration (about 2 ms of work queued per worker), so tiny
+ * tasks cost ~1 µs of messaging and long ones still spread across workers.
+ */
+import { TaskError, WorkerDiedError, type RemoteErrorInfo } from '../errors.ts';
+import { ref, type Key } from '../graph/types.ts';
+import type { RunStats } from './callbacks.ts';
+import { execForm, specsOf, type Adapter, type Plan, type Run } from './loop.ts';
+import type { PoolClient, PoolWorker, WorkerPool } from './pool.ts';
+import { KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
+import { substitute } from './runtime.ts';
+import { assertShippable } from './ship.ts';
+
+const BUDGET_MS = 2;
+const MIN_CAP = 2;
+const MAX_CAP = 256;
+
+interface Outbox {
+  defs: NonNullable<RunMsg['defs']>;
+  puts: NonNullable<RunMsg['puts']>;
+  rel: Key[];
+  tasks: WireTask[];
+}
+
+export class PoolAdapter implements Adapter, PoolClient {
+  readonly name: string;
+  private plan!: Plan;
+  private run!: Run;
+  private computeId = 0;
+  private exec: Array<{ fnId: number; args: unknown[]; fnIds: number[] } | null> = [];
+  /** Values held in the calling thread (main mode: every live result; worker mode: data and fetched inputs). */
+  private values: unknown[] = [];
+  private inMain!: Uint8Array;
+  /** worker mode: which workers hold each result. */
+  private where: Array<PoolWorker[] | undefined> = [];
+  private running = new Map<PoolWorker, Set<number>>();
+  private outbox = new Map<PoolWorker, Outbox>();
+  private touched = new Set<PoolWorker>();
+  private avgMs = -1;
+  private transfers = 0;
+  private peakWorkerHeld = 0;
+  // worker mode: tasks waiting for inputs to arrive from other workers
+  private waitingInputs = new Map<number, { worker: PoolWorker; missing: number }>();
+  private fetching = new Map<number, number[]>(); // input → tasks waiting for it
+  private fetchReqs = new Map<number, number[]>(); // request id → inputs
+  private nextReq = 1;
+  private ended = false;
+
+  /** Values of inputs held here; keys inside a fused chain are left as references for the worker. */
+  private readonly lookupMain = (k: Key): unknown => {
+    const j = this.plan.index.get(k);
+    return j === undefined ? ref(k) : this.values[j];
+  };
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly mode: 'main' | 'worker',
+  ) {
+    this.name = pool.kind;
+  }
+
+  prepare(plan: Plan, run: Run): void {
+    this.plan = plan;
+    this.run = run;
+    // Every shipped function is checked before anything runs.
+    for (const t of plan.tasks) if (t) for (const spec of specsOf(t)) assertShippable(spec, this.name);
+    this.pool.ensure();
+    this.computeId = this.pool.attach(this);
+    this.exec = plan.tasks.map((t) => (t ? execForm(t, (s) => this.pool.fnId(s)) : null));
+    this.values = plan.data.slice();
+    const n = plan.keys.length;
+    this.inMain = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (plan.tasks[i] === null) this.inMain[i] = 1;
+    this.where = new Array(n);
+    for (const w of this.pool.workers) this.running.set(w, new Set());
+  }
+
+  private cap(): number {
+    if (this.avgMs < 0) return MIN_CAP;
+    return Math.max(MIN_CAP, Math.min(MAX_CAP, Math.round(BUDGET_MS / Math.max(this.avgMs, 1e-3))));
+  }
+
+  private live(): PoolWorker[] {
+    return this.pool.workers.filter((w) => w.alive);
+  }
+
+  private load(w: PoolWorker): number {
+    let s = this.running.get(w);
+    if (!s) this.running.set(w, (s = new Set()));
+    return s.size;
+  }
+
+  capacity(): number {
+    const cap = this.cap();
+    let room = 0;
+    for (const w of this.live()) room += Math.max(0, cap - this.load(w));
+    return room;
+  }
+
+  private box(w: PoolWorker): Outbox {
+    let b = this.outbox.get(w);
+    if (!b) this.outbox.set(w, (b = { defs: [], puts: [], rel: [], tasks: [] }));
+    return b;
+  }
+
+  private choose(i: number, cap: number): PoolWorker {
+    const live = this.live();
+    let best: PoolWorker | undefined;
+    let bestScore = -1;
+    for (const w of live) {
+      const load = this.load(w);
+      if (load >= cap) continue;
+      let score = 0;
+      if (this.mode === 'worker') for (const d of this.plan.deps[i]!) if (this.where[d]?.includes(w)) score++;
+      // More local inputs first; then the least loaded.
+      if (score > bestScore || (score === bestScore && load < this.load(best!))) {
+        best = w;
+        bestScore = score;
+      }
+    }
+    return best ?? live[0]!;
+  }
+
+  submit(ids: number[]): void {
+    const cap = this.cap();
+    for (const i of ids) {
+      const w = this.choose(i, cap);
+      this.running.get(w)!.add(i);
+      if (this.mode === 'main') this.sendTask(i, w);
+      else this.placeTask(i, w);
+    }
+    this.flush();
+  }
+
+  /** Queue task `i` for worker `w`, with the definitions and inputs it lacks. */
+  private sendTask(i: number, w: PoolWorker): void {
+    const plan = this.plan;
+    const ex = this.exec[i]!;
+    const box = this.box(w);
+    for (const id of ex.fnIds) {
+      if (!w.knownFns.has(id)) {
+        w.knownFns.add(id);
+        box.defs.push([id, this.pool.fnSpec(id)]);
+      }
+    }
+    const hasDeps = plan.deps[i]!.length > 0;
+    let args = ex.args;
+    let flags: number;
+    if (this.mode === 'main') {
+      // Fused chains resolve their outer inputs here too; inner references stay for the worker.
+      if (hasDeps) args = substitute(args, this.lookupMain);
+      flags = SEND | SHARE;
+    } else {
+      for (const d of plan.deps[i]!) {
+        const at = this.where[d];
+        if (!at?.includes(w)) {
+          box.puts.push([plan.keys[d]!, this.values[d]]);
+          (this.where[d] ??= []).push(w);
+        }
+      }
+      flags = KEEP | (hasDeps && ex.fnId >= 0 ? RESOLVE : 0) | (plan.isOutput[i] ? SEND : 0);
+    }
+    box.tasks.push([plan.keys[i]!, ex.fnId, args, flags]);
+    this.touched.add(w);
+  }
+
+  /** worker mode: send now if every input is on `w` or here; otherwise fetch the rest first. */
+  private placeTask(i: number, w: PoolWorker): void {
+    let missing = 0;
+    for (const d of this.plan.deps[i]!) {
+      if (this.inMain[d] || this.where[d]?.includes(w)) continue;
+      missing++;
+      const waiters = this.fetching.get(d);
+      if (waiters) waiters.push(i);
+      else {
+        this.fetching.set(d, [i]);
+        this.requestFetch(d);
+      }
+    }
+    if (missing === 0) this.sendTask(i, w);
+    else this.waitingInputs.set(i, { worker: w, missing });
+  }
+
+  private requestFetch(d: number): void {
+    const holder = this.where[d]![0]!;
+    const req = this.nextReq++;
+    this.fetchReqs.set(req, [d]);
+    holder.post({ t: 'fetch', c: this.computeId, req, keys: [this.plan.keys[d]!] });
+  }
+
+  private flush(): void {
+    for (const [w, b] of this.outbox) {
+      if (!w.alive) continue;
+      const msg: RunMsg = { t: 'run', c: this.computeId, tasks: b.tasks };
+      if (b.defs.length) msg.defs = b.defs;
+      if (b.puts.length) msg.puts = b.puts;
+      if (b.rel.length) msg.rel = b.rel;
+      if (b.tasks.length || b.rel.length || b.puts.length) w.post(msg);
+    }
+    this.outbox.clear();
+  }
+
+  onMessage(w: PoolWorker, msg: FromWorker): void {
+    if (this.ended) return;
+    if (msg.t === 'done') this.onDone(w, msg.r, msg.held);
+    else if (msg.t === 'fetched') this.onFetched(msg.req, msg.values, msg.error, w);
+  }
+
+  private onDone(w: PoolWorker, r: unknown[], held: number): void {
+    const { plan, run } = this;
+    const running = this.running.get(w)!;
+    if (held > this.peakWorkerHeld) this.peakWorkerHeld = held;
+    for (let j = 0; j < r.length; j += RESULT_STRIDE) {
+      const key = r[j] as Key;
+      const i = plan.index.get(key)!;
+      running.delete(i);
+      const start = r[j + 3] as number;
+      const end = r[j + 4] as number;
+      const ms = end - start;
+      this.avgMs = this.avgMs < 0 ? ms : 0.9 * this.avgMs + 0.1 * ms;
+      if (r[j + 1] !== 1) {
+        run.fail(new TaskError(key, w.name, r[j + 2] as RemoteErrorInfo));
+        return;
+      }
+      const value = r[j + 2];
+      if (this.mode === 'main') {
+        this.values[i] = value;
+        this.inMain[i] = 1;
+      } else {
+        (this.where[i] ??= []).push(w);
+      }
+      run.done(i, { key, worker: w.name, start, end }, value, true);
+      if (run.failed) return;
+    }
+    run.drive();
+    this.flush();
+  }
+
+  private onFetched(req: number, values: unknown[] | undefined, error: RemoteErrorInfo | undefined, from: PoolWorker): void {
+    const inputs = this.fetchReqs.get(req);
+    if (!inputs) return;
+    this.fetchReqs.delete(req);
+    if (!values) {
+      this.run.fail(new TaskError(this.plan.keys[inputs[0]!]!, from.name, error!));
+      return;
+    }
+    inputs.forEach((d, k) => {
+      this.values[d] = values[k];
+      this.inMain[d] = 1;
+      this.transfers++;
+      for (const i of this.fetching.get(d) ?? []) {
+        const wait = this.waitingInputs.get(i);
+        if (!wait) continue;
+        if (--wait.missing === 0) {
+          this.waitingInputs.delete(i);
+          if (wait.worker.alive) this.sendTask(i, wait.worker);
+        }
+      }
+      this.fetching.delete(d);
+    });
+    this.flush();
+  }
+
+  onWorkerDied(w: PoolWorker, detail: string): void {
+    if (this.ended) return;
+    const running = this.running.get(w);
+    let key: Key | undefined;
+    if (running && running.size > 0) key = this.plan.keys[running.values().next().value!];
+    else if (this.mode === 'worker') {
+      const i = this.where.findIndex((ws) => ws?.includes(w));
+      if (i >= 0) key = this.plan.keys[i];
+    }
+    if (key !== undefined) this.run.fail(new WorkerDiedError(w.name, key, detail));
+  }
+
+  release(id: number): void {
+    this.values[id] = undefined;
+    this.inMain[id] = 0;
+    const at = this.where[id];
+    if (at) {
+      for (const w of at) this.box(w).rel.push(this.plan.keys[id]!);
+      this.where[id] = undefined;
+    }
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const w of this.touched) if (w.alive) w.post({ t: 'end', c: this.computeId });
+    this.pool.detach(this.computeId);
+    this.values = [];
+    this.outbox.clear();
+  }
+
+  stats(): Partial<RunStats> {
+    return { transfers: this.transfers, peakWorkerHeld: this.peakWorkerHeld };
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Messages between the pool (main thread) and its workers (threads or processes). Plain arrays
+ * and objects: they go through `postMessage` / v8 serialization, batched, one message per batch.
+ */
+import type { FnSpec, Key } from '../graph/types.ts';
+import type { RemoteErrorInfo } from '../errors.ts';
+
+/** Task flags. */
+export const SEND = 1; // send the value back with the result
+export const KEEP = 2; // keep the value in the worker's store (processes: results stay where made)
+export const RESOLVE = 4; // resolve references in args from the worker's store
+export const SHARE = 8; // move typed-array results into SharedArrayBuffer (threads)
+
+/** One task: [key, fnId (-1: fused chain in args[0]), args, flags]. */
+export type WireTask = [Key, number, unknown[], number];
+
+export interface RunMsg {
+  t: 'run';
+  c: number; // compute id
+  defs?: Array<[number, FnSpec & { url?: string }]>;
+  puts?: Array<[Key, unknown]>;
+  rel?: Key[];
+  tasks: WireTask[];
+}
+export interface FetchMsg {
+  t: 'fetch';
+  c: number;
+  req: number;
+  keys: Key[];
+}
+export interface EndMsg {
+  t: 'end';
+  c: number;
+}
+export type ToWorker = RunMsg | FetchMsg | EndMsg;
+
+/**
+ * Results, flattened: [key, ok (1) / failed (0), value or error info, start ms, end ms, ...].
+ * `held` is the number of results the worker holds for this compute after the batch.
+ */
+export interface DoneMsg {
+  t: 'done';
+  c: number;
+  r: unknown[];
+  held: number;
+}
+export interface FetchedMsg {
+  t: 'fetched';
+  c: number;
+  req: number;
+  values?: unknown[];
+  error?: RemoteErrorInfo;
+}
+export interface ReadyMsg {
+  t: 'ready';
+  pid: number;
+}
+export type FromWorker = DoneMsg | FetchedMsg | ReadyMsg;
+
+/** Fields per result in `DoneMsg.r`. */
+export const RESULT_STRIDE = 5;

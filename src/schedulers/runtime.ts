@@ -1,0 +1,153 @@
+/**
+ * Running tasks: resolving a function spec to a callable, substituting references in arguments,
+ * and executing fused chains. Shared by the sync scheduler (in the calling thread) and by every
+ * worker thread and process, so all schedulers run a task the same way.
+ */
+import { messages, OptionError } from '../errors.ts';
+import { isRef, type FnSpec, type Key } from '../graph/types.ts';
+import { closureOf, importOnce, loadExport } from './ship.ts';
+import { getOp, type AnyFn } from './registry.ts';
+import './builtin-ops.ts';
+
+// Toolchains (tsx/esbuild) wrap nested functions in `__name(fn, "name")`; shipped source may call it.
+const g = globalThis as { __name?: unknown };
+if (typeof g.__name !== 'function') g.__name = (f: unknown) => f;
+
+let tsxRegistered: Promise<void> | undefined;
+/** Modules written in TypeScript need tsx's loader in this thread/process. */
+function ensureTsLoader(url: string): Promise<void> | undefined {
+  if (!/\.[cm]?tsx?$/.test(new URL(url).pathname)) return undefined;
+  if (process.execArgv.some((a) => a.includes('tsx')) && !tsxRegistered) return undefined;
+  tsxRegistered ??= import('tsx/esm/api').then((m) => {
+    m.register();
+  });
+  return tsxRegistered;
+}
+
+async function importModule(url: string): Promise<void> {
+  await ensureTsLoader(url);
+  await importOnce(url);
+}
+
+const compiled = new Map<string, AnyFn>();
+
+/** Evaluate shipped source in this realm's global scope (no access to shoal's module scope). */
+export function compileSource(code: string, hash: string): AnyFn {
+  let fn = compiled.get(hash);
+  if (fn) return fn;
+  const indirectEval = eval;
+  try {
+    fn = indirectEval(`(${code})`) as AnyFn;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    // A method's source (`f(x) { ... }`) is only valid inside an object literal.
+    const holder = indirectEval(`({${code}})`) as Record<string, AnyFn>;
+    fn = Object.values(holder)[0]!;
+  }
+  if (typeof fn !== 'function') throw new OptionError(messages.notAFunction('shipped source', code));
+  compiled.set(hash, fn);
+  return fn;
+}
+
+/**
+ * Resolve a spec to a function. `url` of an op is the module that defines it (imported first when
+ * this thread has not seen it). Returns a promise only when a module must be imported.
+ */
+export function resolveFn(spec: FnSpec & { url?: string }, preferClosure = false): AnyFn | Promise<AnyFn> {
+  switch (spec.kind) {
+    case 'op': {
+      const f = getOp(spec.name);
+      if (f) return f;
+      if (!spec.url) throw new OptionError(messages.unknownOp(spec.name));
+      return importModule(spec.url).then(() => {
+        const f2 = getOp(spec.name);
+        if (!f2) throw new OptionError(messages.unknownOp(spec.name));
+        return f2;
+      });
+    }
+    case 'source': {
+      if (preferClosure) {
+        const c = closureOf(spec);
+        if (c) return c;
+      }
+      return compileSource(spec.code, spec.hash);
+    }
+    case 'module':
+      return (async () => {
+        await ensureTsLoader(spec.url);
+        return loadExport(spec.url, spec.name);
+      })();
+  }
+}
+
+/** Replace every reference inside `args` with `lookup(key)`; values are not walked. */
+export function substitute(args: unknown[], lookup: (key: Key) => unknown): unknown[] {
+  const out = new Array<unknown>(args.length);
+  for (let i = 0; i < args.length; i++) out[i] = subst(args[i], lookup);
+  return out;
+}
+
+function subst(a: unknown, lookup: (key: Key) => unknown): unknown {
+  if (a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return a;
+  if (Array.isArray(a)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < a.length; i++) {
+      const v = subst(a[i], lookup);
+      if (v !== a[i]) (out ??= a.slice())[i] = v;
+    }
+    return out ?? a;
+  }
+  if (isRef(a)) return lookup(a.key);
+  if (Object.getPrototypeOf(a) !== Object.prototype) return a;
+  let out: Record<string, unknown> | undefined;
+  for (const k in a) {
+    const x = (a as Record<string, unknown>)[k];
+    const v = subst(x, lookup);
+    if (v !== x) (out ??= { ...(a as Record<string, unknown>) })[k] = v;
+  }
+  return out ?? a;
+}
+
+/** One step of a fused chain as workers receive it: the function already resolved to a table id. */
+export interface ExecStep {
+  key: Key;
+  fnId: number;
+  args: unknown[];
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * Run a fused chain: each step sees the previous steps' results by key and the outer `lookup`.
+ * Returns a promise only if a step is asynchronous.
+ */
+export function runChain(
+  steps: ExecStep[],
+  fns: (id: number) => AnyFn,
+  lookup: (key: Key) => unknown,
+): unknown {
+  const local = new Map<Key, unknown>();
+  const look = (k: Key) => (local.has(k) ? local.get(k) : lookup(k));
+  let i = 0;
+  let last: unknown;
+  const next = (): unknown => {
+    while (i < steps.length) {
+      const s = steps[i++]!;
+      last = fns(s.fnId)(...substitute(s.args, look));
+      if (isThenable(last)) {
+        const key = s.key;
+        return Promise.resolve(last).then((v) => {
+          local.set(key, (last = v));
+          return next();
+        });
+      }
+      local.set(s.key, last);
+    }
+    return last;
+  };
+  return next();
+}
+
+export { isThenable };

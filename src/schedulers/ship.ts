@@ -1,0 +1,157 @@
+/**
+ * Getting user functions to workers (DESIGN.md §3). Worker threads and child processes have their
+ * own heaps, so a closure cannot cross. A function travels as one of:
+ * - an op name (built-in kernels, see registry.ts),
+ * - a module URL + export name (`moduleFunction`),
+ * - its source text, compiled once per worker and cached by hash.
+ * Source is only safe when the function uses nothing from its enclosing scope, so before any work
+ * starts we parse it (acorn) and list its free identifiers (periscopic); anything that is not a
+ * global of a fresh worker is an outside variable, and the error names each one and the fix.
+ */
+import { createHash } from 'node:crypto';
+import { parse } from 'acorn';
+import { analyze } from 'periscopic';
+import { messages, OptionError, ShipError } from '../errors.ts';
+import type { FnSpec } from '../graph/types.ts';
+import type { AnyFn, Shippable } from './registry.ts';
+
+/** Names every worker has even though a static check sees them as free. */
+const EXTRA_GLOBALS = new Set(['arguments', 'undefined', 'NaN', 'Infinity', 'globalThis', '__name']);
+
+function isWorkerGlobal(name: string): boolean {
+  return EXTRA_GLOBALS.has(name) || name in globalThis;
+}
+
+/** A `source` spec that also carries the real closure, for the sync scheduler (not cloned). */
+export interface SourceSpec {
+  kind: 'source';
+  code: string;
+  hash: string;
+  name?: string;
+}
+
+const closures = new WeakMap<object, AnyFn>();
+
+/** The real function behind a source spec, when this process made it. */
+export function closureOf(spec: FnSpec): AnyFn | undefined {
+  return closures.get(spec);
+}
+
+const specCache = new WeakMap<AnyFn, FnSpec>();
+
+/**
+ * How `fn` travels to workers. Op and module functions carry their spec; anything else is shipped
+ * as source text.
+ */
+export function specOf(fn: AnyFn): FnSpec {
+  if (typeof fn !== 'function') throw new OptionError(messages.notAFunction('the task function', fn));
+  const tagged = (fn as Shippable).shoalSpec;
+  if (tagged) return tagged;
+  let spec = specCache.get(fn);
+  if (!spec) {
+    const code = Function.prototype.toString.call(fn);
+    const hash = createHash('sha1').update(code).digest('hex').slice(0, 16);
+    spec = fn.name ? { kind: 'source', code, hash, name: fn.name } : { kind: 'source', code, hash };
+    closures.set(spec, fn);
+    specCache.set(fn, spec);
+  }
+  return spec;
+}
+
+interface Analysis {
+  /** Outside variables, or null when the source cannot be shipped at all. */
+  free: string[] | null;
+  why?: string;
+}
+const analyses = new Map<string, Analysis>();
+
+/** Parse `code` as an expression; methods (`f(x) {}`) are parsed inside an object literal. */
+function parseFunction(code: string) {
+  try {
+    return parse(`(${code})`, { ecmaVersion: 'latest', sourceType: 'module' });
+  } catch {
+    return parse(`({${code}})`, { ecmaVersion: 'latest', sourceType: 'module' });
+  }
+}
+
+/** The free variables of a function's source that a fresh worker will not have. */
+export function analyzeSource(code: string): Analysis {
+  let a = analyses.get(code);
+  if (a) return a;
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(code)) {
+    a = { free: null, why: 'it is a native or bound function, which has no source to ship' };
+  } else {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const { globals } = analyze(parseFunction(code) as any);
+      a = { free: [...globals.keys()].filter((n) => !isWorkerGlobal(n)).sort() };
+    } catch (e) {
+      a = { free: null, why: `its source could not be parsed (${(e as Error).message})` };
+    }
+  }
+  analyses.set(code, a);
+  return a;
+}
+
+/** True when a source function reads nothing from its enclosing scope (its text determines it). */
+export function isSelfContained(spec: FnSpec): boolean {
+  if (spec.kind !== 'source') return true;
+  const a = analyzeSource(spec.code);
+  return a.free !== null && a.free.length === 0;
+}
+
+/** Throw a ShipError unless `spec` can run on `scheduler` in another thread or process. */
+export function assertShippable(spec: FnSpec, scheduler: string): void {
+  if (spec.kind !== 'source') return;
+  const a = analyzeSource(spec.code);
+  const label = spec.name ? `function ${spec.name}` : `the function ${preview(spec.code)}`;
+  if (a.free === null) throw new ShipError(messages.unshippable(label, a.why!, scheduler));
+  if (a.free.length > 0) throw new ShipError(messages.closure(label, a.free, scheduler), a.free);
+}
+
+function preview(code: string): string {
+  const one = code.replace(/\s+/g, ' ');
+  return one.length > 60 ? `${one.slice(0, 57)}...` : one;
+}
+
+/**
+ * A function exported by a module, referenced by URL + export name so workers import it
+ * themselves. Use it for functions that need imports or module state.
+ * @example
+ * // fns.ts: export function parse(line: string) { return JSON.parse(line); }
+ * const parse = moduleFunction<typeof import('./fns.ts').parse>(new URL('./fns.ts', import.meta.url), 'parse');
+ * await delayed(parse)('{"a":1}').compute({ scheduler: 'processes' });
+ */
+export function moduleFunction<F extends AnyFn = AnyFn>(moduleUrl: string | URL, exportName: string): F & Shippable {
+  const url = String(moduleUrl instanceof URL ? moduleUrl.href : moduleUrl.startsWith('/') ? `file://${moduleUrl}` : moduleUrl);
+  let loaded: AnyFn | undefined;
+  const loading = loadExport(url, exportName).then((f) => (loaded = f));
+  loading.catch(() => {}); // reported when used
+  const wrapper = function (this: unknown, ...args: unknown[]) {
+    if (!loaded) throw new Error(`${exportName} from ${url} is still loading; await preloadModules() or call it inside a task`);
+    return loaded.apply(this, args);
+  } as unknown as F & Shippable;
+  Object.defineProperty(wrapper, 'name', { value: exportName });
+  Object.defineProperty(wrapper, 'shoalSpec', { value: { kind: 'module', url, name: exportName }, enumerable: false });
+  return wrapper;
+}
+
+const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
+
+/** Import a module once per process. */
+export function importOnce(url: string): Promise<Record<string, unknown>> {
+  let p = moduleCache.get(url);
+  if (!p) {
+    p = import(url) as Promise<Record<string, unknown>>;
+    moduleCache.set(url, p);
+  }
+  return p;
+}
+
+/** Load `name` from the module at `url`, with a clear error when it is missing. */
+export async function loadExport(url: string, name: string): Promise<AnyFn> {
+  const mod = await importOnce(url);
+  const f = mod[name];
+  if (typeof f !== 'function') throw new OptionError(messages.missingExport(url, name, Object.keys(mod)));
+  return f as AnyFn;
+}

@@ -1,0 +1,106 @@
+/**
+ * The sync scheduler: runs every task in the calling thread, one at a time, in the loop's order.
+ * It runs the user's real closures (nothing is shipped), which makes it the one for debugging.
+ */
+import { TaskError, type RemoteErrorInfo } from '../errors.ts';
+import type { FnSpec } from '../graph/types.ts';
+import type { Adapter, Plan, Run } from './loop.ts';
+import { execForm } from './loop.ts';
+import type { AnyFn } from './registry.ts';
+import { isThenable, resolveFn, runChain, substitute } from './runtime.ts';
+
+export const MAIN_WORKER = 'main';
+
+export function errorInfo(e: unknown): RemoteErrorInfo {
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code };
+  return { name: 'Error', message: String(e) };
+}
+
+export class SyncAdapter implements Adapter {
+  readonly name = 'sync';
+  private plan!: Plan;
+  private run!: Run;
+  private values: unknown[] = [];
+  private fns: AnyFn[] = [];
+  private exec: Array<{ fnId: number; args: unknown[] }> = [];
+  private busy = false;
+  private readonly lookup = (key: string) => this.values[this.plan.index.get(key)!];
+
+  async prepare(plan: Plan, run: Run): Promise<void> {
+    this.plan = plan;
+    this.run = run;
+    this.values = plan.data.slice();
+    const ids = new Map<FnSpec, number>();
+    const pending: Array<Promise<unknown>> = [];
+    const idOf = (spec: FnSpec) => {
+      let id = ids.get(spec);
+      if (id === undefined) {
+        id = this.fns.length;
+        ids.set(spec, id);
+        const f = resolveFn(spec, true);
+        if (isThenable(f)) {
+          const slot = id;
+          this.fns.push(undefined as unknown as AnyFn);
+          pending.push(Promise.resolve(f).then((fn) => (this.fns[slot] = fn)));
+        } else this.fns.push(f);
+      }
+      return id;
+    };
+    this.exec = plan.tasks.map((t) => (t ? execForm(t, idOf) : { fnId: 0, args: [] }));
+    await Promise.all(pending);
+  }
+
+  capacity(): number {
+    return this.busy ? 0 : 1;
+  }
+
+  submit(ids: number[]): void {
+    for (const i of ids) this.runOne(i);
+  }
+
+  private runOne(i: number): void {
+    const { plan } = this;
+    const key = plan.keys[i]!;
+    const { fnId, args } = this.exec[i]!;
+    const start = performance.timeOrigin + performance.now();
+    let value: unknown;
+    try {
+      value =
+        fnId < 0
+          ? runChain(args[0] as never, (id) => this.fns[id]!, this.lookup)
+          : this.fns[fnId]!(...(plan.deps[i]!.length ? substitute(args, this.lookup) : args));
+    } catch (e) {
+      this.run.fail(new TaskError(key, MAIN_WORKER, errorInfo(e)));
+      return;
+    }
+    if (isThenable(value)) {
+      this.busy = true;
+      Promise.resolve(value).then(
+        (v) => {
+          this.busy = false;
+          this.finish(i, start, v);
+        },
+        (e) => {
+          this.busy = false;
+          this.run.fail(new TaskError(key, MAIN_WORKER, errorInfo(e)));
+        },
+      );
+      return;
+    }
+    this.finish(i, start, value);
+  }
+
+  private finish(i: number, start: number, value: unknown): void {
+    this.values[i] = value;
+    const info = { key: this.plan.keys[i]!, worker: MAIN_WORKER, start, end: performance.timeOrigin + performance.now() };
+    this.run.done(i, info, value);
+  }
+
+  release(id: number): void {
+    this.values[id] = undefined;
+  }
+
+  end(): void {
+    this.values = [];
+  }
+}

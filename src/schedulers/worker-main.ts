@@ -1,0 +1,165 @@
+/**
+ * The worker side of a pool, shared by worker threads and child processes: a FIFO of batches run
+ * one task at a time, a store per compute for results that stay here (processes), and replies
+ * batched back to the pool. Results are flushed at the end of a batch, or sooner when a batch runs
+ * long, so dependents elsewhere can start.
+ */
+import { messages } from '../errors.ts';
+import type { Key } from '../graph/types.ts';
+import { KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
+import type { AnyFn } from './registry.ts';
+import { isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
+import { errorInfo } from './sync.ts';
+
+export interface Transport {
+  name: string;
+  send(msg: FromWorker): void;
+  onMessage(cb: (msg: ToWorker) => void): void;
+  /** Would this value survive `send`? Used to find the culprit when a batch fails to serialize. */
+  canSend(value: unknown): boolean;
+}
+
+const FLUSH_MS = 1;
+
+/** Copy a typed array out of ordinary memory into shared memory, once (threads scheduler). */
+function toShared(v: unknown): unknown {
+  if (ArrayBuffer.isView(v) && !(v.buffer instanceof SharedArrayBuffer) && !(v instanceof DataView)) {
+    const Ctor = v.constructor as new (b: SharedArrayBuffer) => ArrayBufferView & { set(a: unknown): void };
+    const out = new Ctor(new SharedArrayBuffer(v.byteLength));
+    out.set(v);
+    return out;
+  }
+  if (Array.isArray(v) && v.length <= 64) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const s = ArrayBuffer.isView(v[i]) ? toShared(v[i]) : v[i];
+      if (s !== v[i]) (out ??= v.slice())[i] = s;
+    }
+    return out ?? v;
+  }
+  return v;
+}
+
+export function serve(port: Transport): void {
+  const fns: AnyFn[] = [];
+  const stores = new Map<number, Map<Key, unknown>>();
+  const ended = new Set<number>();
+  const queue: RunMsg[] = [];
+  let pumping = false;
+  const fnOf = (id: number) => fns[id]!;
+
+  const storeOf = (c: number) => {
+    let s = stores.get(c);
+    if (!s) stores.set(c, (s = new Map()));
+    return s;
+  };
+
+  const sendSafely = (msg: FromWorker & { t: 'done' }) => {
+    try {
+      port.send(msg);
+    } catch (e) {
+      // Find the results that cannot be serialized and replace them by errors naming the task.
+      const r = msg.r;
+      for (let j = 0; j < r.length; j += RESULT_STRIDE) {
+        if (r[j + 1] === 1 && !port.canSend(r[j + 2])) {
+          r[j + 1] = 0;
+          r[j + 2] = { name: 'DataCloneError', message: messages.cannotClone(r[j] as string, port.name, (e as Error).message) };
+        }
+      }
+      port.send(msg);
+    }
+  };
+
+  async function runBatch(msg: RunMsg): Promise<void> {
+    const { c } = msg;
+    if (msg.defs) {
+      // A function that fails to load (a module that throws on import, a missing export) makes
+      // its tasks fail with that error; the worker itself carries on.
+      const thrower = (e: unknown) => () => {
+        throw e;
+      };
+      const pending: Array<Promise<unknown>> = [];
+      for (const [id, spec] of msg.defs) {
+        try {
+          const f = resolveFn(spec);
+          if (isThenable(f)) pending.push(Promise.resolve(f).then((fn) => (fns[id] = fn), (e) => (fns[id] = thrower(e))));
+          else fns[id] = f;
+        } catch (e) {
+          fns[id] = thrower(e);
+        }
+      }
+      await Promise.all(pending);
+    }
+    if (ended.has(c)) return;
+    const store = storeOf(c);
+    if (msg.puts) for (const [k, v] of msg.puts) store.set(k, v);
+    if (msg.rel) for (const k of msg.rel) store.delete(k);
+    const lookup = (k: Key) => {
+      if (!store.has(k)) throw new Error(`internal: the result of ${k} is not on ${port.name}`);
+      return store.get(k);
+    };
+    let out: unknown[] = [];
+    let lastFlush = performance.now();
+    for (const [key, fnId, args, flags] of msg.tasks) {
+      if (ended.has(c)) return;
+      const start = performance.timeOrigin + performance.now();
+      let value: unknown;
+      let ok = 1;
+      try {
+        value =
+          fnId < 0
+            ? runChain(args[0] as ExecStep[], fnOf, lookup)
+            : fns[fnId]!(...(flags & RESOLVE ? substitute(args, lookup) : args));
+        if (isThenable(value)) value = await value;
+        if (flags & KEEP) store.set(key, value);
+        if (flags & SHARE) value = toShared(value);
+      } catch (e) {
+        ok = 0;
+        value = errorInfo(e);
+      }
+      const now = performance.now();
+      out.push(key, ok, ok === 0 || flags & SEND ? value : undefined, start, performance.timeOrigin + now);
+      if (now - lastFlush > FLUSH_MS) {
+        sendSafely({ t: 'done', c, r: out, held: store.size });
+        out = [];
+        // Let fetch requests from the pool through while a long batch runs.
+        await new Promise((res) => setImmediate(res));
+        lastFlush = performance.now();
+      }
+    }
+    if (out.length) sendSafely({ t: 'done', c, r: out, held: store.size });
+  }
+
+  async function pump(): Promise<void> {
+    pumping = true;
+    try {
+      while (queue.length > 0) await runBatch(queue.shift()!);
+    } finally {
+      pumping = false;
+    }
+  }
+
+  port.onMessage((msg) => {
+    switch (msg.t) {
+      case 'run':
+        if (ended.has(msg.c)) return;
+        queue.push(msg);
+        if (!pumping) void pump();
+        return;
+      case 'fetch': {
+        const store = stores.get(msg.c);
+        const missing = msg.keys.filter((k) => !store?.has(k));
+        if (missing.length)
+          port.send({ t: 'fetched', c: msg.c, req: msg.req, error: { name: 'Error', message: `results ${missing.join(', ')} are not on ${port.name}` } });
+        else port.send({ t: 'fetched', c: msg.c, req: msg.req, values: msg.keys.map((k) => store!.get(k)) });
+        return;
+      }
+      case 'end':
+        stores.delete(msg.c);
+        ended.add(msg.c);
+        if (ended.size > 10_000) ended.delete(ended.values().next().value!);
+        return;
+    }
+  });
+  port.send({ t: 'ready', pid: process.pid });
+}
