@@ -4,5 +4,5 @@ export * from './tokenize.ts';
 export { toposort } from './toposort.ts';
 export { cull } from './cull.ts';
 export { fuse, FUSED_OP, isFused, stepsOf, type FusedStep } from './fuse.ts';
-export { order } from './order.ts';
+export { order, orderIndexed, type Ordering } from './order.ts';
 export { validate, mergeChecked } from './validate.ts';

@@ -4,46 +4,127 @@
  * starts. Among a node's dependencies the deepest is visited first (Sethi–Ullman: the subtree that
  * needs the most live results goes first, so fewer results wait while it runs).
  * The scheduler loop runs ready tasks by these priorities: lower runs first.
+ *
+ * `orderIndexed` is the working form used by the scheduler: it culls (only what the outputs need),
+ * numbers keys in topological order, and returns integer dependency lists and priorities.
  */
-import { toposort } from './toposort.ts';
+import { GraphError, messages } from '../errors.ts';
 import { dependencies, type Graph, type Key } from './types.ts';
 
-export function order(graph: Graph, outputs?: Iterable<Key>): Map<Key, number> {
-  const topo = toposort(graph);
-  const height = new Map<Key, number>();
-  for (const k of topo) {
-    let h = 0;
-    for (const d of dependencies(graph.get(k)!)) h = Math.max(h, height.get(d)! + 1);
-    height.set(k, h);
-  }
-  const priority = new Map<Key, number>();
-  const visit = (root: Key): void => {
-    if (priority.has(root)) return;
-    const stack: Array<[Key, Key[], number]> = [[root, sortedDeps(root), 0]];
-    const onStack = new Set<Key>([root]);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (top[2] < top[1].length) {
-        const d = top[1][top[2]++]!;
-        if (priority.has(d) || onStack.has(d)) continue;
-        onStack.add(d);
-        stack.push([d, sortedDeps(d), 0]);
+export interface Ordering {
+  /** Keys needed by the outputs, in a topological order (dependencies first). */
+  keys: Key[];
+  index: Map<Key, number>;
+  /** Dependencies of each key, as indices. */
+  deps: number[][];
+  /** Run order: lower first. */
+  priority: Int32Array;
+}
+
+const ON_STACK = -1;
+
+export function orderIndexed(graph: Graph, outputs?: Iterable<Key>): Ordering {
+  const roots = outputs ? [...outputs] : [...graph.keys()].reverse();
+  // 1. Depth-first post-order from the outputs: culls, numbers keys topologically, finds cycles.
+  const index = new Map<Key, number>();
+  const keys: Key[] = [];
+  const stackK: Key[] = [];
+  const stackD: (readonly Key[])[] = [];
+  const stackI: number[] = [];
+  for (const root of roots) {
+    if (index.has(root)) continue;
+    const node = graph.get(root);
+    if (!node) throw new GraphError(messages.missingKey(root));
+    index.set(root, ON_STACK);
+    stackK.push(root);
+    stackD.push(dependencies(node));
+    stackI.push(0);
+    while (stackK.length > 0) {
+      const top = stackK.length - 1;
+      const ds = stackD[top]!;
+      const j = stackI[top]!;
+      if (j < ds.length) {
+        stackI[top] = j + 1;
+        const d = ds[j]!;
+        const s = index.get(d);
+        if (s === undefined) {
+          const dn = graph.get(d);
+          if (!dn) throw new GraphError(messages.missingDependency(stackK[top]!, d));
+          index.set(d, ON_STACK);
+          stackK.push(d);
+          stackD.push(dependencies(dn));
+          stackI.push(0);
+        } else if (s === ON_STACK) {
+          const from = stackK.indexOf(d);
+          throw new GraphError(messages.cycle([...stackK.slice(from), d]), 'ERR_SHOAL_CYCLE');
+        }
       } else {
-        stack.pop();
-        priority.set(top[0], priority.size);
+        const k = stackK.pop()!;
+        stackD.pop();
+        stackI.pop();
+        index.set(k, keys.length);
+        keys.push(k);
       }
     }
-  };
-  const sortedDeps = (k: Key): Key[] => {
-    const ds = [...dependencies(graph.get(k)!)];
-    if (ds.length > 1) {
-      const idx = new Map(ds.map((d, i) => [d, i]));
-      ds.sort((a, b) => height.get(b)! - height.get(a)! || idx.get(a)! - idx.get(b)!);
+  }
+  const n = keys.length;
+  const deps: number[][] = new Array(n);
+  const height = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const ds = dependencies(graph.get(keys[i]!)!);
+    const out = new Array<number>(ds.length);
+    let h = 0;
+    for (let j = 0; j < ds.length; j++) {
+      const d = index.get(ds[j]!)!;
+      out[j] = d;
+      if (height[d]! + 1 > h) h = height[d]! + 1;
     }
-    return ds;
+    deps[i] = out;
+    height[i] = h;
+  }
+  // 2. Priorities: depth-first again, deepest dependency first.
+  const priority = new Int32Array(n).fill(-1);
+  let next = 0;
+  const seen = new Uint8Array(n);
+  const sIdx: number[] = [];
+  const sDeps: number[][] = [];
+  const sPos: number[] = [];
+  const sorted = (i: number): number[] => {
+    const ds = deps[i]!;
+    if (ds.length < 2) return ds;
+    return ds.map((d, j) => [d, j] as const).sort((a, b) => height[b[0]]! - height[a[0]]! || a[1] - b[1]).map((x) => x[0]);
   };
-  for (const k of outputs ?? []) if (graph.has(k)) visit(k);
-  // Anything not needed by the outputs still gets a priority (in topological order).
-  for (let i = topo.length - 1; i >= 0; i--) visit(topo[i]!);
-  return priority;
+  for (const root of roots) {
+    const r = index.get(root)!;
+    if (seen[r]) continue;
+    seen[r] = 1;
+    sIdx.push(r);
+    sDeps.push(sorted(r));
+    sPos.push(0);
+    while (sIdx.length > 0) {
+      const top = sIdx.length - 1;
+      const ds = sDeps[top]!;
+      const j = sPos[top]!;
+      if (j < ds.length) {
+        sPos[top] = j + 1;
+        const d = ds[j]!;
+        if (seen[d]) continue;
+        seen[d] = 1;
+        sIdx.push(d);
+        sDeps.push(sorted(d));
+        sPos.push(0);
+      } else {
+        priority[sIdx.pop()!] = next++;
+        sDeps.pop();
+        sPos.pop();
+      }
+    }
+  }
+  return { keys, index, deps, priority };
+}
+
+/** Priorities for every key of `graph` (or only those the `outputs` need): lower runs first. */
+export function order(graph: Graph, outputs?: Iterable<Key>): Map<Key, number> {
+  const { keys, priority } = orderIndexed(graph, outputs);
+  return new Map(keys.map((k, i) => [k, priority[i]!]));
 }

@@ -84,24 +84,22 @@ export function alias(key: Key, target: Key): Alias {
 /** The keys referenced anywhere inside `args`, each once, in first-seen order. */
 export function findRefs(args: readonly unknown[]): Key[] {
   const out: Key[] = [];
-  const seen = new Set<Key>();
-  const visit = (a: unknown): void => {
-    if (a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return;
-    if (Array.isArray(a)) {
-      for (const x of a) visit(x);
-      return;
-    }
-    if (isRef(a)) {
-      if (!seen.has(a.key)) {
-        seen.add(a.key);
-        out.push(a.key);
-      }
-      return;
-    }
-    if (Object.getPrototypeOf(a) === Object.prototype) for (const k in a) visit((a as Record<string, unknown>)[k]);
-  };
-  for (const a of args) visit(a);
+  for (const a of args) collectRefs(a, out);
   return out;
+}
+
+// Module-level (not a closure per call): this runs once per task built.
+function collectRefs(a: unknown, out: Key[]): void {
+  if (a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return;
+  if (Array.isArray(a)) {
+    for (const x of a) collectRefs(x, out);
+    return;
+  }
+  if (isRef(a)) {
+    if (!out.includes(a.key)) out.push(a.key);
+    return;
+  }
+  if (Object.getPrototypeOf(a) === Object.prototype) for (const k in a) collectRefs((a as Record<string, unknown>)[k], out);
 }
 
 /** The keys a node needs before it can run. */

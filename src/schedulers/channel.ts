@@ -17,6 +17,8 @@ export interface Channel {
   ref(): void;
   unref(): void;
   kill(): Promise<void>;
+  /** False once the thread or process has exited. */
+  running(): boolean;
 }
 
 // From TypeScript sources (tsx, vitest) entries are .ts files; from dist/ they are .js.
@@ -54,6 +56,7 @@ export function spawnThread(name: string): Channel {
     kill: async () => {
       if (!gone) await worker.terminate();
     },
+    running: () => !gone,
   };
 }
 
@@ -102,5 +105,6 @@ export function spawnProcess(name: string): Channel {
       await exited;
       clearTimeout(timer);
     },
+    running: () => !gone,
   };
 }

@@ -7,7 +7,7 @@
  */
 import { cull } from '../graph/cull.ts';
 import { fuse, stepsOf } from '../graph/fuse.ts';
-import { order } from '../graph/order.ts';
+import { orderIndexed } from '../graph/order.ts';
 import type { FnSpec, Graph, Key, Task } from '../graph/types.ts';
 import type { Callback, RunStats, TaskInfo } from './callbacks.ts';
 import { PriorityHeap } from './heap.ts';
@@ -55,37 +55,23 @@ export interface Adapter {
 const IDENTITY: FnSpec = { kind: 'op', name: 'identity' };
 
 export function makePlan(graph: Graph, keys: readonly Key[], doFuse: boolean): Plan {
-  let g: Graph = cull(graph, keys);
-  if (doFuse) g = fuse(g, keys);
-  const prio = order(g, keys);
-  const n = g.size;
-  const keyList: Key[] = new Array(n);
-  const index = new Map<Key, number>();
-  let i = 0;
-  for (const k of g.keys()) {
-    keyList[i] = k;
-    index.set(k, i++);
-  }
+  // Fusion needs the culled graph (a key's dependents outside the outputs' needs do not count).
+  const g: Graph = doFuse ? fuse(cull(graph, keys), keys) : graph;
+  const { keys: keyList, index, deps, priority } = orderIndexed(g, keys);
+  const n = keyList.length;
   const tasks: (Task | null)[] = new Array(n);
   const data: unknown[] = new Array(n);
-  const deps: number[][] = new Array(n);
-  const dependents: number[][] = Array.from({ length: n }, () => []);
-  const priority = new Int32Array(n);
-  i = 0;
-  for (const node of g.values()) {
-    let t: Task | null;
+  const dependents: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) dependents[i] = [];
+  for (let i = 0; i < n; i++) {
+    const node = g.get(keyList[i]!)!;
     if (node.kind === 'data') {
-      t = null;
+      tasks[i] = null;
       data[i] = node.value;
     } else if (node.kind === 'alias') {
-      t = { kind: 'task', key: node.key, fn: IDENTITY, args: [{ kind: 'ref', key: node.target }], deps: [node.target] };
-    } else t = node;
-    tasks[i] = t;
-    const ds = t ? t.deps.map((d) => index.get(d)!) : [];
-    deps[i] = ds;
-    for (const d of ds) dependents[d]!.push(i);
-    priority[i] = prio.get(node.key)!;
-    i++;
+      tasks[i] = { kind: 'task', key: node.key, fn: IDENTITY, args: [{ kind: 'ref', key: node.target }], deps: [node.target] };
+    } else tasks[i] = node;
+    for (const d of deps[i]!) dependents[d]!.push(i);
   }
   const outputs = keys.map((k) => index.get(k)!);
   const isOutput = new Uint8Array(n);

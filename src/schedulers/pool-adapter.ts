@@ -18,6 +18,7 @@ import type { PoolClient, PoolWorker, WorkerPool } from './pool.ts';
 import { KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
 import { substitute } from './runtime.ts';
 import { assertShippable } from './ship.ts';
+import { ShipError } from '../errors.ts';
 
 const BUDGET_MS = 2;
 const MIN_CAP = 2;
@@ -71,7 +72,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.plan = plan;
     this.run = run;
     // Every shipped function is checked before anything runs.
-    for (const t of plan.tasks) if (t) for (const spec of specsOf(t)) assertShippable(spec, this.name);
+    checkShippable(plan, this.name);
     this.pool.ensure();
     this.computeId = this.pool.attach(this);
     this.exec = plan.tasks.map((t) => (t ? execForm(t, (s) => this.pool.fnId(s)) : null));
@@ -303,4 +304,26 @@ export class PoolAdapter implements Adapter, PoolClient {
   stats(): Partial<RunStats> {
     return { transfers: this.transfers, peakWorkerHeld: this.peakWorkerHeld };
   }
+}
+
+/** Check every distinct shipped function; report all that cannot travel in one error. */
+function checkShippable(plan: Plan, scheduler: string): void {
+  const seen = new Set<string>();
+  const problems: ShipError[] = [];
+  for (const t of plan.tasks) {
+    if (!t) continue;
+    for (const spec of specsOf(t)) {
+      if (spec.kind !== 'source' || seen.has(spec.hash)) continue;
+      seen.add(spec.hash);
+      try {
+        assertShippable(spec, scheduler);
+      } catch (e) {
+        if (e instanceof ShipError) problems.push(e);
+        else throw e;
+      }
+    }
+  }
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1)
+    throw new ShipError(problems.map((p) => p.message).join('\n'), [...new Set(problems.flatMap((p) => p.variables))]);
 }

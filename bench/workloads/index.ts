@@ -1,0 +1,7 @@
+/** Every benchmark workload, by name. Each issue adds its own here. */
+import type { Workload } from './types.ts';
+import { taskOverhead } from './task-overhead.ts';
+
+export const workloads: Record<string, Workload> = {
+  'task-overhead': taskOverhead,
+};
