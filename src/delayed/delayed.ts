@@ -17,7 +17,13 @@ import { isSelfContained, specOf } from '../schedulers/ship.ts';
 export type MaybeDelayed<T> = T | Delayed<T>;
 /** Parameters of a function, each of which may be given as a Delayed. */
 export type DelayedArgs<P extends readonly unknown[]> = { [K in keyof P]: MaybeDelayed<P[K]> | DeepDelayed<P[K]> };
-type DeepDelayed<T> = T extends readonly (infer E)[] ? MaybeDelayed<E>[] : T extends object ? { [K in keyof T]: MaybeDelayed<T[K]> } : T;
+type DeepDelayed<T> = T extends readonly (infer E)[]
+  ? (MaybeDelayed<E> | DeepDelayed<E>)[]
+  : T extends (...args: never[]) => unknown
+    ? T
+    : T extends object
+      ? { [K in keyof T]: MaybeDelayed<T[K]> | DeepDelayed<T[K]> }
+      : T;
 
 export interface DelayedOptions {
   /** Name used as the key prefix (default: the function's name). */
@@ -236,7 +242,7 @@ function call(fn: AnyFn, args: unknown[], opts: DelayedOptions): Delayed<never> 
  * const [a, b] = await compute(i.sub(5), i.add(4));   // [4, 13]; square ran once
  * const [q, r] = delayed((a: number, b: number) => [Math.floor(a / b), a % b], { nout: 2 })(7, 2);
  */
-export function delayed<F extends AnyFn>(fn: F, opts?: DelayedOptions): (...args: DelayedArgs<Parameters<F>>) => Delayed<Awaited<ReturnType<F>>>;
+export function delayed<A extends unknown[], R>(fn: (...args: A) => R, opts?: DelayedOptions): (...args: DelayedArgs<A>) => Delayed<Awaited<R>>;
 export function delayed<T>(value: T, opts?: Omit<DelayedOptions, 'nout'>): Delayed<T extends Delayed<infer U> ? U : T>;
 export function delayed(fnOrValue: unknown, opts: DelayedOptions = {}): unknown {
   if (opts.nout !== undefined && !(Number.isInteger(opts.nout) && opts.nout >= 0))

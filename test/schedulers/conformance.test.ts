@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { compute, delayed, moduleFunction, shutdown, ShipError, TaskError, type RunStats } from '../../src/index.ts';
-import { data, ref, task } from '../../src/graph/types.ts';
+import { data, ref, task, type GraphNode } from '../../src/graph/types.ts';
 import { getScheduler } from '../../src/schedulers/index.ts';
 import { SCHEDULERS, tempDir } from '../helpers.ts';
 
@@ -26,7 +26,7 @@ describe.each(SCHEDULERS)('scheduler %s', (scheduler) => {
   const opts = { scheduler, numWorkers: 2 } as const;
 
   test('raw graph: data, tasks, aliases, nested references in arguments', async () => {
-    const g = new Map([
+    const g = new Map<string, GraphNode>([
       ['a', data('a', 1)],
       ['b', data('b', 2)],
       ['c', task('c', { kind: 'op', name: 'add' }, [ref('a'), ref('b')])],

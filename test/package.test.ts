@@ -1,0 +1,37 @@
+/**
+ * The built package works for a plain JavaScript user: `npm run build`'s output (dist/ with
+ * .d.ts) runs inline and module functions on every scheduler, from outside TypeScript tooling.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+const out = join(root, 'test-dist');
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+test('the compiled package runs on sync, threads and processes without tsx', () => {
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], { cwd: root });
+  expect(existsSync(join(out, 'dist/index.d.ts'))).toBe(true);
+  expect(existsSync(join(out, 'dist/schedulers/thread-entry.js'))).toBe(true);
+  mkdirSync(join(out, 'user'));
+  writeFileSync(join(out, 'user/m.mjs'), 'export const sq = (x) => x * x;\n');
+  writeFileSync(
+    join(out, 'user/use.mjs'),
+    `import { delayed, compute, moduleFunction } from '../dist/index.js';
+const sq = moduleFunction(new URL('./m.mjs', import.meta.url), 'sq');
+const out = {};
+for (const scheduler of ['sync', 'threads', 'processes']) {
+  const xs = [1, 2, 3].map((k) => delayed((x) => x + 1)(delayed(sq)(k)));
+  out[scheduler] = await compute(...xs, { scheduler, numWorkers: 2 });
+}
+console.log(JSON.stringify(out));
+`,
+  );
+  // Plain node: no tsx loader, no vitest transform. It must also exit by itself.
+  const text = execFileSync(process.execPath, [join(out, 'user/use.mjs')], { encoding: 'utf8', timeout: 30_000 });
+  expect(JSON.parse(text)).toEqual({ sync: [2, 5, 10], threads: [2, 5, 10], processes: [2, 5, 10] });
+});
