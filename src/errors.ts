@@ -131,7 +131,7 @@ export const messages = {
       .join(', ')} from outside the function, and worker ${
       scheduler === 'processes' ? 'processes' : 'threads'
     } do not share this scope. ` +
-    `Fix: pass ${variables.length > 1 ? 'them' : 'it'} as an argument (e.g. delayed(f)(x, ${variables[0]}), or bag.map(f, ${variables[0]})), ` +
+    `Fix: pass ${variables.length > 1 ? 'them' : 'it'} as an argument (e.g. delayed(f)(x, ${variables[0]})), ` +
     `or export the function from a module and use moduleFunction(import.meta.url, 'name'), ` +
     `or compute with { scheduler: 'sync' }.`,
   unshippable: (fnName: string, why: string, scheduler: string) =>
