@@ -222,7 +222,8 @@ function identityToken(fn: object): string {
 function call(fn: AnyFn, args: unknown[], opts: DelayedOptions): Delayed<never> {
   const spec: FnSpec = specOf(fn);
   const parents: Delayed[] = [];
-  const wired = args.map((a) => unpack(a, parents));
+  const wired = new Array<unknown>(args.length);
+  for (let i = 0; i < args.length; i++) wired[i] = unpack(args[i], parents);
   const name = opts.name ?? (spec.kind === 'source' ? fn.name || 'lambda' : spec.name);
   let key: Key;
   if (opts.key !== undefined) key = opts.key;
@@ -230,7 +231,13 @@ function call(fn: AnyFn, args: unknown[], opts: DelayedOptions): Delayed<never> 
     const fnToken = spec.kind === 'source' && !isSelfContained(spec) ? identityToken(fn) : spec;
     key = `${name}-${tokenize(fnToken, wired)}`;
   } else key = `${name}-${uniqueToken()}`;
-  return new Delayed(task(key, spec, wired), parents, opts.nout);
+  // The references in `wired` are exactly the parents' keys, in order: no need to rescan args.
+  let deps: Key[];
+  if (parents.length <= 16) {
+    deps = [];
+    for (const p of parents) if (!deps.includes(p.key)) deps.push(p.key);
+  } else deps = [...new Set(parents.map((p) => p.key))];
+  return new Delayed({ kind: 'task', key, fn: spec, args: wired, deps }, parents, opts.nout);
 }
 
 /**

@@ -6,7 +6,7 @@
  * Keys are turned into integer indices once, so the per-task work is array reads and writes.
  */
 import { cull } from '../graph/cull.ts';
-import { fuse, stepsOf } from '../graph/fuse.ts';
+import { FUSED_OP, fuse, stepsOf } from '../graph/fuse.ts';
 import { orderIndexed } from '../graph/order.ts';
 import type { FnSpec, Graph, Key, Task } from '../graph/types.ts';
 import type { Callback, RunStats, TaskInfo } from './callbacks.ts';
@@ -85,17 +85,36 @@ export function specsOf(t: Task): FnSpec[] {
 }
 
 /**
- * The form a worker runs: `fnId` of the task's function, or -1 with `args = [steps]` for a fused
- * chain (each step's function resolved to an id).
+ * The form workers run, per task index: `fnId[i]` is the id of the task's function, or -1 for a
+ * fused chain whose steps (each with its function's id) are `args[i][0]`. Plain arrays, built once
+ * per compute, so nothing is allocated per task for non-fused tasks.
  */
-export function execForm(t: Task, idOf: (spec: FnSpec) => number): { fnId: number; args: unknown[]; fnIds: number[] } {
-  const steps = stepsOf(t);
-  if (steps.length === 1 && steps[0]!.key === t.key && steps[0]!.fn === t.fn) {
-    const id = idOf(t.fn);
-    return { fnId: id, args: t.args, fnIds: [id] };
+export class ExecTable {
+  readonly fnId: Int32Array;
+  readonly args: unknown[][];
+  constructor(plan: Plan, idOf: (spec: FnSpec) => number) {
+    const n = plan.tasks.length;
+    this.fnId = new Int32Array(n);
+    this.args = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = plan.tasks[i];
+      if (!t) continue;
+      if (t.fn.kind === 'op' && t.fn.name === FUSED_OP) {
+        const exec: ExecStep[] = stepsOf(t).map((s) => ({ key: s.key, fnId: idOf(s.fn), args: s.args }));
+        this.fnId[i] = -1;
+        this.args[i] = [exec];
+      } else {
+        this.fnId[i] = idOf(t.fn);
+        this.args[i] = t.args;
+      }
+    }
   }
-  const exec: ExecStep[] = steps.map((s) => ({ key: s.key, fnId: idOf(s.fn), args: s.args }));
-  return { fnId: -1, args: [exec], fnIds: exec.map((s) => s.fnId) };
+
+  /** Every function id task `i` needs. */
+  fnIdsOf(i: number): number[] {
+    const id = this.fnId[i]!;
+    return id >= 0 ? [id] : (this.args[i]![0] as ExecStep[]).map((s) => s.fnId);
+  }
 }
 
 /** One compute: the loop's state for a plan, driving one adapter. */
@@ -228,6 +247,11 @@ export class Run {
       for (const cb of this.callbacks) cb.finish?.(stats, error);
       this.reject(error);
     }
+  }
+
+  /** True when callbacks want per-task timing (adapters skip measuring otherwise). */
+  get observed(): boolean {
+    return this.callbacks.length > 0;
   }
 
   get failed(): boolean {

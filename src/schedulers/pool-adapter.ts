@@ -13,7 +13,7 @@
 import { TaskError, WorkerDiedError, type RemoteErrorInfo } from '../errors.ts';
 import { ref, type Key } from '../graph/types.ts';
 import type { RunStats } from './callbacks.ts';
-import { execForm, specsOf, type Adapter, type Plan, type Run } from './loop.ts';
+import { ExecTable, specsOf, type Adapter, type Plan, type Run } from './loop.ts';
 import type { PoolClient, PoolWorker, WorkerPool } from './pool.ts';
 import { KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
 import { substitute } from './runtime.ts';
@@ -36,7 +36,7 @@ export class PoolAdapter implements Adapter, PoolClient {
   private plan!: Plan;
   private run!: Run;
   private computeId = 0;
-  private exec: Array<{ fnId: number; args: unknown[]; fnIds: number[] } | null> = [];
+  private exec!: ExecTable;
   /** Values held in the calling thread (main mode: every live result; worker mode: data and fetched inputs). */
   private values: unknown[] = [];
   private inMain!: Uint8Array;
@@ -75,7 +75,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     checkShippable(plan, this.name);
     this.pool.ensure();
     this.computeId = this.pool.attach(this);
-    this.exec = plan.tasks.map((t) => (t ? execForm(t, (s) => this.pool.fnId(s)) : null));
+    this.exec = new ExecTable(plan, (s) => this.pool.fnId(s));
     this.values = plan.data.slice();
     const n = plan.keys.length;
     this.inMain = new Uint8Array(n);
@@ -144,16 +144,18 @@ export class PoolAdapter implements Adapter, PoolClient {
   /** Queue task `i` for worker `w`, with the definitions and inputs it lacks. */
   private sendTask(i: number, w: PoolWorker): void {
     const plan = this.plan;
-    const ex = this.exec[i]!;
+    const fnId = this.exec.fnId[i]!;
     const box = this.box(w);
-    for (const id of ex.fnIds) {
-      if (!w.knownFns.has(id)) {
-        w.knownFns.add(id);
-        box.defs.push([id, this.pool.fnSpec(id)]);
+    if (fnId < 0 || !w.knownFns.has(fnId)) {
+      for (const id of this.exec.fnIdsOf(i)) {
+        if (!w.knownFns.has(id)) {
+          w.knownFns.add(id);
+          box.defs.push([id, this.pool.fnSpec(id)]);
+        }
       }
     }
     const hasDeps = plan.deps[i]!.length > 0;
-    let args = ex.args;
+    let args = this.exec.args[i]!;
     let flags: number;
     if (this.mode === 'main') {
       // Fused chains resolve their outer inputs here too; inner references stay for the worker.
@@ -167,9 +169,9 @@ export class PoolAdapter implements Adapter, PoolClient {
           (this.where[d] ??= []).push(w);
         }
       }
-      flags = KEEP | (hasDeps && ex.fnId >= 0 ? RESOLVE : 0) | (plan.isOutput[i] ? SEND : 0);
+      flags = KEEP | (hasDeps && fnId >= 0 ? RESOLVE : 0) | (plan.isOutput[i] ? SEND : 0);
     }
-    box.tasks.push([plan.keys[i]!, ex.fnId, args, flags]);
+    box.tasks.push([plan.keys[i]!, fnId, args, flags]);
     this.touched.add(w);
   }
 

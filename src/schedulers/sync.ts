@@ -5,7 +5,7 @@
 import { TaskError, type RemoteErrorInfo } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
 import type { Adapter, Plan, Run } from './loop.ts';
-import { execForm } from './loop.ts';
+import { ExecTable } from './loop.ts';
 import type { AnyFn } from './registry.ts';
 import { isThenable, resolveFn, runChain, substitute } from './runtime.ts';
 
@@ -22,7 +22,8 @@ export class SyncAdapter implements Adapter {
   private run!: Run;
   private values: unknown[] = [];
   private fns: AnyFn[] = [];
-  private exec: Array<{ fnId: number; args: unknown[] }> = [];
+  private exec!: ExecTable;
+  private observed = false;
   private busy = false;
   private readonly lookup = (key: string) => this.values[this.plan.index.get(key)!];
 
@@ -46,7 +47,8 @@ export class SyncAdapter implements Adapter {
       }
       return id;
     };
-    this.exec = plan.tasks.map((t) => (t ? execForm(t, idOf) : { fnId: 0, args: [] }));
+    this.exec = new ExecTable(plan, idOf);
+    this.observed = run.observed;
     await Promise.all(pending);
   }
 
@@ -61,8 +63,9 @@ export class SyncAdapter implements Adapter {
   private runOne(i: number): void {
     const { plan } = this;
     const key = plan.keys[i]!;
-    const { fnId, args } = this.exec[i]!;
-    const start = performance.timeOrigin + performance.now();
+    const fnId = this.exec.fnId[i]!;
+    const args = this.exec.args[i]!;
+    const start = this.observed ? performance.timeOrigin + performance.now() : 0;
     let value: unknown;
     try {
       value =
@@ -92,7 +95,7 @@ export class SyncAdapter implements Adapter {
 
   private finish(i: number, start: number, value: unknown): void {
     this.values[i] = value;
-    const info = { key: this.plan.keys[i]!, worker: MAIN_WORKER, start, end: performance.timeOrigin + performance.now() };
+    const info = this.observed ? { key: this.plan.keys[i]!, worker: MAIN_WORKER, start, end: performance.timeOrigin + performance.now() } : undefined;
     this.run.done(i, info, value);
   }
 
