@@ -7,7 +7,12 @@ import { createHash, type Hash } from 'node:crypto';
 
 const TOKEN_CHARS = 16;
 
-/** A hex token for `values`: `tokenize('inc', 1)` is the same everywhere. */
+/**
+ * A hex token for `values`, the same in every process and run: content-addressed keys are
+ * `${name}-${tokenize(inputs)}`.
+ * @example
+ * tokenize({ a: 1, b: [2, 3] }) === tokenize({ b: [2, 3], a: 1 });   // true
+ */
 export function tokenize(...values: unknown[]): string {
   const h = createHash('sha1');
   const seen = new Set<object>();

@@ -61,6 +61,12 @@ const aliases: Record<string, string> = {
   multiprocessing: 'processes',
 };
 
+/**
+ * Make a scheduler available by name (a distributed Client registers itself this way).
+ * @example
+ * registerScheduler({ name: 'logging', get: (graph, keys, opts) => { console.log(graph.size); return getScheduler('sync').get(graph, keys, opts); } });
+ * await x.compute({ scheduler: 'logging' });
+ */
 export function registerScheduler(s: Scheduler): void {
   registry.set(s.name, s);
 }
@@ -69,6 +75,12 @@ export function unregisterScheduler(name: string): void {
   if (name !== 'sync' && name !== 'threads' && name !== 'processes') registry.delete(name);
 }
 
+/**
+ * The scheduler registered under `name` (or one of Dask's aliases: 'synchronous',
+ * 'single-threaded', 'threading', 'multiprocessing').
+ * @example
+ * const [v] = await getScheduler('threads').get(x.__graph__(), x.__keys__(), { numWorkers: 2 });
+ */
 export function getScheduler(name: string): Scheduler {
   const s = registry.get(aliases[name] ?? name);
   if (!s) throw new OptionError(messages.unknownScheduler(name, [...registry.keys()]));
