@@ -42,17 +42,6 @@ function isOptions(x: unknown): x is ComputeOptions {
 /** The result type of computing `T` (non-collections pass through unchanged). */
 export type Computed<T> = T extends Collection<infer R> ? R : T;
 export type ComputedAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: Computed<T[K]> };
-/** Drop a trailing options object from an argument tuple. */
-export type WithoutOptions<T extends readonly unknown[]> = T extends readonly [...infer H, infer L]
-  ? L extends Collection
-    ? T
-    : L extends ComputeOptions
-      ? [L] extends [object]
-        ? H
-        : T
-      : T
-  : T;
-
 function splitArgs(args: readonly unknown[]): { items: unknown[]; opts: ComputeOptions } {
   if (args.length > 0 && isOptions(args[args.length - 1])) return { items: args.slice(0, -1), opts: args[args.length - 1] as ComputeOptions };
   return { items: [...args], opts: {} };
@@ -94,12 +83,14 @@ async function run(collections: readonly Collection[], opts: ComputeOptions): Pr
  * const [a, b] = await compute(i.sub(5), i.add(4));            // square runs once: [4, 13]
  * const [c] = await compute(i, { scheduler: 'processes' });
  */
-export async function compute<T extends readonly unknown[]>(...args: T): Promise<ComputedAll<WithoutOptions<T>>> {
+export async function compute<T extends readonly unknown[]>(...args: [...T, ComputeOptions]): Promise<ComputedAll<T>>;
+export async function compute<T extends readonly unknown[]>(...args: T): Promise<ComputedAll<T>>;
+export async function compute(...args: unknown[]): Promise<unknown[]> {
   const { items, opts } = splitArgs(args);
   const cols = items.filter(isCollection);
   const results = await run(cols, opts);
   let j = 0;
-  return items.map((x) => (isCollection(x) ? x.__postcompute__(results[j++]!) : x)) as ComputedAll<WithoutOptions<T>>;
+  return items.map((x) => (isCollection(x) ? x.__postcompute__(results[j++]!) : x));
 }
 
 /**
@@ -109,7 +100,9 @@ export async function compute<T extends readonly unknown[]>(...args: T): Promise
  * const [x2] = await persist(x.add(1));
  * await x2.mul(2).compute();   // does not recompute x.add(1)
  */
-export async function persist<T extends readonly unknown[]>(...args: T): Promise<WithoutOptions<T>> {
+export async function persist<T extends readonly unknown[]>(...args: [...T, ComputeOptions]): Promise<T>;
+export async function persist<T extends readonly unknown[]>(...args: T): Promise<T>;
+export async function persist(...args: unknown[]): Promise<unknown[]> {
   const { items, opts } = splitArgs(args);
   const cols = items.filter(isCollection);
   const results = await run(cols, opts);
@@ -120,7 +113,7 @@ export async function persist<T extends readonly unknown[]>(...args: T): Promise
     const g = new Map<Key, GraphNode>();
     x.__keys__().forEach((k, i) => g.set(k, data(k, values[i])));
     return x.__postpersist__(g);
-  }) as unknown as WithoutOptions<T>;
+  });
 }
 
 /** Options of `visualize`: `filename` picks the format by extension (.svg, .png, .dot). */

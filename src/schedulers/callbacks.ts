@@ -35,7 +35,9 @@ export interface RunStats {
 export interface StartInfo {
   scheduler: string;
   /** The graph as it will run: culled and, unless disabled, fused. */
-  graph: Graph;
+  readonly graph: Graph;
+  /** Number of tasks that will run (data nodes excluded). */
+  tasks: number;
   /** Keys in the order they were requested. */
   keys: readonly Key[];
 }

@@ -9,7 +9,7 @@ import { cull } from '../graph/cull.ts';
 import { FUSED_OP, fuse, stepsOf } from '../graph/fuse.ts';
 import { orderIndexed } from '../graph/order.ts';
 import type { FnSpec, Graph, Key, Task } from '../graph/types.ts';
-import type { Callback, RunStats, TaskInfo } from './callbacks.ts';
+import type { Callback, RunStats, StartInfo, TaskInfo } from './callbacks.ts';
 import { PriorityHeap } from './heap.ts';
 import type { ExecStep } from './runtime.ts';
 
@@ -157,7 +157,10 @@ export class Run {
   /** Start running; resolves with the outputs' values in requested order. */
   async start(): Promise<unknown[]> {
     const { plan } = this;
-    for (const cb of this.callbacks) cb.start?.({ scheduler: this.adapter.name, graph: plan.graph, keys: plan.outputs.map((o) => plan.keys[o]!) });
+    if (this.callbacks.length) {
+      const info = startInfo(this.adapter.name, plan);
+      for (const cb of this.callbacks) cb.start?.(info);
+    }
     try {
       await this.adapter.prepare(plan, this);
     } catch (e) {
@@ -279,6 +282,19 @@ export class Run {
       ...this.adapter.stats?.(),
     };
   }
+}
+
+function startInfo(scheduler: string, plan: Plan): StartInfo {
+  let graph: Graph | undefined;
+  return {
+    scheduler,
+    keys: plan.outputs.map((o) => plan.keys[o]!),
+    tasks: plan.tasks.reduce((n, t) => n + (t ? 1 : 0), 0),
+    // Only what runs: the plan's keys (built on demand; most callbacks never look).
+    get graph() {
+      return (graph ??= new Map(plan.keys.map((k) => [k, plan.graph.get(k)!])));
+    },
+  };
 }
 
 /** Compute `keys` of `graph` with `adapter`. */

@@ -282,6 +282,7 @@ export class PoolAdapter implements Adapter, PoolClient {
       if (i >= 0) key = this.plan.keys[i];
     }
     if (key !== undefined) this.run.fail(new WorkerDiedError(w.name, key, detail));
+    else if (this.live().length === 0) this.run.fail(new WorkerDiedError(w.name, undefined, detail));
   }
 
   release(id: number): void {

@@ -31,8 +31,11 @@ export class PoolWorker {
   }
   /** @internal */
   gotReady(): void {
+    this.booted = true;
     this.markReady();
   }
+  /** True once the worker has started and said so. */
+  booted = false;
 }
 
 /** What a compute registers with the pool to receive its workers' replies. */
@@ -95,6 +98,8 @@ export class WorkerPool {
       w.alive = false;
       if (this.closed || !wasAlive) return;
       for (const c of [...this.clients.values()]) c.onWorkerDied(w, detail);
+      // A worker that died before booting would die again: start it on next use, not in a loop.
+      if (!w.booted) return;
       if (this.workers[slot] === w) {
         this.replaced++;
         this.workers[slot] = this.spawn(slot);
