@@ -35,3 +35,23 @@ console.log(JSON.stringify(out));
   const text = execFileSync(process.execPath, [join(out, 'user/use.mjs')], { encoding: 'utf8', timeout: 30_000 });
   expect(JSON.parse(text)).toEqual({ sync: [2, 5, 10], threads: [2, 5, 10], processes: [2, 5, 10] });
 });
+
+test('a TypeScript script run with `npx tsx` uses the compiled package with a .ts module function', () => {
+  // Runs after the build above (same file, tests run in order).
+  mkdirSync(join(out, 'tsuser'), { recursive: true });
+  writeFileSync(join(out, 'tsuser/m.ts'), 'export const cube = (x: number): number => x * x * x;\n');
+  writeFileSync(
+    join(out, 'tsuser/use.ts'),
+    `import { delayed, compute, moduleFunction } from '../dist/index.js';
+const cube = moduleFunction<(x: number) => number>(new URL('./m.ts', import.meta.url), 'cube');
+const out: Record<string, unknown> = {};
+for (const scheduler of ['sync', 'threads', 'processes']) {
+  const xs = [1, 2, 3].map((k) => delayed((x: number) => x + 1)(delayed(cube)(k)));
+  out[scheduler] = await compute(...xs, { scheduler, numWorkers: 2 });
+}
+console.log(JSON.stringify(out));
+`,
+  );
+  const text = execFileSync(join(root, 'node_modules/.bin/tsx'), [join(out, 'tsuser/use.ts')], { encoding: 'utf8', timeout: 60_000 });
+  expect(JSON.parse(text)).toEqual({ sync: [2, 9, 28], threads: [2, 9, 28], processes: [2, 9, 28] });
+});

@@ -29,7 +29,7 @@ export function spawnThread(name: string): Channel {
   const url = new URL(`./thread-entry${ext}`, import.meta.url);
   const worker = fromSource
     ? new Worker(
-        `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`,
+        `import('tsx/esm/api').then((m) => { m.register(); globalThis.__shoalTsx = true; return import(${JSON.stringify(url.href)}); })`,
         { eval: true, workerData: { name } },
       )
     : new Worker(url, { workerData: { name } });

@@ -3,6 +3,7 @@
  * and executing fused chains. Shared by the sync scheduler (in the calling thread) and by every
  * worker thread and process, so all schedulers run a task the same way.
  */
+import { isMainThread } from 'node:worker_threads';
 import { messages, OptionError } from '../errors.ts';
 import { isRef, type FnSpec, type Key } from '../graph/types.ts';
 import { closureOf, importOnce, loadExport } from './ship.ts';
@@ -14,12 +15,20 @@ const g = globalThis as { __name?: unknown };
 if (typeof g.__name !== 'function') g.__name = (f: unknown) => f;
 
 let tsxRegistered: Promise<void> | undefined;
-/** Modules written in TypeScript need tsx's loader in this thread/process. */
+const flags = globalThis as { __shoalTsx?: boolean };
+/**
+ * Modules written in TypeScript need tsx's loader in this thread/process. A process started with
+ * tsx (`npx tsx`, `node --import tsx`) has it in its main thread; worker threads do not inherit
+ * loader hooks on Node 20, so they register tsx themselves (our thread bootstrap sets the flag
+ * when it already did).
+ */
 function ensureTsLoader(url: string): Promise<void> | undefined {
   if (!/\.[cm]?tsx?$/.test(new URL(url).pathname)) return undefined;
-  if (process.execArgv.some((a) => a.includes('tsx')) && !tsxRegistered) return undefined;
+  if (flags.__shoalTsx) return undefined;
+  if (isMainThread && (import.meta.url.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx')))) return undefined;
   tsxRegistered ??= import('tsx/esm/api').then((m) => {
     m.register();
+    flags.__shoalTsx = true;
   });
   return tsxRegistered;
 }
