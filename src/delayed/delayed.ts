@@ -8,7 +8,7 @@ import { compute, visualize, type Collection, type ComputeOptions, type Visualiz
 import type { SchedulerName } from '../config.ts';
 import { messages, OptionError } from '../errors.ts';
 import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
-import { data, ref, task, type FnSpec, type Graph, type GraphNode, type Key } from '../graph/types.ts';
+import { data, KEEP, ref, rewrite, task, type FnSpec, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import { builtins } from '../schedulers/builtin-ops.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { isSelfContained, specOf } from '../schedulers/ship.ts';
@@ -187,28 +187,13 @@ function binop(name: 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'pow' | 'eq' | 'ne'
 
 /** Replace Delayeds inside `x` by references, collecting them as parents. */
 function unpack(x: unknown, parents: Delayed[]): unknown {
-  if (x instanceof Delayed) {
-    parents.push(x);
-    return ref(x.key);
-  }
-  if (Array.isArray(x)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < x.length; i++) {
-      const v = unpack(x[i], parents);
-      if (v !== x[i]) (out ??= x.slice())[i] = v;
-    }
-    return out ?? x;
-  }
-  if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
-    let out: Record<string, unknown> | undefined;
-    for (const k of Object.keys(x)) {
-      const v0 = (x as Record<string, unknown>)[k];
-      const v = unpack(v0, parents);
-      if (v !== v0) (out ??= { ...(x as Record<string, unknown>) })[k] = v;
-    }
-    return out ?? x;
-  }
-  return x;
+  return rewrite(x, swapDelayed, parents);
+}
+
+function swapDelayed(v: object, parents: Delayed[]): unknown {
+  if (!(v instanceof Delayed)) return KEEP;
+  parents.push(v);
+  return ref(v.key);
 }
 
 /** Object identity for closures, whose source text does not determine what they compute. */

@@ -9,11 +9,13 @@
  * numbers keys in topological order, and returns integer dependency lists and priorities.
  */
 import { GraphError, messages } from '../errors.ts';
-import { dependencies, type Graph, type Key } from './types.ts';
+import { dependencies, type Graph, type GraphNode, type Key } from './types.ts';
 
 export interface Ordering {
   /** Keys needed by the outputs, in a topological order (dependencies first). */
   keys: Key[];
+  /** The node of each key. */
+  nodes: GraphNode[];
   index: Map<Key, number>;
   /** Dependencies of each key, as indices. */
   deps: number[][];
@@ -26,22 +28,29 @@ const ON_STACK = -1;
 export function orderIndexed(graph: Graph, outputs?: Iterable<Key>): Ordering {
   const roots = outputs ? [...outputs] : [...graph.keys()].reverse();
   // 1. Depth-first post-order from the outputs: culls, numbers keys topologically, finds cycles.
+  //    A key's dependencies are numbered before it, so its index list and height are set then.
   const index = new Map<Key, number>();
   const keys: Key[] = [];
+  const nodes: GraphNode[] = [];
+  const deps: number[][] = [];
+  const heights: number[] = [];
   const stackK: Key[] = [];
-  const stackD: (readonly Key[])[] = [];
+  const stackN: GraphNode[] = [];
   const stackI: number[] = [];
+  const push = (k: Key, node: GraphNode) => {
+    index.set(k, ON_STACK);
+    stackK.push(k);
+    stackN.push(node);
+    stackI.push(0);
+  };
   for (const root of roots) {
     if (index.has(root)) continue;
     const node = graph.get(root);
     if (!node) throw new GraphError(messages.missingKey(root));
-    index.set(root, ON_STACK);
-    stackK.push(root);
-    stackD.push(dependencies(node));
-    stackI.push(0);
+    push(root, node);
     while (stackK.length > 0) {
       const top = stackK.length - 1;
-      const ds = stackD[top]!;
+      const ds = dependencies(stackN[top]!);
       const j = stackI[top]!;
       if (j < ds.length) {
         stackI[top] = j + 1;
@@ -50,38 +59,32 @@ export function orderIndexed(graph: Graph, outputs?: Iterable<Key>): Ordering {
         if (s === undefined) {
           const dn = graph.get(d);
           if (!dn) throw new GraphError(messages.missingDependency(stackK[top]!, d));
-          index.set(d, ON_STACK);
-          stackK.push(d);
-          stackD.push(dependencies(dn));
-          stackI.push(0);
+          push(d, dn);
         } else if (s === ON_STACK) {
           const from = stackK.indexOf(d);
           throw new GraphError(messages.cycle([...stackK.slice(from), d]), 'ERR_SHOAL_CYCLE');
         }
       } else {
         const k = stackK.pop()!;
-        stackD.pop();
+        const n = stackN.pop()!;
         stackI.pop();
+        const ix = new Array<number>(ds.length);
+        let h = 0;
+        for (let m = 0; m < ds.length; m++) {
+          const d = index.get(ds[m]!)!;
+          ix[m] = d;
+          if (heights[d]! + 1 > h) h = heights[d]! + 1;
+        }
         index.set(k, keys.length);
         keys.push(k);
+        nodes.push(n);
+        deps.push(ix);
+        heights.push(h);
       }
     }
   }
   const n = keys.length;
-  const deps: number[][] = new Array(n);
-  const height = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const ds = dependencies(graph.get(keys[i]!)!);
-    const out = new Array<number>(ds.length);
-    let h = 0;
-    for (let j = 0; j < ds.length; j++) {
-      const d = index.get(ds[j]!)!;
-      out[j] = d;
-      if (height[d]! + 1 > h) h = height[d]! + 1;
-    }
-    deps[i] = out;
-    height[i] = h;
-  }
+  const height = heights;
   // 2. Priorities: depth-first again, deepest dependency first.
   const priority = new Int32Array(n).fill(-1);
   let next = 0;
@@ -120,7 +123,7 @@ export function orderIndexed(graph: Graph, outputs?: Iterable<Key>): Ordering {
       }
     }
   }
-  return { keys, index, deps, priority };
+  return { keys, nodes, index, deps, priority };
 }
 
 /** Priorities for every key of `graph` (or only those the `outputs` need): lower runs first. */

@@ -102,6 +102,37 @@ function collectRefs(a: unknown, out: Key[]): void {
   if (Object.getPrototypeOf(a) === Object.prototype) for (const k in a) collectRefs((a as Record<string, unknown>)[k], out);
 }
 
+/** Returned by a `rewrite` callback to leave a value as it is (and look inside it). */
+export const KEEP: unique symbol = Symbol('keep');
+
+/**
+ * Rebuild `x` through nested arrays and plain objects, replacing each object for which `swap`
+ * returns something other than KEEP. Unchanged parts are shared, not copied; typed arrays and
+ * class instances are leaves.
+ */
+export function rewrite<C>(x: unknown, swap: (v: object, ctx: C) => unknown, ctx: C): unknown {
+  // `swap` takes a context argument so hot callers pass a module-level function, not a new closure.
+  if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) return x;
+  const s = swap(x, ctx);
+  if (s !== KEEP) return s;
+  if (Array.isArray(x)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < x.length; i++) {
+      const v = rewrite(x[i], swap, ctx);
+      if (v !== x[i]) (out ??= x.slice())[i] = v;
+    }
+    return out ?? x;
+  }
+  if (Object.getPrototypeOf(x) !== Object.prototype) return x;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(x)) {
+    const v0 = (x as Record<string, unknown>)[k];
+    const v = rewrite(v0, swap, ctx);
+    if (v !== v0) (out ??= { ...(x as Record<string, unknown>) })[k] = v;
+  }
+  return out ?? x;
+}
+
 /** The keys a node needs before it can run. */
 export function dependencies(node: GraphNode): readonly Key[] {
   if (node.kind === 'task') return node.deps;

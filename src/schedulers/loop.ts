@@ -57,14 +57,14 @@ const IDENTITY: FnSpec = { kind: 'op', name: 'identity' };
 export function makePlan(graph: Graph, keys: readonly Key[], doFuse: boolean): Plan {
   // Fusion needs the culled graph (a key's dependents outside the outputs' needs do not count).
   const g: Graph = doFuse ? fuse(cull(graph, keys), keys) : graph;
-  const { keys: keyList, index, deps, priority } = orderIndexed(g, keys);
+  const { keys: keyList, nodes, index, deps, priority } = orderIndexed(g, keys);
   const n = keyList.length;
   const tasks: (Task | null)[] = new Array(n);
   const data: unknown[] = new Array(n);
   const dependents: number[][] = new Array(n);
   for (let i = 0; i < n; i++) dependents[i] = [];
   for (let i = 0; i < n; i++) {
-    const node = g.get(keyList[i]!)!;
+    const node = nodes[i]!;
     if (node.kind === 'data') {
       tasks[i] = null;
       data[i] = node.value;

@@ -5,7 +5,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { messages, OptionError } from '../errors.ts';
-import { isRef, type FnSpec, type Key } from '../graph/types.ts';
+import { isRef, KEEP, rewrite, type FnSpec, type Key } from '../graph/types.ts';
 import { closureOf, importOnce, loadExport } from './ship.ts';
 import { getOp, type AnyFn } from './registry.ts';
 import './builtin-ops.ts';
@@ -92,29 +92,12 @@ export function resolveFn(spec: FnSpec & { url?: string }, preferClosure = false
 /** Replace every reference inside `args` with `lookup(key)`; values are not walked. */
 export function substitute(args: unknown[], lookup: (key: Key) => unknown): unknown[] {
   const out = new Array<unknown>(args.length);
-  for (let i = 0; i < args.length; i++) out[i] = subst(args[i], lookup);
+  for (let i = 0; i < args.length; i++) out[i] = rewrite(args[i], swapRef, lookup);
   return out;
 }
 
-function subst(a: unknown, lookup: (key: Key) => unknown): unknown {
-  if (a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return a;
-  if (Array.isArray(a)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < a.length; i++) {
-      const v = subst(a[i], lookup);
-      if (v !== a[i]) (out ??= a.slice())[i] = v;
-    }
-    return out ?? a;
-  }
-  if (isRef(a)) return lookup(a.key);
-  if (Object.getPrototypeOf(a) !== Object.prototype) return a;
-  let out: Record<string, unknown> | undefined;
-  for (const k in a) {
-    const x = (a as Record<string, unknown>)[k];
-    const v = subst(x, lookup);
-    if (v !== x) (out ??= { ...(a as Record<string, unknown>) })[k] = v;
-  }
-  return out ?? a;
+function swapRef(v: object, lookup: (key: Key) => unknown): unknown {
+  return isRef(v) ? lookup(v.key) : KEEP;
 }
 
 /** One step of a fused chain as workers receive it: the function already resolved to a table id. */
