@@ -24,6 +24,12 @@ export interface Collection<R = unknown> {
   readonly __scheduler__: SchedulerName;
 }
 
+/**
+ * True for shoal collections (anything implementing the collection protocol).
+ * @example
+ * isCollection(delayed(1));   // true
+ * isCollection([1, 2]);       // false
+ */
 export function isCollection(x: unknown): x is Collection {
   return typeof x === 'object' && x !== null && typeof (x as Collection).__graph__ === 'function' && typeof (x as Collection).__keys__ === 'function';
 }

@@ -14,7 +14,11 @@ export type ErrorCode =
   | 'ERR_SHOAL_CLOSED'
   | 'ERR_SHOAL_VISUALIZE';
 
-/** Base class: every shoal error has a stable `code`. */
+/**
+ * Base class: every shoal error has a stable `code`.
+ * @example
+ * try { await x.compute(); } catch (e) { if (e instanceof ShoalError && e.code === 'ERR_SHOAL_TASK') ... }
+ */
 export class ShoalError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
@@ -38,7 +42,13 @@ export class GraphError extends ShoalError {
   }
 }
 
-/** A function that cannot be sent to a worker thread or process (it closes over outside variables). */
+/**
+ * A function that cannot be sent to a worker thread or process (it closes over outside variables).
+ * Raised before any task runs.
+ * @example
+ * const k = 3;
+ * await delayed((x: number) => x * k)(2).compute({ scheduler: 'threads' }).catch((e: ShipError) => e.variables); // ['k']
+ */
 export class ShipError extends ShoalError {
   /** The outside variables the function uses, when that is the reason. */
   readonly variables: string[];
@@ -56,7 +66,12 @@ export interface RemoteErrorInfo {
   code?: unknown;
 }
 
-/** A task threw. Carries the task key, the original error's name/message and the worker-side stack. */
+/**
+ * A task threw. Carries the task key, the worker, the original error's name/message and the
+ * worker-side stack (also as `cause`).
+ * @example
+ * try { await bad.compute(); } catch (e) { if (e instanceof TaskError) console.log(e.key, e.remoteName, e.remoteStack); }
+ */
 export class TaskError extends ShoalError {
   readonly key: string;
   readonly worker: string;
@@ -75,7 +90,12 @@ export class TaskError extends ShoalError {
   }
 }
 
-/** A worker thread or process died while it held or ran a task of this compute. */
+/**
+ * A worker thread or process died while it held or ran a task of this compute. The worker has
+ * been replaced; computing again starts over.
+ * @example
+ * await x.compute({ scheduler: 'processes' }).catch((e) => { if (e instanceof WorkerDiedError) console.log(e.worker, e.key); });
+ */
 export class WorkerDiedError extends ShoalError {
   readonly key: string | undefined;
   readonly worker: string;

@@ -39,7 +39,13 @@ export interface DelayedOptions {
   key?: string;
 }
 
-/** A lazy value: a call (or a literal) that runs when computed. */
+/**
+ * A lazy value: a call (or a literal) that runs when computed. Made by `delayed`.
+ * @example
+ * const x = delayed((a: number, b: number) => a + b)(1, 2);   // Delayed<number>
+ * x.key;                        // 'lambda-…'
+ * await x.mul(10).compute();    // 30
+ */
 export class Delayed<T = unknown> implements Collection<T> {
   readonly __scheduler__: SchedulerName = 'threads';
   /** @internal */ readonly node: GraphNode;
