@@ -5,9 +5,10 @@
  * result_checksum, peak_rss_mb, start-up seconds, plus workload fields). Pools are started before
  * timing; every timed run rebuilds and recomputes its graph (nothing cached).
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { shutdown, warmup } from '../src/index.ts';
+import { activePools } from '../src/schedulers/index.ts';
 import { workloads } from './workloads/index.ts';
 
 const { values, positionals } = parseArgs({
@@ -24,6 +25,23 @@ const names = positionals.length ? positionals : Object.keys(workloads);
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1, got ${values.runs}`);
 
+/** Sum of the worker processes' peak RSS (Linux: VmHWM from /proc), in MB. */
+function workerPeakRssMb(): number | undefined {
+  let kb = 0;
+  for (const pool of activePools()) {
+    if (pool.kind !== 'processes') continue;
+    for (const w of pool.workers) {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${w.channel.pid}/status`, 'utf8'));
+        if (m) kb += Number(m[1]);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return +(kb / 1024).toFixed(1);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -38,6 +56,7 @@ for (const name of names) {
     for (const variant of w.variants ?? [{}]) {
       let startup = 0;
       if (scheduler === 'threads' || scheduler === 'processes') {
+        await shutdown(); // a fresh pool per line, so every line reports its start-up
         const t = performance.now();
         await warmup({ scheduler });
         startup = (performance.now() - t) / 1000;
@@ -60,6 +79,7 @@ for (const name of names) {
         wall_s_min: +Math.min(...times).toFixed(6),
         startup_s: +startup.toFixed(3),
         peak_rss_mb: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+        ...(scheduler === 'processes' ? { worker_peak_rss_mb: workerPeakRssMb() } : {}),
         ...w.fields?.(wall, result),
         result_checksum: result.checksum,
       };
