@@ -8,7 +8,7 @@ import { compute, visualize, type Collection, type ComputeOptions, type Visualiz
 import type { SchedulerName } from '../config.ts';
 import { messages, OptionError } from '../errors.ts';
 import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
-import { data, KEEP, ref, rewrite, task, type FnSpec, type Graph, type GraphNode, type Key } from '../graph/types.ts';
+import { data, fnArg, KEEP, ref, rewrite, task, type FnSpec, type Graph, type GraphNode, type Key, type Task } from '../graph/types.ts';
 import { builtins } from '../schedulers/builtin-ops.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { isSelfContained, specOf } from '../schedulers/ship.ts';
@@ -191,15 +191,34 @@ function binop(name: 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'pow' | 'eq' | 'ne'
   return call(builtins[name], [a, b], { name, pure: true }) as Delayed<never>;
 }
 
-/** Replace Delayeds inside `x` by references, collecting them as parents. */
-function unpack(x: unknown, parents: Delayed[]): unknown {
-  return rewrite(x, swapDelayed, parents);
+interface Unpacked {
+  parents: Delayed[];
+  /** Specs of functions passed as arguments. */
+  fns: FnSpec[];
+  /** Identity tokens of argument functions whose source does not determine them (closures). */
+  closures: string[];
 }
 
-function swapDelayed(v: object, parents: Delayed[]): unknown {
-  if (!(v instanceof Delayed)) return KEEP;
-  parents.push(v);
-  return ref(v.key);
+/**
+ * Replace Delayeds inside `x` by references (collecting them as parents) and functions by
+ * function arguments (so they travel to workers as specs, like a task's own function).
+ */
+function unpack(x: unknown, into: Unpacked): unknown {
+  return rewrite(x, swapDelayed, into);
+}
+
+function swapDelayed(v: object, into: Unpacked): unknown {
+  if (v instanceof Delayed) {
+    into.parents.push(v);
+    return ref(v.key);
+  }
+  if (typeof v === 'function') {
+    const spec = specOf(v as AnyFn);
+    into.fns.push(spec);
+    if (spec.kind === 'source' && !isSelfContained(spec)) into.closures.push(identityToken(v));
+    return fnArg(spec);
+  }
+  return KEEP;
 }
 
 /** Object identity for closures, whose source text does not determine what they compute. */
@@ -212,15 +231,16 @@ function identityToken(fn: object): string {
 
 function call(fn: AnyFn, args: unknown[], opts: DelayedOptions): Delayed<never> {
   const spec: FnSpec = specOf(fn);
-  const parents: Delayed[] = [];
+  const into: Unpacked = { parents: [], fns: [], closures: [] };
   const wired = new Array<unknown>(args.length);
-  for (let i = 0; i < args.length; i++) wired[i] = unpack(args[i], parents);
+  for (let i = 0; i < args.length; i++) wired[i] = unpack(args[i], into);
+  const { parents } = into;
   const name = opts.name ?? (spec.kind === 'source' ? fn.name || 'lambda' : spec.name);
   let key: Key;
   if (opts.key !== undefined) key = opts.key;
   else if (opts.pure) {
     const fnToken = spec.kind === 'source' && !isSelfContained(spec) ? identityToken(fn) : spec;
-    key = `${name}-${tokenize(fnToken, wired)}`;
+    key = `${name}-${tokenize(fnToken, wired, into.closures)}`;
   } else key = `${name}-${uniqueToken()}`;
   // The references in `wired` are exactly the parents' keys, in order: no need to rescan args.
   let deps: Key[];
@@ -228,7 +248,8 @@ function call(fn: AnyFn, args: unknown[], opts: DelayedOptions): Delayed<never> 
     deps = [];
     for (const p of parents) if (!deps.includes(p.key)) deps.push(p.key);
   } else deps = [...new Set(parents.map((p) => p.key))];
-  return new Delayed({ kind: 'task', key, fn: spec, args: wired, deps }, parents, opts.nout);
+  const node: Task = into.fns.length ? { kind: 'task', key, fn: spec, args: wired, deps, fns: into.fns } : { kind: 'task', key, fn: spec, args: wired, deps };
+  return new Delayed(node, parents, opts.nout);
 }
 
 /**
@@ -251,13 +272,19 @@ export function delayed(fnOrValue: unknown, opts: DelayedOptions = {}): unknown 
     return (...args: unknown[]) => call(fn, args, opts);
   }
   if (fnOrValue instanceof Delayed) return fnOrValue;
-  const parents: Delayed[] = [];
-  const wired = unpack(fnOrValue, parents);
+  const into: Unpacked = { parents: [], fns: [], closures: [] };
+  const wired = unpack(fnOrValue, into);
+  const { parents } = into;
   const name = opts.name ?? (Array.isArray(fnOrValue) ? 'list' : typeof fnOrValue === 'object' && fnOrValue !== null ? (fnOrValue.constructor?.name ?? 'object').toLowerCase() : typeof fnOrValue);
   if (parents.length > 0) {
     // A container of Delayeds becomes a task that assembles it.
     const key = opts.key ?? `${name}-${tokenize(wired)}`;
     return new Delayed(task(key, { kind: 'op', name: 'identity' }, [wired]), parents);
+  }
+  if (into.fns.length > 0) {
+    // A container holding functions: assembled by a task so the functions are resolved in the worker.
+    const key = opts.key ?? `${name}-${uniqueToken()}`;
+    return new Delayed(task(key, { kind: 'op', name: 'identity' }, [wired]), []);
   }
   const key = opts.key ?? `${name}-${opts.pure === false ? uniqueToken() : tokenize(fnOrValue)}`;
   return new Delayed(data(key, fnOrValue), []);

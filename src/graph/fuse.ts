@@ -14,6 +14,7 @@ export interface FusedStep {
   key: Key;
   fn: FnSpec;
   args: Arg[];
+  fns?: FnSpec[];
 }
 
 export function isFused(t: Task): boolean {
@@ -22,7 +23,8 @@ export function isFused(t: Task): boolean {
 
 /** The steps of a task: itself, or the chain it is made of. */
 export function stepsOf(t: Task): FusedStep[] {
-  return isFused(t) ? (t.args[0] as FusedStep[]) : [{ key: t.key, fn: t.fn, args: t.args }];
+  if (isFused(t)) return t.args[0] as FusedStep[];
+  return [t.fns ? { key: t.key, fn: t.fn, args: t.args, fns: t.fns } : { key: t.key, fn: t.fn, args: t.args }];
 }
 
 /** Fuse linear chains of tasks; keys in `keep` (requested outputs) are never fused away. */
@@ -65,7 +67,9 @@ export function fuse(graph: Graph, keep: Iterable<Key> = []): Map<Key, GraphNode
       k = child.get(k);
     }
     const first = graph.get(top) as Task;
-    out.set(last.key, { kind: 'task', key: last.key, fn: { kind: 'op', name: FUSED_OP }, args: [steps], deps: first.deps });
+    const fns = steps.flatMap((s) => s.fns ?? []);
+    const fused: Task = { kind: 'task', key: last.key, fn: { kind: 'op', name: FUSED_OP }, args: [steps], deps: first.deps };
+    out.set(last.key, fns.length ? { ...fused, fns } : fused);
   }
   return out;
 }

@@ -31,13 +31,27 @@ export type FnSpec =
   | { kind: 'source'; code: string; hash: string; name?: string } // a user's inline function, shipped as text
   | { kind: 'module'; url: string; name: string }; // an export of a user's module
 
-/** Run `fn(...args)` once every key in `deps` has a result. `deps` is computed once, at creation. */
+/**
+ * A function passed as an argument (`bag.map(f)` runs a kernel with `f` as an argument). It
+ * travels as its spec and is resolved to a callable in the worker, like a task's own function.
+ */
+export interface FnArg {
+  kind: 'fn';
+  spec: FnSpec;
+}
+
+/**
+ * Run `fn(...args)` once every key in `deps` has a result. `deps` is computed once, at creation;
+ * `fns` lists the specs of functions passed inside `args` (absent when there are none), so
+ * schedulers can check and ship them without rescanning arguments.
+ */
 export interface Task {
   kind: 'task';
   key: Key;
   fn: FnSpec;
   args: Arg[];
   deps: Key[];
+  fns?: FnSpec[];
 }
 
 /** A literal value placed in the graph. */
@@ -61,6 +75,14 @@ export function ref(key: Key): TaskRef {
   return { kind: 'ref', key };
 }
 
+export function fnArg(spec: FnSpec): FnArg {
+  return { kind: 'fn', spec };
+}
+
+export function isFnArg(x: unknown): x is FnArg {
+  return typeof x === 'object' && x !== null && (x as FnArg).kind === 'fn' && typeof (x as FnArg).spec === 'object' && Object.keys(x).length === 2;
+}
+
 export function isRef(x: unknown): x is TaskRef {
   return (
     typeof x === 'object' && x !== null && (x as TaskRef).kind === 'ref' && typeof (x as TaskRef).key === 'string' &&
@@ -68,9 +90,15 @@ export function isRef(x: unknown): x is TaskRef {
   );
 }
 
-/** Build a task; its deps are the refs found anywhere in `args` (deduplicated, in order). */
+/**
+ * Build a task; its deps are the refs found anywhere in `args` (deduplicated, in order), and its
+ * `fns` the function arguments (`fnArg(spec)`) found there.
+ */
 export function task(key: Key, fn: FnSpec, args: Arg[]): Task {
-  return { kind: 'task', key, fn, args, deps: findRefs(args) };
+  const fns: FnSpec[] = [];
+  const deps: Key[] = [];
+  for (const a of args) collectRefs(a, deps, fns);
+  return fns.length ? { kind: 'task', key, fn, args, deps, fns } : { kind: 'task', key, fn, args, deps };
 }
 
 export function data(key: Key, value: unknown): Data {
@@ -89,17 +117,21 @@ export function findRefs(args: readonly unknown[]): Key[] {
 }
 
 // Module-level (not a closure per call): this runs once per task built.
-function collectRefs(a: unknown, out: Key[]): void {
+function collectRefs(a: unknown, out: Key[], fns?: FnSpec[]): void {
   if (a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return;
   if (Array.isArray(a)) {
-    for (const x of a) collectRefs(x, out);
+    for (const x of a) collectRefs(x, out, fns);
     return;
   }
   if (isRef(a)) {
     if (!out.includes(a.key)) out.push(a.key);
     return;
   }
-  if (Object.getPrototypeOf(a) === Object.prototype) for (const k in a) collectRefs((a as Record<string, unknown>)[k], out);
+  if (isFnArg(a)) {
+    fns?.push(a.spec);
+    return;
+  }
+  if (Object.getPrototypeOf(a) === Object.prototype) for (const k in a) collectRefs((a as Record<string, unknown>)[k], out, fns);
 }
 
 /** Returned by a `rewrite` callback to leave a value as it is (and look inside it). */
@@ -107,11 +139,15 @@ export const KEEP: unique symbol = Symbol('keep');
 
 /**
  * Rebuild `x` through nested arrays and plain objects, replacing each object for which `swap`
- * returns something other than KEEP. Unchanged parts are shared, not copied; typed arrays and
- * class instances are leaves.
+ * (or function) returns something other than KEEP. Unchanged parts are shared, not copied; typed
+ * arrays and class instances are leaves.
  */
 export function rewrite<C>(x: unknown, swap: (v: object, ctx: C) => unknown, ctx: C): unknown {
   // `swap` takes a context argument so hot callers pass a module-level function, not a new closure.
+  if (typeof x === 'function') {
+    const f = swap(x, ctx);
+    return f === KEEP ? x : f;
+  }
   if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) return x;
   const s = swap(x, ctx);
   if (s !== KEEP) return s;

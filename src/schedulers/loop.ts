@@ -79,9 +79,10 @@ export function makePlan(graph: Graph, keys: readonly Key[], doFuse: boolean): P
   return { keys: keyList, index, tasks, data, deps, dependents, outputs, isOutput, priority, graph: g };
 }
 
-/** Every function spec a task uses (a fused task uses its steps'). */
+/** Every function spec a task uses: its own (its steps', if fused) and its function arguments. */
 export function specsOf(t: Task): FnSpec[] {
-  return stepsOf(t).map((s) => s.fn);
+  const own = stepsOf(t).map((s) => s.fn);
+  return t.fns ? [...own, ...t.fns] : own;
 }
 
 /**
@@ -92,13 +93,17 @@ export function specsOf(t: Task): FnSpec[] {
 export class ExecTable {
   readonly fnId: Int32Array;
   readonly args: unknown[][];
+  /** Ids of functions passed as arguments (undefined when there are none). */
+  readonly argFnIds: (number[] | undefined)[];
   constructor(plan: Plan, idOf: (spec: FnSpec) => number) {
     const n = plan.tasks.length;
     this.fnId = new Int32Array(n);
     this.args = new Array(n);
+    this.argFnIds = new Array(n);
     for (let i = 0; i < n; i++) {
       const t = plan.tasks[i];
       if (!t) continue;
+      if (t.fns) this.argFnIds[i] = t.fns.map(idOf);
       if (t.fn.kind === 'op' && t.fn.name === FUSED_OP) {
         const exec: ExecStep[] = stepsOf(t).map((s) => ({ key: s.key, fnId: idOf(s.fn), args: s.args }));
         this.fnId[i] = -1;
@@ -113,7 +118,9 @@ export class ExecTable {
   /** Every function id task `i` needs. */
   fnIdsOf(i: number): number[] {
     const id = this.fnId[i]!;
-    return id >= 0 ? [id] : (this.args[i]![0] as ExecStep[]).map((s) => s.fnId);
+    const own = id >= 0 ? [id] : (this.args[i]![0] as ExecStep[]).map((s) => s.fnId);
+    const extra = this.argFnIds[i];
+    return extra ? [...own, ...extra] : own;
   }
 }
 

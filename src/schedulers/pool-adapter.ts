@@ -15,7 +15,7 @@ import { ref, type Key } from '../graph/types.ts';
 import type { RunStats } from './callbacks.ts';
 import { ExecTable, specsOf, type Adapter, type Plan, type Run } from './loop.ts';
 import type { PoolClient, PoolWorker, WorkerPool } from './pool.ts';
-import { KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
+import { FNS, KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
 import { substitute } from './runtime.ts';
 import { assertShippable } from './ship.ts';
 import { ShipError } from '../errors.ts';
@@ -146,7 +146,8 @@ export class PoolAdapter implements Adapter, PoolClient {
     const plan = this.plan;
     const fnId = this.exec.fnId[i]!;
     const box = this.box(w);
-    if (fnId < 0 || !w.knownFns.has(fnId)) {
+    const fnArgs = this.exec.argFnIds[i] !== undefined;
+    if (fnId < 0 || fnArgs || !w.knownFns.has(fnId)) {
       for (const id of this.exec.fnIdsOf(i)) {
         if (!w.knownFns.has(id)) {
           w.knownFns.add(id);
@@ -160,7 +161,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     if (this.mode === 'main') {
       // Fused chains resolve their outer inputs here too; inner references stay for the worker.
       if (hasDeps) args = substitute(args, this.lookupMain);
-      flags = SEND | SHARE;
+      flags = SEND | SHARE | (fnArgs && fnId >= 0 ? FNS : 0);
     } else {
       for (const d of plan.deps[i]!) {
         const at = this.where[d];
@@ -169,7 +170,7 @@ export class PoolAdapter implements Adapter, PoolClient {
           (this.where[d] ??= []).push(w);
         }
       }
-      flags = KEEP | (hasDeps && fnId >= 0 ? RESOLVE : 0) | (plan.isOutput[i] ? SEND : 0);
+      flags = KEEP | (hasDeps && fnId >= 0 ? RESOLVE : 0) | (fnArgs && fnId >= 0 ? FNS : 0) | (plan.isOutput[i] ? SEND : 0);
     }
     box.tasks.push([plan.keys[i]!, fnId, args, flags]);
     this.touched.add(w);

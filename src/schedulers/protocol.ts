@@ -10,6 +10,7 @@ export const SEND = 1; // send the value back with the result
 export const KEEP = 2; // keep the value in the worker's store (processes: results stay where made)
 export const RESOLVE = 4; // resolve references in args from the worker's store
 export const SHARE = 8; // move typed-array results into SharedArrayBuffer (threads)
+export const FNS = 16; // args hold function arguments to resolve
 
 /** One task: [key, fnId (-1: fused chain in args[0]), args, flags]. */
 export type WireTask = [Key, number, unknown[], number];

@@ -5,7 +5,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { messages, OptionError } from '../errors.ts';
-import { isRef, KEEP, rewrite, type FnSpec, type Key } from '../graph/types.ts';
+import { isFnArg, isRef, KEEP, rewrite, type FnSpec, type Key } from '../graph/types.ts';
 import { closureOf, importOnce, loadExport } from './ship.ts';
 import { getOp, type AnyFn } from './registry.ts';
 import './builtin-ops.ts';
@@ -81,23 +81,60 @@ export function resolveFn(spec: FnSpec & { url?: string }, preferClosure = false
       }
       return compileSource(spec.code, spec.hash);
     }
-    case 'module':
+    case 'module': {
+      const known = loadedExports.get(`${spec.url}#${spec.name}`);
+      if (known) return known;
       return (async () => {
         await ensureTsLoader(spec.url);
-        return loadExport(spec.url, spec.name);
+        const f = await loadExport(spec.url, spec.name);
+        loadedExports.set(`${spec.url}#${spec.name}`, f);
+        return f;
       })();
+    }
   }
 }
 
-/** Replace every reference inside `args` with `lookup(key)`; values are not walked. */
-export function substitute(args: unknown[], lookup: (key: Key) => unknown): unknown[] {
+const loadedExports = new Map<string, AnyFn>();
+
+/**
+ * The function behind a function argument (`fnArg`), synchronously: its module was loaded when
+ * the task's function definitions were (every spec a task uses is defined before it runs).
+ */
+export function fnForArg(spec: FnSpec, preferClosure = false): AnyFn {
+  const f = resolveFn(spec, preferClosure);
+  if (isThenable(f)) {
+    (f as Promise<unknown>).catch(() => {}); // reported through the task's definitions
+    throw new Error(`internal: function argument ${spec.kind === 'source' ? spec.hash : spec.name} was not loaded before its task ran`);
+  }
+  return f;
+}
+
+const workerFnArg = (spec: FnSpec) => fnForArg(spec, false);
+const syncFnArg = (spec: FnSpec) => fnForArg(spec, true);
+/** Resolvers for function arguments: compiled from source in workers, the real closure on `sync`. */
+export const fnArgResolvers = { worker: workerFnArg, sync: syncFnArg };
+
+/**
+ * Replace every reference inside `args` with `lookup(key)` and, when `fns` is given, every
+ * function argument with the function it names; values are not walked.
+ */
+export function substitute(args: unknown[], lookup: (key: Key) => unknown, fns?: (spec: FnSpec) => AnyFn): unknown[] {
   const out = new Array<unknown>(args.length);
-  for (let i = 0; i < args.length; i++) out[i] = rewrite(args[i], swapRef, lookup);
+  if (fns) {
+    const ctx = { lookup, fns };
+    for (let i = 0; i < args.length; i++) out[i] = rewrite(args[i], swapRefOrFn, ctx);
+  } else for (let i = 0; i < args.length; i++) out[i] = rewrite(args[i], swapRef, lookup);
   return out;
 }
 
 function swapRef(v: object, lookup: (key: Key) => unknown): unknown {
   return isRef(v) ? lookup(v.key) : KEEP;
+}
+
+function swapRefOrFn(v: object, ctx: { lookup: (key: Key) => unknown; fns: (spec: FnSpec) => AnyFn }): unknown {
+  if (isRef(v)) return ctx.lookup(v.key);
+  if (isFnArg(v)) return ctx.fns(v.spec);
+  return KEEP;
 }
 
 /** One step of a fused chain as workers receive it: the function already resolved to a table id. */
@@ -119,6 +156,7 @@ export function runChain(
   steps: ExecStep[],
   fns: (id: number) => AnyFn,
   lookup: (key: Key) => unknown,
+  fnArgs: (spec: FnSpec) => AnyFn,
 ): unknown {
   const local = new Map<Key, unknown>();
   const look = (k: Key) => (local.has(k) ? local.get(k) : lookup(k));
@@ -127,7 +165,7 @@ export function runChain(
   const next = (): unknown => {
     while (i < steps.length) {
       const s = steps[i++]!;
-      last = fns(s.fnId)(...substitute(s.args, look));
+      last = fns(s.fnId)(...substitute(s.args, look, fnArgs));
       if (isThenable(last)) {
         const key = s.key;
         return Promise.resolve(last).then((v) => {

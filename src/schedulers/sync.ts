@@ -7,7 +7,7 @@ import type { FnSpec } from '../graph/types.ts';
 import type { Adapter, Plan, Run } from './loop.ts';
 import { ExecTable } from './loop.ts';
 import type { AnyFn } from './registry.ts';
-import { isThenable, resolveFn, runChain, substitute } from './runtime.ts';
+import { fnArgResolvers, isThenable, resolveFn, runChain, substitute } from './runtime.ts';
 
 export const MAIN_WORKER = 'main';
 
@@ -70,8 +70,10 @@ export class SyncAdapter implements Adapter {
     try {
       value =
         fnId < 0
-          ? runChain(args[0] as never, (id) => this.fns[id]!, this.lookup)
-          : this.fns[fnId]!(...(plan.deps[i]!.length ? substitute(args, this.lookup) : args));
+          ? runChain(args[0] as never, (id) => this.fns[id]!, this.lookup, fnArgResolvers.sync)
+          : this.fns[fnId]!(
+              ...(this.exec.argFnIds[i] ? substitute(args, this.lookup, fnArgResolvers.sync) : plan.deps[i]!.length ? substitute(args, this.lookup) : args),
+            );
     } catch (e) {
       this.run.fail(new TaskError(key, MAIN_WORKER, errorInfo(e)));
       return;

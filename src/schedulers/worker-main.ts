@@ -6,9 +6,9 @@
  */
 import { messages } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
-import { KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
+import { FNS, KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
 import type { AnyFn } from './registry.ts';
-import { isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
+import { fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
 import { errorInfo } from './sync.ts';
 
 export interface Transport {
@@ -108,8 +108,8 @@ export function serve(port: Transport): void {
       try {
         value =
           fnId < 0
-            ? runChain(args[0] as ExecStep[], fnOf, lookup)
-            : fns[fnId]!(...(flags & RESOLVE ? substitute(args, lookup) : args));
+            ? runChain(args[0] as ExecStep[], fnOf, lookup, fnArgResolvers.worker)
+            : fns[fnId]!(...(flags & FNS ? substitute(args, lookup, fnArgResolvers.worker) : flags & RESOLVE ? substitute(args, lookup) : args));
         if (isThenable(value)) value = await value;
         if (flags & KEEP) store.set(key, value);
         if (flags & SHARE) value = toShared(value);

@@ -8,6 +8,7 @@ import {
   data,
   dependents,
   findRefs,
+  fnArg,
   fuse,
   keyPrefix,
   mergeChecked,
@@ -70,6 +71,19 @@ describe('nodes and dependencies', () => {
     const graph = g(data('a', 1), data('b', 2), t, alias('u', 't'));
     expect(dependents(graph).get('a')).toEqual(['t']);
     expect(dependents(graph).get('t')).toEqual(['u']);
+  });
+});
+
+describe('function arguments', () => {
+  test('task() lists the specs of functions passed in its args; fuse keeps them', () => {
+    const f = { kind: 'source', code: 'x=>x', hash: 'abc' } as const;
+    const t = task('t', add, [ref('a'), { cb: fnArg(f) }]);
+    expect(t.deps).toEqual(['a']);
+    expect(t.fns).toEqual([f]);
+    expect(task('u', add, [1]).fns).toBeUndefined();
+    const graph = g(data('a', 1), t, task('v', add, [ref('t'), fnArg(f)]));
+    const fused = fuse(graph, ['v']).get('v')!;
+    expect(fused.kind === 'task' && fused.fns).toEqual([f, f]);
   });
 });
 

@@ -177,6 +177,24 @@ describe.each(SCHEDULERS)('scheduler %s', (scheduler) => {
     expect(await delayed(obj.triple)(5).compute(opts)).toBe(15);
   });
 
+  test('functions passed as arguments travel like task functions', async () => {
+    const apply = (f: (x: number) => number, x: number) => f(x);
+    expect(await delayed(apply)((x: number) => x * 3, 5).compute(opts)).toBe(15);
+    // Nested in containers, module functions, and inside a fused chain.
+    const viaObj = delayed((fs: Array<{ g: (x: number) => number }>, x: number) => fs[0]!.g(x))([{ g: (x: number) => x + 1 }], 1);
+    expect(await viaObj.compute(opts)).toBe(2);
+    expect(await delayed(apply)(square, 4).compute(opts)).toBe(16);
+    const a = delayed(apply, { name: 'a' })((x: number) => x + 1, 1);
+    const b = delayed(apply, { name: 'b' })((x: number) => x * 10, a);
+    expect(await b.compute({ ...opts, fuse: true })).toBe(20);
+    expect(await b.compute({ ...opts, fuse: false })).toBe(20);
+    // A closure passed as an argument is refused like any other.
+    const k = 2;
+    const c = delayed(apply)((x: number) => x * k, 1);
+    if (scheduler === 'sync') expect(await c.compute(opts)).toBe(2);
+    else await expect(c.compute(opts)).rejects.toThrow(/uses 'k' from outside the function/);
+  });
+
   test('typed arrays in and out', async () => {
     const input = new Float64Array(new SharedArrayBuffer(8 * 1000)).map((_, k) => k);
     const f = delayed((a: Float64Array) => {
