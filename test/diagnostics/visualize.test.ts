@@ -202,3 +202,26 @@ test('an empty graph still renders', async () => {
   const svg = await renderGraph(new Map());
   expect(svg).toContain('<svg');
 });
+
+test('a PNG too tall to rasterise is scaled down with a warning, every node still drawn', async () => {
+  const nodes: GraphNode[] = [];
+  const key = (i: number) => `step-${(0x10000000 + i).toString(16)}`;
+  for (let i = 0; i < 250; i++) nodes.push(task(key(i), op('inc'), i ? [ref(key(i - 1))] : []));
+  const g = graphOf(...nodes);
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const file = path.join(dir, 'tall.png');
+    const svg = await renderGraph(g, { filename: file });
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    expect(svg.match(/class="node"/g)).toHaveLength(500);
+    const png = fs.readFileSync(file);
+    const height = png.readUInt32BE(20);
+    expect(height).toBeGreaterThan(10_000);
+    expect(height).toBeLessThanOrEqual(32_767);
+    expect(warnings.map((w) => (w as Error & { code?: string }).code)).toContain('SHOAL_VISUALIZE_SCALED');
+  } finally {
+    process.off('warning', onWarning);
+  }
+}, 60_000);
