@@ -4,7 +4,8 @@
  * task. The fused task keeps the last key of the chain (dependents need no renaming) and runs its
  * steps in order inside one worker call; inner results never leave that call.
  */
-import { dependencies, type Arg, type FnSpec, type Graph, type GraphNode, type Key, type Task } from './types.ts';
+import { orderIndexed, type Ordering } from './order.ts';
+import type { Arg, FnSpec, Graph, GraphNode, Key, Task } from './types.ts';
 
 /** The op name of a fused chain; the worker runtime executes it step by step. */
 export const FUSED_OP = 'shoal.fused';
@@ -27,49 +28,74 @@ export function stepsOf(t: Task): FusedStep[] {
   return [t.fns ? { key: t.key, fn: t.fn, args: t.args, fns: t.fns } : { key: t.key, fn: t.fn, args: t.args }];
 }
 
-/** Fuse linear chains of tasks; keys in `keep` (requested outputs) are never fused away. */
+/**
+ * Fuse linear chains of tasks; keys in `keep` (requested outputs) are never fused away.
+ * @example
+ * fuse(graph, ['total']);   // a → b → c (each the other's only link) becomes one task keyed 'c'
+ */
 export function fuse(graph: Graph, keep: Iterable<Key> = []): Map<Key, GraphNode> {
-  const protect = new Set(keep);
-  const dependents = new Map<Key, Key[]>();
-  for (const [k, node] of graph) {
-    for (const d of dependencies(node)) {
-      const list = dependents.get(d);
-      if (list) list.push(k);
-      else dependents.set(d, [k]);
+  const fused = fuseIndexed(orderIndexed(graph), keep);
+  return new Map(fused.keys.map((k, i) => [k, fused.nodes[i]!]));
+}
+
+/**
+ * Fusion on the scheduler's indexed form (see order.ts): no maps of keys are built, so it costs
+ * little even when nothing fuses. The result is still topologically numbered; a fused task takes
+ * the place and priority of its chain's last key.
+ */
+export function fuseIndexed(ord: Ordering, keep: Iterable<Key> = []): Ordering {
+  const { keys, nodes, deps, priority } = ord;
+  const n = keys.length;
+  const protect = new Uint8Array(n);
+  for (const k of keep) {
+    const i = ord.index.get(k);
+    if (i !== undefined) protect[i] = 1;
+  }
+  const count = new Int32Array(n);
+  const lastDependent = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (const d of deps[i]!) {
+      count[d]!++;
+      lastDependent[d] = i;
     }
   }
-  // parent → child link when the pair can be merged.
-  const child = new Map<Key, Key>();
-  const hasParent = new Set<Key>();
-  for (const [k, node] of graph) {
-    if (node.kind !== 'task' || protect.has(k)) continue;
-    const ds = dependents.get(k);
-    if (!ds || ds.length !== 1) continue;
-    const c = graph.get(ds[0]!);
-    if (!c || c.kind !== 'task' || c.deps.length !== 1) continue;
-    child.set(k, ds[0]!);
-    hasParent.add(ds[0]!);
+  // parentOf[c] = p when p's only dependent is c, c's only dependency is p, and both are tasks.
+  const parentOf = new Int32Array(n).fill(-1);
+  const absorbed = new Uint8Array(n);
+  let any = false;
+  for (let p = 0; p < n; p++) {
+    if (count[p] !== 1 || protect[p] || nodes[p]!.kind !== 'task') continue;
+    const c = lastDependent[p]!;
+    if (nodes[c]!.kind !== 'task' || deps[c]!.length !== 1) continue;
+    parentOf[c] = p;
+    absorbed[p] = 1;
+    any = true;
   }
-  if (child.size === 0) return new Map(graph);
-  const out = new Map<Key, GraphNode>();
-  for (const [k, node] of graph) {
-    if (child.has(k) || hasParent.has(k)) continue; // handled from the chain's top
-    out.set(k, node);
-  }
-  for (const top of child.keys()) {
-    if (hasParent.has(top)) continue; // not the top of its chain
-    const steps: FusedStep[] = [];
-    let k: Key | undefined = top;
-    let last!: Task;
-    while (k !== undefined) {
-      last = graph.get(k) as Task;
-      steps.push(...stepsOf(last));
-      k = child.get(k);
+  if (!any) return ord;
+  const newIndex = new Int32Array(n).fill(-1);
+  const out: Ordering = { keys: [], nodes: [], index: new Map(), deps: [], priority: new Int32Array(0) };
+  const prio: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (absorbed[i]) continue;
+    let node = nodes[i]!;
+    let top = i;
+    if (parentOf[i] >= 0) {
+      // The end of a chain: walk up to its top, then emit the steps top-down.
+      const chain: number[] = [i];
+      while (parentOf[top]! >= 0) chain.push((top = parentOf[top]!));
+      const steps: FusedStep[] = [];
+      for (let j = chain.length - 1; j >= 0; j--) steps.push(...stepsOf(nodes[chain[j]!] as Task));
+      const fns = steps.flatMap((st) => st.fns ?? []);
+      const t: Task = { kind: 'task', key: keys[i]!, fn: { kind: 'op', name: FUSED_OP }, args: [steps], deps: (nodes[top] as Task).deps };
+      node = fns.length ? { ...t, fns } : t;
     }
-    const first = graph.get(top) as Task;
-    const fns = steps.flatMap((s) => s.fns ?? []);
-    const fused: Task = { kind: 'task', key: last.key, fn: { kind: 'op', name: FUSED_OP }, args: [steps], deps: first.deps };
-    out.set(last.key, fns.length ? { ...fused, fns } : fused);
+    newIndex[i] = out.keys.length;
+    out.index.set(keys[i]!, out.keys.length);
+    out.keys.push(keys[i]!);
+    out.nodes.push(node);
+    out.deps.push(deps[top]!.map((d) => newIndex[d]!));
+    prio.push(priority[i]!);
   }
+  out.priority = Int32Array.from(prio);
   return out;
 }

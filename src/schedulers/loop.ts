@@ -5,10 +5,9 @@
  *
  * Keys are turned into integer indices once, so the per-task work is array reads and writes.
  */
-import { cull } from '../graph/cull.ts';
-import { FUSED_OP, fuse, stepsOf } from '../graph/fuse.ts';
+import { FUSED_OP, fuseIndexed, stepsOf } from '../graph/fuse.ts';
 import { orderIndexed } from '../graph/order.ts';
-import type { FnSpec, Graph, Key, Task } from '../graph/types.ts';
+import type { FnSpec, Graph, GraphNode, Key, Task } from '../graph/types.ts';
 import type { Callback, RunStats, StartInfo, TaskInfo } from './callbacks.ts';
 import { PriorityHeap } from './heap.ts';
 import type { ExecStep } from './runtime.ts';
@@ -26,7 +25,8 @@ export interface Plan {
   outputs: number[];
   isOutput: Uint8Array;
   priority: Int32Array;
-  graph: Graph;
+  /** The node of each key (fused tasks included). */
+  nodes: GraphNode[];
 }
 
 export interface RunOptions {
@@ -55,9 +55,10 @@ export interface Adapter {
 const IDENTITY: FnSpec = { kind: 'op', name: 'identity' };
 
 export function makePlan(graph: Graph, keys: readonly Key[], doFuse: boolean): Plan {
-  // Fusion needs the culled graph (a key's dependents outside the outputs' needs do not count).
-  const g: Graph = doFuse ? fuse(cull(graph, keys), keys) : graph;
-  const { keys: keyList, nodes, index, deps, priority } = orderIndexed(g, keys);
+  // orderIndexed culls (only what the outputs need) while numbering; fusion then works on that form.
+  let ord = orderIndexed(graph, keys);
+  if (doFuse) ord = fuseIndexed(ord, keys);
+  const { keys: keyList, nodes, index, deps, priority } = ord;
   const n = keyList.length;
   const tasks: (Task | null)[] = new Array(n);
   const data: unknown[] = new Array(n);
@@ -76,7 +77,7 @@ export function makePlan(graph: Graph, keys: readonly Key[], doFuse: boolean): P
   const outputs = keys.map((k) => index.get(k)!);
   const isOutput = new Uint8Array(n);
   for (const o of outputs) isOutput[o] = 1;
-  return { keys: keyList, index, tasks, data, deps, dependents, outputs, isOutput, priority, graph: g };
+  return { keys: keyList, index, tasks, data, deps, dependents, outputs, isOutput, priority, nodes };
 }
 
 /** Every function spec a task uses: its own (its steps', if fused) and its function arguments. */
@@ -299,7 +300,7 @@ function startInfo(scheduler: string, plan: Plan): StartInfo {
     tasks: plan.tasks.reduce((n, t) => n + (t ? 1 : 0), 0),
     // Only what runs: the plan's keys (built on demand; most callbacks never look).
     get graph() {
-      return (graph ??= new Map(plan.keys.map((k) => [k, plan.graph.get(k)!])));
+      return (graph ??= new Map(plan.keys.map((k, i) => [k, plan.nodes[i]!])));
     },
   };
 }

@@ -30,14 +30,16 @@ export interface SourceSpec {
   name?: string;
 }
 
-const closures = new WeakMap<object, AnyFn>();
+// The links between a function and its spec live in symbol-keyed properties, not WeakMaps:
+// hundreds of thousands of ephemeron entries make every GC slow. structuredClone skips symbol
+// keys, so specs still travel as plain data.
+const SPEC = Symbol('shoal.spec');
+const CLOSURE = Symbol('shoal.closure');
 
 /** The real function behind a source spec, when this process made it. */
 export function closureOf(spec: FnSpec): AnyFn | undefined {
-  return closures.get(spec);
+  return (spec as { [CLOSURE]?: AnyFn })[CLOSURE];
 }
-
-const specCache = new WeakMap<AnyFn, FnSpec>();
 
 /**
  * How `fn` travels to workers. Op and module functions carry their spec; anything else is shipped
@@ -47,16 +49,24 @@ export function specOf(fn: AnyFn): FnSpec {
   if (typeof fn !== 'function') throw new OptionError(messages.notAFunction('the task function', fn));
   const tagged = (fn as Shippable).shoalSpec;
   if (tagged) return tagged;
-  let spec = specCache.get(fn);
-  if (!spec) {
-    const code = Function.prototype.toString.call(fn);
-    const hash = createHash('sha1').update(code).digest('hex').slice(0, 16);
-    spec = fn.name ? { kind: 'source', code, hash, name: fn.name } : { kind: 'source', code, hash };
-    closures.set(spec, fn);
-    specCache.set(fn, spec);
+  const cached = (fn as { [SPEC]?: FnSpec })[SPEC];
+  if (cached) return cached;
+  const code = Function.prototype.toString.call(fn);
+  // `delayed((x) => ...)` in a loop makes a new function object with the same text each time:
+  // hash each distinct text once. Each function object still gets its own spec, which links
+  // to its own closure for the sync scheduler.
+  let hash = hashes.get(code);
+  if (hash === undefined) {
+    hash = createHash('sha1').update(code).digest('hex').slice(0, 16);
+    hashes.set(code, hash);
   }
+  const spec: SourceSpec & { [CLOSURE]?: AnyFn } = fn.name ? { kind: 'source', code, hash, name: fn.name } : { kind: 'source', code, hash };
+  spec[CLOSURE] = fn;
+  if (Object.isExtensible(fn)) (fn as { [SPEC]?: FnSpec })[SPEC] = spec;
   return spec;
 }
+
+const hashes = new Map<string, string>();
 
 interface Analysis {
   /** Outside variables, or null when the source cannot be shipped at all. */
