@@ -64,6 +64,8 @@ export interface RemoteErrorInfo {
   message: string;
   stack?: string;
   code?: unknown;
+  /** The key of the step that threw, when it ran inside a fused task. */
+  key?: string;
 }
 
 /**
@@ -73,7 +75,10 @@ export interface RemoteErrorInfo {
  * try { await bad.compute(); } catch (e) { if (e instanceof TaskError) console.log(e.key, e.remoteName, e.remoteStack); }
  */
 export class TaskError extends ShoalError {
+  /** The key of the task that threw (inside a fused chain: the step that threw). */
   readonly key: string;
+  /** The key the scheduler ran: the fused task's key when the failing step was fused. */
+  readonly scheduledKey: string;
   readonly worker: string;
   readonly remoteName: string;
   readonly remoteMessage: string;
@@ -81,8 +86,9 @@ export class TaskError extends ShoalError {
   constructor(key: string, worker: string, info: RemoteErrorInfo) {
     const cause = Object.assign(new Error(info.message), { name: info.name });
     if (info.stack !== undefined) cause.stack = info.stack;
-    super('ERR_SHOAL_TASK', messages.taskFailed(key, worker, info), { cause });
-    this.key = key;
+    super('ERR_SHOAL_TASK', messages.taskFailed(info.key ?? key, worker, info), { cause });
+    this.key = info.key ?? key;
+    this.scheduledKey = key;
     this.worker = worker;
     this.remoteName = info.name;
     this.remoteMessage = info.message;

@@ -165,19 +165,40 @@ export function runChain(
   const next = (): unknown => {
     while (i < steps.length) {
       const s = steps[i++]!;
-      last = fns(s.fnId)(...substitute(s.args, look, fnArgs));
+      try {
+        last = fns(s.fnId)(...substitute(s.args, look, fnArgs));
+      } catch (e) {
+        throw markStep(e, s.key);
+      }
       if (isThenable(last)) {
         const key = s.key;
-        return Promise.resolve(last).then((v) => {
-          local.set(key, (last = v));
-          return next();
-        });
+        return Promise.resolve(last).then(
+          (v) => {
+            local.set(key, (last = v));
+            return next();
+          },
+          (e: unknown) => {
+            throw markStep(e, key);
+          },
+        );
       }
       local.set(s.key, last);
     }
     return last;
   };
   return next();
+}
+
+/** Remember which step of a fused chain failed, so the error names that key. */
+function markStep(e: unknown, key: Key): unknown {
+  if (e !== null && typeof e === 'object' && !('shoalKey' in e)) {
+    try {
+      Object.defineProperty(e, 'shoalKey', { value: key, enumerable: false });
+    } catch {
+      // a frozen error keeps the fused task's key
+    }
+  }
+  return e;
 }
 
 export { isThenable };

@@ -12,7 +12,12 @@ import { fnArgResolvers, isThenable, resolveFn, runChain, substitute } from './r
 export const MAIN_WORKER = 'main';
 
 export function errorInfo(e: unknown): RemoteErrorInfo {
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code };
+  if (e instanceof Error) {
+    const info: RemoteErrorInfo = { name: e.name, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code };
+    const step = (e as { shoalKey?: string }).shoalKey;
+    if (step !== undefined) info.key = step;
+    return info;
+  }
   return { name: 'Error', message: String(e) };
 }
 

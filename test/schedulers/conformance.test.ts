@@ -141,6 +141,9 @@ describe.each(SCHEDULERS)('scheduler %s', (scheduler) => {
     const err = (await c.compute({ ...opts, fuse: true }).catch((e: unknown) => e)) as TaskError;
     expect(err).toBeInstanceOf(TaskError);
     expect(err.remoteMessage).toBe('no 2');
+    expect(err.key).toBe(b.key);
+    expect(err.scheduledKey).toBe(c.key);
+    expect(err.message).toContain(b.key);
   });
 
   test('closures over outside variables are refused before any work, naming the variable', async () => {
