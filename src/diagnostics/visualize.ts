@@ -1,5 +1,5 @@
 /**
- * Drawing a task graph (DESIGN.md §7), the way Dask's `visualize()` does: every task is an ellipse
+ * Drawing a task graph (DESIGN.md §7), the way Dask's `visualize()` does: every task is a circle
  * labelled with its function, feeding a box for its result; data and aliases are boxes. Each key is
  * drawn once, so a shared intermediate shows as one box with several arrows out of it.
  *
@@ -90,7 +90,7 @@ function boxLabel(key: Key): string {
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * The DOT text of a task graph, Dask style: for each task an ellipse named after its function and a
+ * The DOT text of a task graph, Dask style: for each task a circle named after its function and a
  * box for its result (labelled with the key prefix and block index), with arrows
  * input box → function → result box. Data nodes are boxes; an alias is a box fed by its target's box.
  * A dependency missing from the graph (e.g. an already-persisted result) is a dashed box.
@@ -109,7 +109,7 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
  *   ['inc-3f2a9c01', task('inc-3f2a9c01', { kind: 'op', name: 'inc' }, [ref('x-00aa11')])],
  * ]);
  * const dot = toDot(g, { rankdir: 'LR', outputs: ['inc-3f2a9c01'] });
- * // digraph shoal { … f0 [label="inc", shape="ellipse", …]; … k1 -> f0; f0 -> k0; }
+ * // digraph shoal { … f0 [label="inc", shape="circle", …]; … k1 -> f0; f0 -> k0; }
  * ```
  */
 export function toDot(graph: Graph, opts: DotOptions = {}): string {
@@ -142,7 +142,7 @@ export function toDot(graph: Graph, opts: DotOptions = {}): string {
       edges.push(`  k${id.get(node.target)} -> k${i};`);
       continue;
     }
-    nodes.push(`  f${i} ${attrs({ label: taskLabel(node), shape: 'ellipse', tooltip: key })};`);
+    nodes.push(`  f${i} ${attrs({ label: taskLabel(node), shape: 'circle', tooltip: key })};`);
     for (const d of new Set(node.deps)) edges.push(`  k${id.get(d)} -> f${i};`);
     edges.push(`  f${i} -> k${i};`);
   }

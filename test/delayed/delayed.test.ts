@@ -98,7 +98,7 @@ describe('delayed', () => {
     expect(svg).toContain('<svg');
     const { visualize } = await import('../../src/index.ts');
     const dot = await visualize(a, b, { format: 'dot' });
-    expect(dot.match(/label="square", shape="ellipse"/g)).toHaveLength(1);
+    expect(dot.match(/label="square", shape="circle"/g)).toHaveLength(1);
     expect(dot.match(/label="square", shape="box"/g)).toHaveLength(1);
     expect(dot.match(/ -> /g)).toHaveLength(5);
     expect(dot).toContain('label="sub"');

@@ -49,15 +49,15 @@ afterAll(() => {
 
 test('a shared intermediate is drawn once, with an edge to each task that uses it', () => {
   const { nodes, edges, byTooltip } = parse(toDot(diamond));
-  // 5 result boxes + 4 function ellipses
+  // 5 result boxes + 4 function circles
   expect(nodes.size).toBe(9);
   expect([...nodes.values()].filter((a) => a.shape === 'box')).toHaveLength(5);
-  expect([...nodes.values()].filter((a) => a.shape === 'ellipse')).toHaveLength(4);
+  expect([...nodes.values()].filter((a) => a.shape === 'circle')).toHaveLength(4);
   const incBox = byTooltip('inc-11aa22bb', 'k');
   expect(incBox).toHaveLength(1);
   const users = edges.filter(([from]) => from === incBox[0]).map(([, to]) => nodes.get(to)!.label);
   expect(users.sort()).toEqual(['double', 'lambda']);
-  // data box → inc ellipse → inc box
+  // data box → inc circle → inc box
   const [xBox] = byTooltip('x-00aa11bb', 'k');
   const [incFn] = byTooltip('inc-11aa22bb', 'f');
   expect(edges).toContainEqual([xBox, incFn]);
@@ -113,7 +113,7 @@ test('a fused task is labelled with its steps joined by +', () => {
   expect(node?.kind === 'task' && node.fn.kind === 'op' && node.fn.name).toBe(FUSED_OP);
   const { nodes, byTooltip } = parse(toDot(fused));
   expect(nodes.get(byTooltip('neg-33cc44dd', 'f')[0]!)!.label).toBe('inc+double+lambda');
-  expect(nodes.size).toBe(3); // x box, fused ellipse, neg box
+  expect(nodes.size).toBe(3); // x box, fused circle, neg box
 });
 
 test('quotes, backslashes and newlines in names are escaped', () => {
