@@ -43,7 +43,7 @@ function poolScheduler(kind: PoolKind): Scheduler {
   return {
     name: kind,
     get: (graph, keys, opts = {}) =>
-      runGraph(graph, keys, new PoolAdapter(getPool(kind, opts.numWorkers), kind === 'threads' ? 'main' : 'worker'), opts),
+      runGraph(graph, keys, new PoolAdapter(getPool(kind, opts.numWorkers)), opts),
   };
 }
 

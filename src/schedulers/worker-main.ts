@@ -111,8 +111,8 @@ export function serve(port: Transport): void {
             ? runChain(args[0] as ExecStep[], fnOf, lookup, fnArgResolvers.worker)
             : fns[fnId]!(...(flags & FNS ? substitute(args, lookup, fnArgResolvers.worker) : flags & RESOLVE ? substitute(args, lookup) : args));
         if (isThenable(value)) value = await value;
-        if (flags & KEEP) store.set(key, value);
         if (flags & SHARE) value = toShared(value);
+        if (flags & KEEP) store.set(key, value);
       } catch (e) {
         ok = 0;
         value = errorInfo(e);
