@@ -3,7 +3,7 @@
  * (the IPC channel closes), so no worker outlives the program that started it.
  */
 import { serialize } from 'node:v8';
-import { serve } from './worker-main.ts';
+import { acceptedBy, serve } from './worker-main.ts';
 
 import { Worker } from 'node:worker_threads';
 
@@ -22,12 +22,5 @@ serve({
     process.send!(m);
   },
   onMessage: (cb) => process.on('message', cb as (m: unknown) => void),
-  canSend: (v) => {
-    try {
-      serialize(v);
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  canSend: acceptedBy(serialize),
 });

@@ -1,18 +1,11 @@
 /** Entry point of a worker thread of the `threads` scheduler. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { serve } from './worker-main.ts';
+import { acceptedBy, serve } from './worker-main.ts';
 
 const port = parentPort!;
 serve({
   name: (workerData as { name: string }).name,
   send: (m) => port.postMessage(m),
   onMessage: (cb) => port.on('message', cb),
-  canSend: (v) => {
-    try {
-      structuredClone(v);
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  canSend: acceptedBy(structuredClone),
 });

@@ -21,6 +21,18 @@ export interface Transport {
 
 const FLUSH_MS = 1;
 
+/** A `canSend` for a transport: does `serialize` accept the value? */
+export function acceptedBy(serialize: (v: unknown) => unknown): (v: unknown) => boolean {
+  return (v) => {
+    try {
+      serialize(v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
 /** Copy a typed array out of ordinary memory into shared memory, once (threads scheduler). */
 function toShared(v: unknown): unknown {
   if (ArrayBuffer.isView(v) && !(v.buffer instanceof SharedArrayBuffer) && !(v instanceof DataView)) {
