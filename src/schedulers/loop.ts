@@ -44,6 +44,14 @@ export interface Adapter {
   capacity(): number;
   /** Start these tasks; report each with `run.done` / `run.fail`. */
   submit(ids: number[]): void;
+  /**
+   * Start task `i` before its inputs are done, if every unfinished input is already queued on one
+   * worker (which runs its queue in order) and the rest are there or can be sent along. A chain of
+   * tasks then flows through a worker without a round trip per link. Returns false to wait.
+   */
+  submitAfter?(i: number): boolean;
+  /** Send what `submit`/`submitAfter` queued. */
+  flush?(): void;
   /** Nobody needs this result any more. */
   release(id: number): void;
   /** The compute is over (finished or failed): drop everything it holds. */
@@ -214,11 +222,29 @@ export class Run {
           if (cbs.length) for (const cb of cbs) cb.pretask?.(this.plan.keys[i]!);
         }
         this.adapter.submit(batch);
+        if (this.adapter.submitAfter) this.submitDependents(batch);
       }
+      this.adapter.flush?.();
     } catch (e) {
       this.fail(e);
     } finally {
       this.driving = false;
+    }
+  }
+
+  /** Offer the dependents of just-submitted tasks to `adapter.submitAfter`, transitively. */
+  private submitDependents(batch: number[]): void {
+    const { dependents, keys } = this.plan;
+    const cbs = this.callbacks;
+    const stack = batch.slice();
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      for (const j of dependents[i]!) {
+        if (this.state[j] !== 0 || !this.adapter.submitAfter!(j)) continue;
+        this.state[j] = 1;
+        if (cbs.length) for (const cb of cbs) cb.pretask?.(keys[j]!);
+        stack.push(j);
+      }
     }
   }
 
@@ -235,7 +261,8 @@ export class Run {
     if (++this.held > this.peakHeld) this.peakHeld = this.held;
     if (plan.isOutput[i]) this.results[i] = value;
     if (this.callbacks.length && info) for (const cb of this.callbacks) cb.posttask?.(plan.keys[i]!, info);
-    for (const j of plan.dependents[i]!) if (--this.waiting[j]! === 0) this.heap.push(j);
+    // A dependent already started early (submitAfter) is running, not ready.
+    for (const j of plan.dependents[i]!) if (--this.waiting[j]! === 0 && this.state[j] === 0) this.heap.push(j);
     for (const d of plan.deps[i]!) if (--this.refs[d]! === 0) this.release(d);
     if (this.remaining === 0) this.finish();
     else if (!defer) this.drive();
@@ -258,6 +285,14 @@ export class Run {
       for (const cb of this.callbacks) cb.finish?.(stats, error);
       this.reject(error);
     }
+  }
+
+  /**
+   * True when the task being dispatched is the last that needs `d` (and `d` is not requested):
+   * the worker may drop `d` right after running it instead of waiting for a release message.
+   */
+  lastUse(d: number): boolean {
+    return this.refs[d] === 1 && !this.plan.isOutput[d];
   }
 
   /** True when callbacks want per-task timing (adapters skip measuring otherwise). */

@@ -43,6 +43,10 @@ export class PoolAdapter implements Adapter, PoolClient {
   /** Which workers hold each result. */
   private where: Array<PoolWorker[] | undefined> = [];
   private running = new Map<PoolWorker, Set<number>>();
+  /** The worker told to drop each result after its last use. */
+  private droppedOn: Array<PoolWorker | undefined> = [];
+  /** The worker each submitted, unfinished task was sent to. */
+  private runningOn: Array<PoolWorker | undefined> = [];
   private outbox = new Map<PoolWorker, Outbox>();
   private touched = new Set<PoolWorker>();
   private avgMs = -1;
@@ -126,9 +130,31 @@ export class PoolAdapter implements Adapter, PoolClient {
     for (const i of ids) {
       const w = this.choose(i, cap);
       this.running.get(w)!.add(i);
+      this.runningOn[i] = w;
       this.placeTask(i, w);
     }
-    this.flush();
+  }
+
+  submitAfter(j: number): boolean {
+    const deps = this.plan.deps[j]!;
+    let w: PoolWorker | undefined;
+    for (const d of deps) {
+      const on = this.runningOn[d];
+      if (on) {
+        w = on;
+        break;
+      }
+    }
+    if (!w || !w.alive || this.load(w) >= this.cap()) return false;
+    for (const d of deps) {
+      // A running input must already be queued on `w` (not waiting for a fetch), so it runs first.
+      const queued = this.runningOn[d] === w && !this.waitingInputs.has(d);
+      if (!(queued || this.inMain[d] || this.where[d]?.includes(w))) return false;
+    }
+    this.running.get(w)!.add(j);
+    this.runningOn[j] = w;
+    this.sendTask(j, w);
+    return true;
   }
 
   /** Queue task `i` for worker `w`, with the definitions and inputs it lacks. */
@@ -147,7 +173,8 @@ export class PoolAdapter implements Adapter, PoolClient {
     }
     const hasDeps = plan.deps[i]!.length > 0;
     for (const d of plan.deps[i]!) {
-      if (!this.where[d]?.includes(w)) {
+      // Inputs held here go along; inputs still running on `w` will be in its store in time.
+      if (this.inMain[d] && !this.where[d]?.includes(w)) {
         box.puts.push([plan.keys[d]!, this.values[d]]);
         (this.where[d] ??= []).push(w);
       }
@@ -159,7 +186,14 @@ export class PoolAdapter implements Adapter, PoolClient {
       (fnArgs && fnId >= 0 ? FNS : 0) |
       (plan.isOutput[i] ? SEND : 0) |
       (this.pool.kind === 'threads' ? SHARE : 0);
-    box.tasks.push([plan.keys[i]!, fnId, args, flags]);
+    let drop: Key[] | undefined;
+    for (const d of plan.deps[i]!) {
+      if (this.run.lastUse(d)) {
+        (drop ??= []).push(plan.keys[d]!);
+        this.droppedOn[d] = w;
+      }
+    }
+    box.tasks.push(drop ? [plan.keys[i]!, fnId, args, flags, drop] : [plan.keys[i]!, fnId, args, flags]);
     this.touched.add(w);
   }
 
@@ -187,7 +221,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     holder.post({ t: 'fetch', c: this.computeId, req, keys: [this.plan.keys[d]!] });
   }
 
-  private flush(): void {
+  flush(): void {
     for (const [w, b] of this.outbox) {
       if (!w.alive) continue;
       const msg: RunMsg = { t: 'run', c: this.computeId, tasks: b.tasks };
@@ -213,6 +247,7 @@ export class PoolAdapter implements Adapter, PoolClient {
       const key = r[j] as Key;
       const i = plan.index.get(key)!;
       running.delete(i);
+      this.runningOn[i] = undefined;
       const start = r[j + 3] as number;
       const end = r[j + 4] as number;
       const ms = end - start;
@@ -273,7 +308,8 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.inMain[id] = 0;
     const at = this.where[id];
     if (at) {
-      for (const w of at) this.box(w).rel.push(this.plan.keys[id]!);
+      // The worker that ran the last use has dropped its copy already.
+      for (const w of at) if (w !== this.droppedOn[id]) this.box(w).rel.push(this.plan.keys[id]!);
       this.where[id] = undefined;
     }
   }

@@ -12,8 +12,11 @@ export const RESOLVE = 4; // resolve references in args from the worker's store
 export const SHARE = 8; // move typed-array results into SharedArrayBuffer (threads)
 export const FNS = 16; // args hold function arguments to resolve
 
-/** One task: [key, fnId (-1: fused chain in args[0]), args, flags]. */
-export type WireTask = [Key, number, unknown[], number];
+/**
+ * One task: [key, fnId (-1: fused chain in args[0]), args, flags, inputs to drop after it ran
+ * (it was their last use)].
+ */
+export type WireTask = [Key, number, unknown[], number, Key[]?];
 
 export interface RunMsg {
   t: 'run';

@@ -112,7 +112,7 @@ export function serve(port: Transport): void {
     };
     let out: unknown[] = [];
     let lastFlush = performance.now();
-    for (const [key, fnId, args, flags] of msg.tasks) {
+    for (const [key, fnId, args, flags, drop] of msg.tasks) {
       if (ended.has(c)) return;
       const start = performance.timeOrigin + performance.now();
       let value: unknown;
@@ -129,6 +129,7 @@ export function serve(port: Transport): void {
         ok = 0;
         value = errorInfo(e);
       }
+      if (drop) for (const k of drop) store.delete(k);
       const now = performance.now();
       out.push(key, ok, ok === 0 || flags & SEND ? value : undefined, start, performance.timeOrigin + now);
       if (now - lastFlush > FLUSH_MS) {
