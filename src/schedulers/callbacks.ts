@@ -24,10 +24,12 @@ export interface RunStats {
   peakHeld: number;
   /** Results still held when the compute ended, outputs excluded (0 when everything was released). */
   heldAtEnd: number;
-  /** The largest number of results any worker process held at once (processes only). */
+  /** The largest number of results any worker held at once (pools only). */
   peakWorkerHeld: number;
-  /** Results copied from one worker to another (processes only). */
+  /** Results copied from one worker to another (pools only). */
   transfers: number;
+  /** Messages sent to workers (pools only): batches of tasks, fetches and releases. */
+  messages: number;
   /** Wall seconds from start to finish. */
   wallSeconds: number;
 }

@@ -321,6 +321,7 @@ export class Run {
       heldAtEnd: this.held - distinctOutputs,
       peakWorkerHeld: 0,
       transfers: 0,
+      messages: 0,
       wallSeconds: (performance.now() - this.t0) / 1000,
       ...this.adapter.stats?.(),
     };

@@ -51,6 +51,7 @@ export class PoolAdapter implements Adapter, PoolClient {
   private touched = new Set<PoolWorker>();
   private avgMs = -1;
   private transfers = 0;
+  private messages = 0;
   private peakWorkerHeld = 0;
   // Tasks waiting for inputs to arrive from other workers.
   private waitingInputs = new Map<number, { worker: PoolWorker; missing: number }>();
@@ -219,6 +220,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     const req = this.nextReq++;
     this.fetchReqs.set(req, [d]);
     holder.post({ t: 'fetch', c: this.computeId, req, keys: [this.plan.keys[d]!] });
+    this.messages++;
   }
 
   flush(): void {
@@ -228,7 +230,10 @@ export class PoolAdapter implements Adapter, PoolClient {
       if (b.defs.length) msg.defs = b.defs;
       if (b.puts.length) msg.puts = b.puts;
       if (b.rel.length) msg.rel = b.rel;
-      if (b.tasks.length || b.rel.length || b.puts.length) w.post(msg);
+      if (b.tasks.length || b.rel.length || b.puts.length) {
+        w.post(msg);
+        this.messages++;
+      }
     }
     this.outbox.clear();
   }
@@ -324,7 +329,7 @@ export class PoolAdapter implements Adapter, PoolClient {
   }
 
   stats(): Partial<RunStats> {
-    return { transfers: this.transfers, peakWorkerHeld: this.peakWorkerHeld };
+    return { transfers: this.transfers, peakWorkerHeld: this.peakWorkerHeld, messages: this.messages };
   }
 }
 

@@ -42,6 +42,16 @@ describe.each(['threads', 'processes'] as const)('%s', (scheduler) => {
     expect(stats.transfers).toBeLessThan(20);
   });
 
+  test('an unfused chain flows through one worker without a round trip per link', async () => {
+    const [end] = chains(1, 300);
+    const { values, stats } = await run([end!]);
+    expect(values).toEqual([300]);
+    expect(stats.tasks).toBe(300);
+    expect(stats.transfers).toBe(0);
+    expect(stats.messages).toBeLessThan(30); // one batch per link would be 300
+    expect(stats.peakWorkerHeld).toBeLessThanOrEqual(3); // each link dropped after its last use
+  });
+
   test('a large result used by many tasks is copied at most once per other worker', async () => {
     const big = delayed((n: number) => Array.from({ length: n }, (_, i) => ({ id: i })))(50_000);
     const uses = Array.from({ length: 10 }, (_, k) => delayed((xs: { id: number }[], m: number) => xs.length * m)(big, k));
