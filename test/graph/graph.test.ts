@@ -161,6 +161,64 @@ describe('order', () => {
     const seq = [...p.entries()].sort((a, b) => a[1] - b[1]).map(([k]) => k);
     expect(seq).toEqual(['x0', 'x1', 'x2', 'x3', 'y0', 'y1', 'y2', 'y3', 's']);
   });
+  // After dask/tests/test_order.py: leaves that feed the same task run next to each other,
+  // whatever the key names (Dask runs it with names 'abcde' and 'edcba').
+  test.each([['a', 'b'], ['e', 'd']])('keeps groups together (leaves %s, groups %s)', (a, b) => {
+    const leaves = [0, 1, 2, 3].map((i) => task(`${a}${i}`, { kind: 'op', name: 'list' }, []));
+    const pairs: Array<[number, number][]> = [
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      [
+        [0, 2],
+        [1, 3],
+      ],
+    ];
+    for (const groups of pairs) {
+      const nodes = [...leaves, ...groups.map(([x, y], j) => task(`${b}${j}`, add, [ref(`${a}${x}`), ref(`${a}${y}`)]))];
+      const p = order(g(...nodes));
+      for (const [x, y] of groups) expect(Math.abs(p.get(`${a}${x}`)! - p.get(`${a}${y}`)!)).toBe(1);
+    }
+  });
+
+  test('a binary tree reduction is walked depth first: few results wait at any time', () => {
+    // 64 leaves, pairwise sums. Replaying the order, count results computed but still needed.
+    const nodes: GraphNode[] = [];
+    let level = Array.from({ length: 64 }, (_, i) => {
+      nodes.push(task(`leaf${i}`, { kind: 'op', name: 'list' }, []));
+      return `leaf${i}`;
+    });
+    let n = 0;
+    while (level.length > 1) {
+      const next: string[] = [];
+      for (let i = 0; i < level.length; i += 2) {
+        const k = `sum${n++}`;
+        nodes.push(task(k, add, [ref(level[i]!), ref(level[i + 1]!)]));
+        next.push(k);
+      }
+      level = next;
+    }
+    const graph = g(...nodes);
+    const p = order(graph, [level[0]!]);
+    const seq = [...p.entries()].sort((x, y) => x[1] - y[1]).map(([k]) => k);
+    const users = dependents(graph);
+    const remaining = new Map([...users].map(([k, v]) => [k, v.length]));
+    let live = 0;
+    let peak = 0;
+    for (const k of seq) {
+      const node = graph.get(k)!;
+      live++;
+      peak = Math.max(peak, live);
+      for (const d of node.kind === 'task' ? node.deps : []) {
+        const left = remaining.get(d)! - 1;
+        remaining.set(d, left);
+        if (left === 0) live--;
+      }
+    }
+    expect(peak).toBeLessThanOrEqual(Math.log2(64) + 2); // a breadth-first order would hold 64
+  });
+
   test('the deepest dependency goes first', () => {
     const graph = g(data('a', 1), data('b0', 1), task('b1', add, [ref('b0'), 1]), task('s', add, [ref('a'), ref('b1')]));
     const p = order(graph, ['s']);
