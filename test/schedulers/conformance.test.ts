@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { compute, delayed, moduleFunction, shutdown, ShipError, TaskError, type RunStats } from '../../src/index.ts';
+import { compute, delayed, moduleFunction, shutdown, ShipError, TaskError, type Callback, type RunStats, type TaskInfo } from '../../src/index.ts';
 import { data, ref, task, type GraphNode } from '../../src/graph/types.ts';
 import { getScheduler } from '../../src/schedulers/index.ts';
 import { SCHEDULERS, tempDir } from '../helpers.ts';
@@ -196,6 +196,45 @@ describe.each(SCHEDULERS)('scheduler %s', (scheduler) => {
     const c = delayed(apply)((x: number) => x * k, 1);
     if (scheduler === 'sync') expect(await c.compute(opts)).toBe(2);
     else await expect(c.compute(opts)).rejects.toThrow(/uses 'k' from outside the function/);
+  });
+
+  test('callbacks: start, pretask then posttask once per task, finish; tasks start after their inputs end', async () => {
+    const events: string[] = [];
+    const infos = new Map<string, TaskInfo>();
+    let started = 0;
+    let finished = 0;
+    const cb: Callback = {
+      start: (info) => {
+        started++;
+        expect(info.scheduler).toBe(scheduler);
+        expect(info.tasks).toBe(7);
+      },
+      pretask: (key) => events.push(`pre:${key}`),
+      posttask: (key, info) => {
+        events.push(`post:${key}`);
+        infos.set(key, info);
+      },
+      finish: () => finished++,
+    };
+    const a = delayed((x: number) => x + 1, { name: 'a' })(1);
+    const bs = [0, 1, 2, 3].map((k) => delayed((x: number, m: number) => x * m, { name: `b${k}` })(a, k));
+    const c = delayed((xs: number[]) => xs.length, { name: 'c' })(bs);
+    const d = delayed((x: number) => -x, { name: 'd' })(c);
+    expect(await d.compute({ ...opts, callbacks: [cb], fuse: false })).toBe(-4);
+    expect([started, finished]).toEqual([1, 1]);
+    const keys = [a, ...bs, c, d].map((x) => x.key);
+    for (const k of keys) {
+      expect(events.filter((e) => e === `pre:${k}`)).toHaveLength(1);
+      expect(events.indexOf(`pre:${k}`)).toBeLessThan(events.indexOf(`post:${k}`));
+      const info = infos.get(k)!;
+      expect(info.start).toBeLessThanOrEqual(info.end);
+      expect(info.worker).toMatch(scheduler === 'sync' ? /^main$/ : scheduler === 'threads' ? /^thread-\d+$/ : /^process-\d+ \(pid \d+\)$/);
+    }
+    // Workers' clocks are the same wall clock (timeOrigin + now); allow a little skew across processes.
+    const before = (x: string, y: string) => expect(infos.get(x)!.end).toBeLessThanOrEqual(infos.get(y)!.start + 5);
+    for (const b of bs) before(a.key, b.key);
+    for (const b of bs) before(b.key, c.key);
+    before(c.key, d.key);
   });
 
   test('typed arrays in and out', async () => {
