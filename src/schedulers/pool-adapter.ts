@@ -17,8 +17,7 @@ import type { RunStats } from './callbacks.ts';
 import { ExecTable, specsOf, type Adapter, type Plan, type Run } from './loop.ts';
 import type { PoolClient, PoolWorker, WorkerPool } from './pool.ts';
 import { FNS, KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
-import { assertShippable } from './ship.ts';
-import { ShipError } from '../errors.ts';
+import { assertAllShippable } from './ship.ts';
 
 const BUDGET_MS = 2;
 const MIN_CAP = 2;
@@ -68,7 +67,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.plan = plan;
     this.run = run;
     // Every shipped function is checked before anything runs.
-    checkShippable(plan, this.name);
+    assertAllShippable(plan.tasks.flatMap((t) => (t ? specsOf(t) : [])), this.name);
     this.pool.ensure();
     this.computeId = this.pool.attach(this);
     this.exec = new ExecTable(plan, (s) => this.pool.fnId(s));
@@ -331,26 +330,4 @@ export class PoolAdapter implements Adapter, PoolClient {
   stats(): Partial<RunStats> {
     return { transfers: this.transfers, peakWorkerHeld: this.peakWorkerHeld, messages: this.messages };
   }
-}
-
-/** Check every distinct shipped function; report all that cannot travel in one error. */
-function checkShippable(plan: Plan, scheduler: string): void {
-  const seen = new Set<string>();
-  const problems: ShipError[] = [];
-  for (const t of plan.tasks) {
-    if (!t) continue;
-    for (const spec of specsOf(t)) {
-      if (spec.kind !== 'source' || seen.has(spec.hash)) continue;
-      seen.add(spec.hash);
-      try {
-        assertShippable(spec, scheduler);
-      } catch (e) {
-        if (e instanceof ShipError) problems.push(e);
-        else throw e;
-      }
-    }
-  }
-  if (problems.length === 1) throw problems[0];
-  if (problems.length > 1)
-    throw new ShipError(problems.map((p) => p.message).join('\n'), [...new Set(problems.flatMap((p) => p.variables))]);
 }

@@ -119,6 +119,24 @@ export function assertShippable(spec: FnSpec, scheduler: string): void {
   if (a.free.length > 0) throw new ShipError(messages.closure(label, a.free, scheduler), a.free);
 }
 
+/** Check every distinct shipped function; report all that cannot travel in one error. */
+export function assertAllShippable(specs: Iterable<FnSpec>, scheduler: string): void {
+  const seen = new Set<string>();
+  const problems: ShipError[] = [];
+  for (const spec of specs) {
+    if (spec.kind !== 'source' || seen.has(spec.hash)) continue;
+    seen.add(spec.hash);
+    try {
+      assertShippable(spec, scheduler);
+    } catch (e) {
+      if (e instanceof ShipError) problems.push(e);
+      else throw e;
+    }
+  }
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new ShipError(problems.map((p) => p.message).join('\n'), [...new Set(problems.flatMap((p) => p.variables))]);
+}
+
 function preview(code: string): string {
   const one = code.replace(/\s+/g, ' ');
   return one.length > 60 ? `${one.slice(0, 57)}...` : one;
