@@ -73,7 +73,8 @@ const inc = (x: number) => x + 1;
 for (const scheduler of ['sync', 'threads', 'processes'] as const) {
   const times: number[] = [];
   let value = 0;
-  for (let r = 0; r < 5; r++) {
+  for (let r = -1; r < 7; r++) {
+    // r = -1 warms up (JIT, worker caches) and is not counted.
     const t0 = performance.now();
     const ends = Array.from({ length: 100 }, (_, c) => {
       let x = delayed(inc)(c);
@@ -81,10 +82,10 @@ for (const scheduler of ['sync', 'threads', 'processes'] as const) {
       return x;
     });
     value = await delayed((xs: number[]) => xs.reduce((a, b) => a + b, 0))(ends).compute({ scheduler, fuse: false });
-    times.push(performance.now() - t0);
+    if (r >= 0) times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  console.log(`  ${scheduler.padEnd(9)} result ${value}   ${((times[2]! * 1000) / 10001).toFixed(1).padStart(5)} µs/task (median of 5)`);
+  console.log(`  ${scheduler.padEnd(9)} result ${value}   ${((times[3]! * 1000) / 10001).toFixed(1).padStart(5)} µs/task (median of 7)`);
 }
 
 await visualize(total, { filename: 'demo-graph.svg' });
