@@ -14,7 +14,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 test('the compiled package runs on sync, threads and processes without tsx', () => {
   rmSync(out, { recursive: true, force: true });
-  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], { cwd: root });
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], { cwd: root });
   expect(existsSync(join(out, 'dist/index.d.ts'))).toBe(true);
   expect(existsSync(join(out, 'dist/schedulers/thread-entry.js'))).toBe(true);
   mkdirSync(join(out, 'user'));
@@ -54,4 +54,40 @@ console.log(JSON.stringify(out));
   );
   const text = execFileSync(join(root, 'node_modules/.bin/tsx'), [join(out, 'tsuser/use.ts')], { encoding: 'utf8', timeout: 60_000 });
   expect(JSON.parse(text)).toEqual({ sync: [2, 9, 28], threads: [2, 9, 28], processes: [2, 9, 28] });
+});
+
+test('the published .d.ts type-check under TypeScript 5.0 (the notebook kernel\'s compiler)', () => {
+  // Runs after the build above. A consumer written as a user would, checked with TS 5.0's tsc.
+  mkdirSync(join(out, 'ts50'), { recursive: true });
+  mkdirSync(join(out, 'ts50/node_modules/shoal'), { recursive: true });
+  writeFileSync(
+    join(out, 'ts50/node_modules/shoal/package.json'),
+    JSON.stringify({ name: 'shoal', type: 'module', main: './dist/index.js', types: './dist/index.d.ts' }),
+  );
+  execFileSync('cp', ['-r', join(out, 'dist'), join(out, 'ts50/node_modules/shoal/dist')]);
+  writeFileSync(
+    join(out, 'ts50/use.ts'),
+    `import { compute, delayed, persist, visualize, config, withConfig, type Callback } from 'shoal';
+const square = (x: number) => x * x;
+const i = delayed(square)(3);
+const cb: Callback = { finish: (s) => console.log(s.tasks) };
+export async function main(): Promise<number> {
+  const [a, b] = await compute(i.sub(5), i.add(4), { scheduler: 'sync', callbacks: [cb] });
+  const [p] = await persist(i);
+  const n: number = await p.compute();
+  await withConfig({ scheduler: 'sync' }, () => visualize(i, { format: 'dot' }));
+  config.set({ numWorkers: 2 });
+  return a + b + n;
+}
+`,
+  );
+  const tsc = join(root, 'node_modules/typescript-5.0/bin/tsc');
+  const args = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'commonjs', '--moduleResolution', 'node', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), join(out, 'ts50/use.ts')];
+  let output = '';
+  try {
+    execFileSync(process.execPath, [tsc, ...args], { encoding: 'utf8', cwd: join(out, 'ts50') });
+  } catch (e) {
+    output = String((e as { stdout?: string }).stdout ?? e);
+  }
+  expect(output).toBe('');
 });

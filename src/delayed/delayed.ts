@@ -3,7 +3,6 @@
  * node and links to the Delayeds it depends on; the graph is materialized only when it is needed
  * (compute, visualize), by walking those links once, so building a 10,000-call chain is linear.
  */
-import { inspect } from 'node:util';
 import { compute, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import { messages, OptionError } from '../errors.ts';
@@ -12,6 +11,9 @@ import { data, fnArg, KEEP, ref, rewrite, task, type FnSpec, type Graph, type Gr
 import { builtins } from '../schedulers/builtin-ops.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { isSelfContained, specOf } from '../schedulers/ship.ts';
+
+/** Node's `util.inspect.custom` (by its registered name, so the public types need no node typings). */
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
 /** A value or a Delayed that will produce it. */
 export type MaybeDelayed<T> = T | Delayed<T>;
@@ -177,7 +179,7 @@ export class Delayed<T = unknown> implements Collection<T> {
     return `Delayed('${this.key}')`;
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }
