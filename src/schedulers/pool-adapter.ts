@@ -39,6 +39,8 @@ export class PoolAdapter implements Adapter, PoolClient {
   /** Values held in the calling thread: data nodes and inputs fetched from a worker. */
   private values: unknown[] = [];
   private inMain!: Uint8Array;
+  /** Fetched values held as v8 bytes (processes), sent on as they are. */
+  private rawInMain!: Uint8Array;
   /** Which workers hold each result. */
   private where: Array<PoolWorker[] | undefined> = [];
   private running = new Map<PoolWorker, Set<number>>();
@@ -74,6 +76,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.values = plan.data.slice();
     const n = plan.keys.length;
     this.inMain = new Uint8Array(n);
+    this.rawInMain = new Uint8Array(n);
     for (let i = 0; i < n; i++) if (plan.tasks[i] === null) this.inMain[i] = 1;
     this.where = new Array(n);
     for (const w of this.pool.workers) this.running.set(w, new Set());
@@ -175,7 +178,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     for (const d of plan.deps[i]!) {
       // Inputs held here go along; inputs still running on `w` will be in its store in time.
       if (this.inMain[d] && !this.where[d]?.includes(w)) {
-        box.puts.push([plan.keys[d]!, this.values[d]]);
+        box.puts.push(this.rawInMain[d] ? [plan.keys[d]!, this.values[d] as Uint8Array, 1] : [plan.keys[d]!, this.values[d]]);
         (this.where[d] ??= []).push(w);
       }
     }
@@ -218,7 +221,8 @@ export class PoolAdapter implements Adapter, PoolClient {
     const holder = this.where[d]![0]!;
     const req = this.nextReq++;
     this.fetchReqs.set(req, [d]);
-    holder.post({ t: 'fetch', c: this.computeId, req, keys: [this.plan.keys[d]!] });
+    // Between processes the value travels as v8 bytes: the pool relays them without decoding.
+    holder.post({ t: 'fetch', c: this.computeId, req, keys: [this.plan.keys[d]!], raw: this.pool.kind === 'processes' });
     this.messages++;
   }
 
@@ -280,6 +284,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     inputs.forEach((d, k) => {
       this.values[d] = values[k];
       this.inMain[d] = 1;
+      if (this.pool.kind === 'processes') this.rawInMain[d] = 1;
       this.transfers++;
       for (const i of this.fetching.get(d) ?? []) {
         const wait = this.waitingInputs.get(i);
@@ -310,6 +315,7 @@ export class PoolAdapter implements Adapter, PoolClient {
   release(id: number): void {
     this.values[id] = undefined;
     this.inMain[id] = 0;
+    this.rawInMain[id] = 0;
     const at = this.where[id];
     if (at) {
       // The worker that ran the last use has dropped its copy already.

@@ -22,7 +22,8 @@ export interface RunMsg {
   t: 'run';
   c: number; // compute id
   defs?: Array<[number, FnSpec & { url?: string }]>;
-  puts?: Array<[Key, unknown]>;
+  /** Inputs sent along: [key, value] or [key, v8-serialized bytes, 1] (relayed without decoding). */
+  puts?: Array<[Key, unknown] | [Key, Uint8Array, 1]>;
   rel?: Key[];
   tasks: WireTask[];
 }
@@ -31,6 +32,8 @@ export interface FetchMsg {
   c: number;
   req: number;
   keys: Key[];
+  /** Reply with v8-serialized bytes (processes: the pool relays them without decoding). */
+  raw?: boolean;
 }
 export interface EndMsg {
   t: 'end';

@@ -4,6 +4,7 @@
  * batched back to the pool. Results are flushed at the end of a batch, or sooner when a batch runs
  * long, so dependents elsewhere can start.
  */
+import { deserialize, serialize } from 'node:v8';
 import { messages } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
 import { FNS, KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
@@ -104,7 +105,7 @@ export function serve(port: Transport): void {
     }
     if (ended.has(c)) return;
     const store = storeOf(c);
-    if (msg.puts) for (const [k, v] of msg.puts) store.set(k, v);
+    if (msg.puts) for (const [k, v, raw] of msg.puts) store.set(k, raw ? deserialize(v as Uint8Array) : v);
     if (msg.rel) for (const k of msg.rel) store.delete(k);
     const lookup = (k: Key) => {
       if (!store.has(k)) throw new Error(`internal: the result of ${k} is not on ${port.name}`);
@@ -164,7 +165,7 @@ export function serve(port: Transport): void {
         const missing = msg.keys.filter((k) => !store?.has(k));
         if (missing.length)
           port.send({ t: 'fetched', c: msg.c, req: msg.req, error: { name: 'Error', message: `results ${missing.join(', ')} are not on ${port.name}` } });
-        else port.send({ t: 'fetched', c: msg.c, req: msg.req, values: msg.keys.map((k) => store!.get(k)) });
+        else port.send({ t: 'fetched', c: msg.c, req: msg.req, values: msg.keys.map((k) => (msg.raw ? serialize(store!.get(k)) : store!.get(k))) });
         return;
       }
       case 'end':
