@@ -114,7 +114,7 @@ export class ExecTable {
       if (!t) continue;
       if (t.fns) this.argFnIds[i] = t.fns.map(idOf);
       if (t.fn.kind === 'op' && t.fn.name === FUSED_OP) {
-        const exec: ExecStep[] = stepsOf(t).map((s) => ({ key: s.key, fnId: idOf(s.fn), args: s.args }));
+        const exec: ExecStep[] = stepsOf(t).map((s) => [s.key, idOf(s.fn), s.args]);
         this.fnId[i] = -1;
         this.args[i] = [exec];
       } else {
@@ -127,7 +127,7 @@ export class ExecTable {
   /** Every function id task `i` needs. */
   fnIdsOf(i: number): number[] {
     const id = this.fnId[i]!;
-    const own = id >= 0 ? [id] : (this.args[i]![0] as ExecStep[]).map((s) => s.fnId);
+    const own = id >= 0 ? [id] : (this.args[i]![0] as ExecStep[]).map((s) => s[1]);
     const extra = this.argFnIds[i];
     return extra ? [...own, ...extra] : own;
   }

@@ -137,12 +137,11 @@ function swapRefOrFn(v: object, ctx: { lookup: (key: Key) => unknown; fns: (spec
   return KEEP;
 }
 
-/** One step of a fused chain as workers receive it: the function already resolved to a table id. */
-export interface ExecStep {
-  key: Key;
-  fnId: number;
-  args: unknown[];
-}
+/**
+ * One step of a fused chain as workers receive it: [key, function table id, args]. A tuple, not an
+ * object: structured clone costs per object property, and a fused task can carry thousands.
+ */
+export type ExecStep = [key: Key, fnId: number, args: unknown[]];
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
@@ -166,12 +165,12 @@ export function runChain(
     while (i < steps.length) {
       const s = steps[i++]!;
       try {
-        last = fns(s.fnId)(...substitute(s.args, look, fnArgs));
+        last = fns(s[1])(...substitute(s[2], look, fnArgs));
       } catch (e) {
-        throw markStep(e, s.key);
+        throw markStep(e, s[0]);
       }
       if (isThenable(last)) {
-        const key = s.key;
+        const key = s[0];
         return Promise.resolve(last).then(
           (v) => {
             local.set(key, (last = v));
@@ -182,7 +181,7 @@ export function runChain(
           },
         );
       }
-      local.set(s.key, last);
+      local.set(s[0], last);
     }
     return last;
   };
