@@ -6,6 +6,7 @@
  * to demo-graph.svg.
  */
 import { readFileSync } from 'node:fs';
+import { buildChains } from '../bench/workloads/task-overhead.ts';
 import { compute, delayed, shutdown, visualize, warmup, type Delayed } from '../src/index.ts';
 
 type Summary = Record<string, { days: number; tmax: number; wet: number }>;
@@ -69,19 +70,13 @@ for (const [k, s] of Object.entries(first!).sort()) {
 
 // Task overhead: 100 chains of 100 tiny tasks + a sum (10,001 tasks), built and computed.
 console.log('\n  10,001 tiny tasks (build + compute, unfused):');
-const inc = (x: number) => x + 1;
 for (const scheduler of ['sync', 'threads', 'processes'] as const) {
   const times: number[] = [];
   let value = 0;
   for (let r = -1; r < 7; r++) {
     // r = -1 warms up (JIT, worker caches) and is not counted.
     const t0 = performance.now();
-    const ends = Array.from({ length: 100 }, (_, c) => {
-      let x = delayed(inc)(c);
-      for (let k = 1; k < 100; k++) x = delayed(inc)(x);
-      return x;
-    });
-    value = await delayed((xs: number[]) => xs.reduce((a, b) => a + b, 0))(ends).compute({ scheduler, fuse: false });
+    value = await buildChains().compute({ scheduler, fuse: false });
     if (r >= 0) times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);

@@ -5,7 +5,7 @@
  * those keys into the user's result (Dask's `__dask_graph__`, `__dask_keys__`,
  * `__dask_postcompute__`, `__dask_postpersist__`).
  */
-import { config, type SchedulerName, type ShoalConfig } from './config.ts';
+import { config, CONFIG_KEYS, mergeConfig, type SchedulerName, type ShoalConfig } from './config.ts';
 import { renderGraph, type RenderOptions } from './diagnostics/visualize.ts';
 import { data, mergeGraphs, type Graph, type GraphNode, type Key } from './graph/types.ts';
 import { getScheduler, type Scheduler } from './schedulers/index.ts';
@@ -37,12 +37,10 @@ export function isCollection(x: unknown): x is Collection {
 /** Options of `compute` / `persist` (and of a collection's `.compute()`). */
 export interface ComputeOptions extends ShoalConfig {}
 
-const OPTION_KEYS = new Set(['scheduler', 'numWorkers', 'fuse', 'callbacks']);
-
 function isOptions(x: unknown): x is ComputeOptions {
   if (typeof x !== 'object' || x === null || isCollection(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
   const keys = Object.keys(x);
-  return keys.length > 0 && keys.every((k) => OPTION_KEYS.has(k));
+  return keys.length > 0 && keys.every((k) => CONFIG_KEYS.has(k));
 }
 
 /** The result type of computing `T` (non-collections pass through unchanged). */
@@ -55,17 +53,10 @@ function splitArgs(args: readonly unknown[]): { items: unknown[]; opts: ComputeO
 
 /** Pick the scheduler: call options, then config (scope, global), then the collections' default. */
 export function resolveScheduler(opts: ComputeOptions, collections: readonly Collection[]): { scheduler: Scheduler; settings: ComputeOptions } {
-  const settings = { ...config.get(), ...stripUndefined(opts) };
-  if (opts.callbacks && config.get().callbacks) settings.callbacks = [...config.get().callbacks!, ...opts.callbacks];
+  const settings = mergeConfig(config.get(), opts);
   const chosen = settings.scheduler ?? collections[0]?.__scheduler__ ?? 'threads';
   const scheduler = typeof chosen === 'string' ? getScheduler(chosen) : chosen;
   return { scheduler, settings };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
 
 /** Run the graphs of `collections` together: shared keys run once. Returns each one's values. */

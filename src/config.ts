@@ -22,11 +22,12 @@ export interface ShoalConfig {
   callbacks?: readonly Callback[];
 }
 
-const KNOWN = new Set(['scheduler', 'numWorkers', 'fuse', 'callbacks']);
+/** The option names of `ShoalConfig` (also what a trailing options object of `compute` may hold). */
+export const CONFIG_KEYS: ReadonlySet<string> = new Set(['scheduler', 'numWorkers', 'fuse', 'callbacks']);
 
 function check(c: ShoalConfig): ShoalConfig {
   for (const k of Object.keys(c)) {
-    if (!KNOWN.has(k)) throw new OptionError(messages.badOption(k, (c as Record<string, unknown>)[k], `unknown option; known: ${[...KNOWN].join(', ')}`));
+    if (!CONFIG_KEYS.has(k)) throw new OptionError(messages.badOption(k, (c as Record<string, unknown>)[k], `unknown option; known: ${[...CONFIG_KEYS].join(', ')}`));
   }
   if (c.numWorkers !== undefined && !(Number.isInteger(c.numWorkers) && c.numWorkers >= 1))
     throw new OptionError(messages.badOption('numWorkers', c.numWorkers, 'must be a whole number >= 1'));
@@ -36,7 +37,8 @@ function check(c: ShoalConfig): ShoalConfig {
 let globalConfig: ShoalConfig = {};
 const scoped = new AsyncLocalStorage<ShoalConfig>();
 
-function merge(a: ShoalConfig, b: ShoalConfig): ShoalConfig {
+/** `b` over `a`, skipping undefined values; callbacks add up rather than replace. */
+export function mergeConfig(a: ShoalConfig, b: ShoalConfig): ShoalConfig {
   const out: ShoalConfig = { ...a };
   for (const [k, v] of Object.entries(b)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   if (a.callbacks && b.callbacks) out.callbacks = [...a.callbacks, ...b.callbacks];
@@ -54,7 +56,7 @@ export const config = {
   set(values: ShoalConfig): { restore(): void } {
     check(values);
     const before = globalConfig;
-    globalConfig = merge(globalConfig, values);
+    globalConfig = mergeConfig(globalConfig, values);
     return {
       restore() {
         globalConfig = before;
@@ -64,7 +66,7 @@ export const config = {
   /** The configuration in force here (global merged with any enclosing `withConfig`). */
   get(): Readonly<ShoalConfig> {
     const s = scoped.getStore();
-    return s ? merge(globalConfig, s) : globalConfig;
+    return s ? mergeConfig(globalConfig, s) : globalConfig;
   },
   reset(): void {
     globalConfig = {};
@@ -80,5 +82,5 @@ export const config = {
 export function withConfig<T>(values: ShoalConfig, fn: () => T): T {
   check(values);
   const outer = scoped.getStore() ?? {};
-  return scoped.run(merge(outer, values), fn);
+  return scoped.run(mergeConfig(outer, values), fn);
 }

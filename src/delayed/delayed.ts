@@ -7,7 +7,7 @@ import { compute, visualize, type Collection, type ComputeOptions, type Visualiz
 import type { SchedulerName } from '../config.ts';
 import { messages, OptionError } from '../errors.ts';
 import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
-import { data, fnArg, KEEP, ref, rewrite, task, type FnSpec, type Graph, type GraphNode, type Key, type Task } from '../graph/types.ts';
+import { data, fnArg, KEEP, ref, rewrite, type FnSpec, type Graph, type GraphNode, type Key, type Task } from '../graph/types.ts';
 import { builtins } from '../schedulers/builtin-ops.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { isSelfContained, specOf } from '../schedulers/ship.ts';
@@ -232,10 +232,15 @@ function identityToken(fn: object): string {
 }
 
 function call(fn: AnyFn, args: unknown[], opts: DelayedOptions): Delayed<never> {
-  const spec: FnSpec = specOf(fn);
   const into: Unpacked = { parents: [], fns: [], closures: [] };
   const wired = new Array<unknown>(args.length);
   for (let i = 0; i < args.length; i++) wired[i] = unpack(args[i], into);
+  return callWired(fn, wired, into, opts);
+}
+
+/** The Delayed for `fn(...wired)`, whose Delayeds and functions `unpack` has already replaced. */
+function callWired(fn: AnyFn, wired: unknown[], into: Unpacked, opts: DelayedOptions): Delayed<never> {
+  const spec: FnSpec = specOf(fn);
   const { parents } = into;
   const name = opts.name ?? (spec.kind === 'source' ? fn.name || 'lambda' : spec.name);
   let key: Key;
@@ -276,18 +281,9 @@ export function delayed(fnOrValue: unknown, opts: DelayedOptions = {}): unknown 
   if (fnOrValue instanceof Delayed) return fnOrValue;
   const into: Unpacked = { parents: [], fns: [], closures: [] };
   const wired = unpack(fnOrValue, into);
-  const { parents } = into;
   const name = opts.name ?? (Array.isArray(fnOrValue) ? 'list' : typeof fnOrValue === 'object' && fnOrValue !== null ? (fnOrValue.constructor?.name ?? 'object').toLowerCase() : typeof fnOrValue);
-  if (parents.length > 0) {
-    // A container of Delayeds becomes a task that assembles it.
-    const key = opts.key ?? `${name}-${tokenize(wired)}`;
-    return new Delayed(task(key, { kind: 'op', name: 'identity' }, [wired]), parents);
-  }
-  if (into.fns.length > 0) {
-    // A container holding functions: assembled by a task so the functions are resolved in the worker.
-    const key = opts.key ?? `${name}-${uniqueToken()}`;
-    return new Delayed(task(key, { kind: 'op', name: 'identity' }, [wired]), []);
-  }
+  // A container of Delayeds (or of functions, resolved in the worker) is assembled by a task.
+  if (into.parents.length > 0 || into.fns.length > 0) return callWired(builtins.identity, [wired], into, { name, key: opts.key, pure: true });
   const key = opts.key ?? `${name}-${opts.pure === false ? uniqueToken() : tokenize(fnOrValue)}`;
   return new Delayed(data(key, fnOrValue), []);
 }

@@ -104,7 +104,14 @@ export class ExecTable {
   readonly args: unknown[][];
   /** Ids of functions passed as arguments (undefined when there are none). */
   readonly argFnIds: (number[] | undefined)[];
-  constructor(plan: Plan, idOf: (spec: FnSpec) => number) {
+  constructor(plan: Plan, define: (spec: FnSpec) => number) {
+    // Tasks built from one function share its spec object: define each spec once per plan.
+    const ids = new Map<FnSpec, number>();
+    const idOf = (spec: FnSpec) => {
+      let id = ids.get(spec);
+      if (id === undefined) ids.set(spec, (id = define(spec)));
+      return id;
+    };
     const n = plan.tasks.length;
     this.fnId = new Int32Array(n);
     this.args = new Array(n);

@@ -43,11 +43,12 @@ export class PoolAdapter implements Adapter, PoolClient {
   private rawInMain!: Uint8Array;
   /** Which workers hold each result. */
   private where: Array<PoolWorker[] | undefined> = [];
-  private running = new Map<PoolWorker, Set<number>>();
   /** The worker told to drop each result after its last use. */
   private droppedOn: Array<PoolWorker | undefined> = [];
   /** The worker each submitted, unfinished task was sent to. */
   private runningOn: Array<PoolWorker | undefined> = [];
+  /** How many submitted, unfinished tasks each worker has. */
+  private inFlight = new Map<PoolWorker, number>();
   private outbox = new Map<PoolWorker, Outbox>();
   private touched = new Set<PoolWorker>();
   private avgMs = -1;
@@ -58,6 +59,7 @@ export class PoolAdapter implements Adapter, PoolClient {
   private waitingInputs = new Map<number, { worker: PoolWorker; missing: number }>();
   private fetching = new Map<number, number[]>(); // input → tasks waiting for it
   private fetchReqs = new Map<number, number[]>(); // request id → inputs
+  private toFetch = new Map<PoolWorker, number[]>(); // holder → inputs to ask for at the next flush
   private nextReq = 1;
   private ended = false;
 
@@ -79,7 +81,6 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.rawInMain = new Uint8Array(n);
     for (let i = 0; i < n; i++) if (plan.tasks[i] === null) this.inMain[i] = 1;
     this.where = new Array(n);
-    for (const w of this.pool.workers) this.running.set(w, new Set());
   }
 
   private cap(): number {
@@ -92,9 +93,12 @@ export class PoolAdapter implements Adapter, PoolClient {
   }
 
   private load(w: PoolWorker): number {
-    let s = this.running.get(w);
-    if (!s) this.running.set(w, (s = new Set()));
-    return s.size;
+    return this.inFlight.get(w) ?? 0;
+  }
+
+  private started(i: number, w: PoolWorker): void {
+    this.runningOn[i] = w;
+    this.inFlight.set(w, this.load(w) + 1);
   }
 
   capacity(): number {
@@ -110,8 +114,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     return b;
   }
 
-  private choose(i: number, cap: number): PoolWorker {
-    const live = this.live();
+  private choose(i: number, cap: number, live: PoolWorker[]): PoolWorker {
     let best: PoolWorker | undefined;
     let bestScore = -1;
     for (const w of live) {
@@ -130,10 +133,10 @@ export class PoolAdapter implements Adapter, PoolClient {
 
   submit(ids: number[]): void {
     const cap = this.cap();
+    const live = this.live();
     for (const i of ids) {
-      const w = this.choose(i, cap);
-      this.running.get(w)!.add(i);
-      this.runningOn[i] = w;
+      const w = this.choose(i, cap, live);
+      this.started(i, w);
       this.placeTask(i, w);
     }
   }
@@ -154,8 +157,7 @@ export class PoolAdapter implements Adapter, PoolClient {
       const queued = this.runningOn[d] === w && !this.waitingInputs.has(d);
       if (!(queued || this.inMain[d] || this.where[d]?.includes(w))) return false;
     }
-    this.running.get(w)!.add(j);
-    this.runningOn[j] = w;
+    this.started(j, w);
     this.sendTask(j, w);
     return true;
   }
@@ -174,28 +176,25 @@ export class PoolAdapter implements Adapter, PoolClient {
         }
       }
     }
-    const hasDeps = plan.deps[i]!.length > 0;
+    let drop: Key[] | undefined;
     for (const d of plan.deps[i]!) {
       // Inputs held here go along; inputs still running on `w` will be in its store in time.
       if (this.inMain[d] && !this.where[d]?.includes(w)) {
         box.puts.push(this.rawInMain[d] ? [plan.keys[d]!, this.values[d] as Uint8Array, 1] : [plan.keys[d]!, this.values[d]]);
         (this.where[d] ??= []).push(w);
       }
-    }
-    const args = this.exec.args[i]!;
-    const flags =
-      KEEP |
-      (hasDeps && fnId >= 0 ? RESOLVE : 0) |
-      (fnArgs && fnId >= 0 ? FNS : 0) |
-      (plan.isOutput[i] ? SEND : 0) |
-      (this.pool.kind === 'threads' ? SHARE : 0);
-    let drop: Key[] | undefined;
-    for (const d of plan.deps[i]!) {
       if (this.run.lastUse(d)) {
         (drop ??= []).push(plan.keys[d]!);
         this.droppedOn[d] = w;
       }
     }
+    const flags =
+      KEEP |
+      (plan.deps[i]!.length > 0 && fnId >= 0 ? RESOLVE : 0) |
+      (fnArgs && fnId >= 0 ? FNS : 0) |
+      (plan.isOutput[i] ? SEND : 0) |
+      (this.pool.kind === 'threads' ? SHARE : 0);
+    const args = this.exec.args[i]!;
     box.tasks.push(drop ? [plan.keys[i]!, fnId, args, flags, drop] : [plan.keys[i]!, fnId, args, flags]);
     this.touched.add(w);
   }
@@ -217,16 +216,24 @@ export class PoolAdapter implements Adapter, PoolClient {
     else this.waitingInputs.set(i, { worker: w, missing });
   }
 
+  /** Ask for `d` at the next flush, in one request per holder. */
   private requestFetch(d: number): void {
     const holder = this.where[d]![0]!;
-    const req = this.nextReq++;
-    this.fetchReqs.set(req, [d]);
-    // Between processes the value travels as v8 bytes: the pool relays them without decoding.
-    holder.post({ t: 'fetch', c: this.computeId, req, keys: [this.plan.keys[d]!], raw: this.pool.kind === 'processes' });
-    this.messages++;
+    const list = this.toFetch.get(holder);
+    if (list) list.push(d);
+    else this.toFetch.set(holder, [d]);
   }
 
   flush(): void {
+    for (const [holder, inputs] of this.toFetch) {
+      const req = this.nextReq++;
+      this.fetchReqs.set(req, inputs);
+      // Between processes values travel as v8 bytes: the pool relays them without decoding.
+      const keys = inputs.map((d) => this.plan.keys[d]!);
+      holder.post({ t: 'fetch', c: this.computeId, req, keys, raw: this.pool.kind === 'processes' });
+      this.messages++;
+    }
+    this.toFetch.clear();
     for (const [w, b] of this.outbox) {
       if (!w.alive) continue;
       const msg: RunMsg = { t: 'run', c: this.computeId, tasks: b.tasks };
@@ -249,13 +256,12 @@ export class PoolAdapter implements Adapter, PoolClient {
 
   private onDone(w: PoolWorker, r: unknown[], held: number): void {
     const { plan, run } = this;
-    const running = this.running.get(w)!;
     if (held > this.peakWorkerHeld) this.peakWorkerHeld = held;
     for (let j = 0; j < r.length; j += RESULT_STRIDE) {
       const key = r[j] as Key;
       const i = plan.index.get(key)!;
-      running.delete(i);
       this.runningOn[i] = undefined;
+      this.inFlight.set(w, this.load(w) - 1);
       const start = r[j + 3] as number;
       const end = r[j + 4] as number;
       const ms = end - start;
@@ -301,13 +307,9 @@ export class PoolAdapter implements Adapter, PoolClient {
 
   onWorkerDied(w: PoolWorker, detail: string): void {
     if (this.ended) return;
-    const running = this.running.get(w);
-    let key: Key | undefined;
-    if (running && running.size > 0) key = this.plan.keys[running.values().next().value!];
-    else {
-      const i = this.where.findIndex((ws) => ws?.includes(w));
-      if (i >= 0) key = this.plan.keys[i];
-    }
+    let i = this.runningOn.indexOf(w);
+    if (i < 0) i = this.where.findIndex((ws) => ws?.includes(w));
+    const key = i >= 0 ? this.plan.keys[i] : undefined;
     if (key !== undefined) this.run.fail(new WorkerDiedError(w.name, key, detail));
     else if (this.live().length === 0) this.run.fail(new WorkerDiedError(w.name, undefined, detail));
   }

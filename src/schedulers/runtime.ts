@@ -4,7 +4,7 @@
  * worker thread and process, so all schedulers run a task the same way.
  */
 import { isMainThread } from 'node:worker_threads';
-import { messages, OptionError } from '../errors.ts';
+import { messages, OptionError, type RemoteErrorInfo } from '../errors.ts';
 import { isFnArg, isRef, KEEP, rewrite, type FnSpec, type Key } from '../graph/types.ts';
 import { closureOf, importOnce, loadExport } from './ship.ts';
 import { getOp, type AnyFn } from './registry.ts';
@@ -143,7 +143,7 @@ function swapRefOrFn(v: object, ctx: { lookup: (key: Key) => unknown; fns: (spec
  */
 export type ExecStep = [key: Key, fnId: number, args: unknown[]];
 
-function isThenable(x: unknown): x is PromiseLike<unknown> {
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
 }
 
@@ -188,6 +188,17 @@ export function runChain(
   return next();
 }
 
+/** A thrown value as plain data that crosses threads and processes (name, message, stack, step key). */
+export function errorInfo(e: unknown): RemoteErrorInfo {
+  if (e instanceof Error) {
+    const info: RemoteErrorInfo = { name: e.name, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code };
+    const step = (e as { shoalKey?: string }).shoalKey;
+    if (step !== undefined) info.key = step;
+    return info;
+  }
+  return { name: 'Error', message: String(e) };
+}
+
 /** Remember which step of a fused chain failed, so the error names that key. */
 function markStep(e: unknown, key: Key): unknown {
   if (e !== null && typeof e === 'object' && !('shoalKey' in e)) {
@@ -200,4 +211,3 @@ function markStep(e: unknown, key: Key): unknown {
   return e;
 }
 
-export { isThenable };

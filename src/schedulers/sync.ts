@@ -2,24 +2,14 @@
  * The sync scheduler: runs every task in the calling thread, one at a time, in the loop's order.
  * It runs the user's real closures (nothing is shipped), which makes it the one for debugging.
  */
-import { TaskError, type RemoteErrorInfo } from '../errors.ts';
+import { TaskError } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
 import type { Adapter, Plan, Run } from './loop.ts';
 import { ExecTable } from './loop.ts';
 import type { AnyFn } from './registry.ts';
-import { fnArgResolvers, isThenable, resolveFn, runChain, substitute } from './runtime.ts';
+import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute } from './runtime.ts';
 
 export const MAIN_WORKER = 'main';
-
-export function errorInfo(e: unknown): RemoteErrorInfo {
-  if (e instanceof Error) {
-    const info: RemoteErrorInfo = { name: e.name, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code };
-    const step = (e as { shoalKey?: string }).shoalKey;
-    if (step !== undefined) info.key = step;
-    return info;
-  }
-  return { name: 'Error', message: String(e) };
-}
 
 export class SyncAdapter implements Adapter {
   readonly name = 'sync';
@@ -36,20 +26,14 @@ export class SyncAdapter implements Adapter {
     this.plan = plan;
     this.run = run;
     this.values = plan.data.slice();
-    const ids = new Map<FnSpec, number>();
     const pending: Array<Promise<unknown>> = [];
     const idOf = (spec: FnSpec) => {
-      let id = ids.get(spec);
-      if (id === undefined) {
-        id = this.fns.length;
-        ids.set(spec, id);
-        const f = resolveFn(spec, true);
-        if (isThenable(f)) {
-          const slot = id;
-          this.fns.push(undefined as unknown as AnyFn);
-          pending.push(Promise.resolve(f).then((fn) => (this.fns[slot] = fn)));
-        } else this.fns.push(f);
-      }
+      const id = this.fns.length;
+      const f = resolveFn(spec, true);
+      if (isThenable(f)) {
+        this.fns.push(undefined as unknown as AnyFn);
+        pending.push(Promise.resolve(f).then((fn) => (this.fns[id] = fn)));
+      } else this.fns.push(f);
       return id;
     };
     this.exec = new ExecTable(plan, idOf);

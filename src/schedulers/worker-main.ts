@@ -1,6 +1,6 @@
 /**
  * The worker side of a pool, shared by worker threads and child processes: a FIFO of batches run
- * one task at a time, a store per compute for results that stay here (processes), and replies
+ * one task at a time, a store per compute for the results that stay here, and replies
  * batched back to the pool. Results are flushed at the end of a batch, or sooner when a batch runs
  * long, so dependents elsewhere can start.
  */
@@ -9,8 +9,7 @@ import { messages } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
 import { FNS, KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
 import type { AnyFn } from './registry.ts';
-import { fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
-import { errorInfo } from './sync.ts';
+import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
 
 export interface Transport {
   name: string;
