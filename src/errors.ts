@@ -168,6 +168,12 @@ export const messages = {
   missingExport: (url: string, name: string, found: string[]) =>
     `module ${url} has no export ${quote(name)}; it exports ${found.length ? found.map((f) => quote(f)).join(', ') : 'nothing'}`,
   notAFunction: (what: string, value: unknown) => `${what} must be a function, got ${quote(value)}`,
+  notIterable: (key: string) => `Delayed objects of unspecified length are not iterable: pass { nout } to delayed() (key ${key})`,
+  opDefinedTwice: (name: string, first: string, second: string) => `op ${quote(name)} is defined twice (${first}, ${second})`,
+  stillLoading: (name: string, url: string) =>
+    `${name} from ${url} is still loading; await its \`ready\` promise before calling it directly (inside tasks it is always loaded)`,
+  notOnWorker: (keys: string[], worker: string) => `internal: the result of ${keys.join(', ')} is not on ${worker}`,
+  fnArgNotLoaded: (name: string) => `internal: function argument ${name} was not loaded before its task ran`,
   taskFailed: (key: string, worker: string, info: RemoteErrorInfo) =>
     `task ${quote(key)} failed on ${worker}: ${info.name}: ${info.message}`,
   workerDied: (worker: string, key: string | undefined, detail: string) =>

@@ -171,7 +171,7 @@ export class Delayed<T = unknown> implements Collection<T> {
   /** With `nout`, a Delayed unpacks: `const [q, r] = delayed(divmod, { nout: 2 })(7, 2)`. */
   *[Symbol.iterator](): Iterator<Delayed<unknown>> {
     if (this.nout === undefined)
-      throw new TypeError(`Delayed objects of unspecified length are not iterable: pass { nout } to delayed() (key ${this.key})`);
+      throw new TypeError(messages.notIterable(this.key));
     for (let i = 0; i < this.nout; i++) yield this.get(i);
   }
 

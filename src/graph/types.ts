@@ -116,22 +116,22 @@ export function findRefs(args: readonly unknown[]): Key[] {
   return out;
 }
 
-// Module-level (not a closure per call): this runs once per task built.
 function collectRefs(a: unknown, out: Key[], fns?: FnSpec[]): void {
-  if (a === null || typeof a !== 'object' || ArrayBuffer.isView(a)) return;
-  if (Array.isArray(a)) {
-    for (const x of a) collectRefs(x, out, fns);
-    return;
+  rewrite(a, collectSwap, { out, fns });
+}
+
+// Module-level (not a closure per call): this runs once per task built. Returning the value itself
+// stops the walk there without changing anything.
+function collectSwap(v: object, ctx: { out: Key[]; fns?: FnSpec[] }): unknown {
+  if (isRef(v)) {
+    if (!ctx.out.includes(v.key)) ctx.out.push(v.key);
+    return v;
   }
-  if (isRef(a)) {
-    if (!out.includes(a.key)) out.push(a.key);
-    return;
+  if (isFnArg(v)) {
+    ctx.fns?.push(v.spec);
+    return v;
   }
-  if (isFnArg(a)) {
-    fns?.push(a.spec);
-    return;
-  }
-  if (Object.getPrototypeOf(a) === Object.prototype) for (const k in a) collectRefs((a as Record<string, unknown>)[k], out, fns);
+  return KEEP;
 }
 
 /** Returned by a `rewrite` callback to leave a value as it is (and look inside it). */

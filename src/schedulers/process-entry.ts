@@ -3,9 +3,8 @@
  * (the IPC channel closes), so no worker outlives the program that started it.
  */
 import { serialize } from 'node:v8';
-import { acceptedBy, serve } from './worker-main.ts';
-
 import { Worker } from 'node:worker_threads';
+import { acceptedBy, serve } from './worker-main.ts';
 
 process.on('disconnect', () => process.exit(0));
 // A task busy in a long synchronous loop never sees 'disconnect'. A tiny watchdog thread checks

@@ -3,6 +3,7 @@
  * {...})` at import time; the name travels in the graph (`{ kind: 'op', name }`) and a worker that
  * has not yet imported the module is told its URL first. Kernels never travel as source.
  */
+import { messages } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,7 +30,7 @@ export interface Shippable {
 export function defineOps<T extends Record<string, AnyFn>>(moduleUrl: string, table: T): T {
   for (const [name, fn] of Object.entries(table)) {
     const prev = ops.get(name);
-    if (prev && prev.fn !== fn && prev.url !== moduleUrl) throw new Error(`op ${name} is defined twice (${prev.url}, ${moduleUrl})`);
+    if (prev && prev.fn !== fn && prev.url !== moduleUrl) throw new Error(messages.opDefinedTwice(name, prev.url, moduleUrl));
     ops.set(name, { fn, url: moduleUrl });
     Object.defineProperty(fn, 'shoalSpec', { value: { kind: 'op', name }, enumerable: false, configurable: true });
   }

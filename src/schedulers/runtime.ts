@@ -104,7 +104,7 @@ export function fnForArg(spec: FnSpec, preferClosure = false): AnyFn {
   const f = resolveFn(spec, preferClosure);
   if (isThenable(f)) {
     (f as Promise<unknown>).catch(() => {}); // reported through the task's definitions
-    throw new Error(`internal: function argument ${spec.kind === 'source' ? spec.hash : spec.name} was not loaded before its task ran`);
+    throw new Error(messages.fnArgNotLoaded(spec.kind === 'source' ? spec.hash : spec.name));
   }
   return f;
 }

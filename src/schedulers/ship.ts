@@ -9,6 +9,8 @@
  * global of a fresh worker is an outside variable, and the error names each one and the fix.
  */
 import { createHash } from 'node:crypto';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'acorn';
 import { analyze } from 'periscopic';
 import { messages, OptionError, ShipError } from '../errors.ts';
@@ -144,22 +146,26 @@ function preview(code: string): string {
 
 /**
  * A function exported by a module, referenced by URL + export name so workers import it
- * themselves. Use it for functions that need imports or module state.
+ * themselves. Use it for functions that need imports or module state. `moduleUrl` may be a URL
+ * or a file path. Inside tasks it is always loaded; to call it directly, `await fn.ready` first.
  * @example
  * // fns.ts: export function parse(line: string) { return JSON.parse(line); }
  * const parse = moduleFunction<typeof import('./fns.ts').parse>(new URL('./fns.ts', import.meta.url), 'parse');
  * await delayed(parse)('{"a":1}').compute({ scheduler: 'processes' });
  */
-export function moduleFunction<F extends AnyFn = AnyFn>(moduleUrl: string | URL, exportName: string): F & Shippable {
-  const url = String(moduleUrl instanceof URL ? moduleUrl.href : moduleUrl.startsWith('/') ? `file://${moduleUrl}` : moduleUrl);
+export function moduleFunction<F extends AnyFn = AnyFn>(moduleUrl: string | URL, exportName: string): F & Shippable & { ready: Promise<void> } {
+  const url = moduleUrl instanceof URL ? moduleUrl.href : isAbsolute(moduleUrl) ? pathToFileURL(moduleUrl).href : moduleUrl;
   let loaded: AnyFn | undefined;
-  const loading = loadExport(url, exportName).then((f) => (loaded = f));
-  loading.catch(() => {}); // reported when used
+  const ready = loadExport(url, exportName).then((f) => {
+    loaded = f;
+  });
+  ready.catch(() => {}); // reported when used
   const wrapper = function (this: unknown, ...args: unknown[]) {
-    if (!loaded) throw new Error(`${exportName} from ${url} is still loading; await preloadModules() or call it inside a task`);
+    if (!loaded) throw new OptionError(messages.stillLoading(exportName, url));
     return loaded.apply(this, args);
-  } as unknown as F & Shippable;
+  } as unknown as F & Shippable & { ready: Promise<void> };
   Object.defineProperty(wrapper, 'name', { value: exportName });
+  Object.defineProperty(wrapper, 'ready', { value: ready });
   Object.defineProperty(wrapper, 'shoalSpec', { value: { kind: 'module', url, name: exportName }, enumerable: false });
   return wrapper;
 }

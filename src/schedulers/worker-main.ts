@@ -107,7 +107,7 @@ export function serve(port: Transport): void {
     if (msg.puts) for (const [k, v, raw] of msg.puts) store.set(k, raw ? deserialize(v as Uint8Array) : v);
     if (msg.rel) for (const k of msg.rel) store.delete(k);
     const lookup = (k: Key) => {
-      if (!store.has(k)) throw new Error(`internal: the result of ${k} is not on ${port.name}`);
+      if (!store.has(k)) throw new Error(messages.notOnWorker([k], port.name));
       return store.get(k);
     };
     let out: unknown[] = [];
@@ -163,7 +163,7 @@ export function serve(port: Transport): void {
         const store = stores.get(msg.c);
         const missing = msg.keys.filter((k) => !store?.has(k));
         if (missing.length)
-          port.send({ t: 'fetched', c: msg.c, req: msg.req, error: { name: 'Error', message: `results ${missing.join(', ')} are not on ${port.name}` } });
+          port.send({ t: 'fetched', c: msg.c, req: msg.req, error: { name: 'Error', message: messages.notOnWorker(missing, port.name) } });
         else port.send({ t: 'fetched', c: msg.c, req: msg.req, values: msg.keys.map((k) => (msg.raw ? serialize(store!.get(k)) : store!.get(k))) });
         return;
       }

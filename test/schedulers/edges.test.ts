@@ -92,3 +92,11 @@ test('delayed() of a non-function with function options, and bad functions, are 
 test('compute on an empty graph and of plain values needs no scheduler', async () => {
   expect(await compute(1, 'a', { scheduler: 'processes' })).toEqual([1, 'a']);
 });
+
+test('moduleFunction takes a file path too, and says how to call it directly before it has loaded', async () => {
+  const sq = moduleFunction<(x: number) => number>(new URL('../fixtures/fns.ts', import.meta.url).pathname, 'square');
+  expect(() => sq(3)).toThrow(/square from file:.*fns\.ts is still loading; await its `ready` promise/);
+  await sq.ready;
+  expect(sq(3)).toBe(9);
+  expect(await delayed(sq)(4).compute({ scheduler: 'processes', numWorkers: 2 })).toBe(16);
+});
