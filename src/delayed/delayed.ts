@@ -10,7 +10,8 @@ import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data, fnArg, KEEP, ref, rewrite, type FnSpec, type Graph, type GraphNode, type Key, type Task } from '../graph/types.ts';
 import { builtins } from '../schedulers/builtin-ops.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
-import { isSelfContained, specOf } from '../schedulers/ship.ts';
+import { isSelfContained } from '../schedulers/ship.ts';
+import { specOf } from '../schedulers/specs.ts';
 
 /** Node's `util.inspect.custom` (by its registered name, so the public types need no node typings). */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;

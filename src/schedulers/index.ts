@@ -114,4 +114,5 @@ export function activePools(): WorkerPool[] {
 
 export type { Callback, RunStats, StartInfo, TaskInfo } from './callbacks.ts';
 export { defineOps, getOp } from './registry.ts';
-export { moduleFunction, specOf, assertShippable, isSelfContained } from './ship.ts';
+export { moduleFunction, assertShippable, isSelfContained } from './ship.ts';
+export { specOf } from './specs.ts';

@@ -6,7 +6,8 @@
 import { isMainThread } from 'node:worker_threads';
 import { messages, OptionError, type RemoteErrorInfo } from '../errors.ts';
 import { isFnArg, isRef, KEEP, rewrite, type FnSpec, type Key } from '../graph/types.ts';
-import { closureOf, importOnce, loadExport } from './ship.ts';
+import { importOnce, loadExport } from './modules.ts';
+import { closureOf } from './specs.ts';
 import { getOp, type AnyFn } from './registry.ts';
 import './builtin-ops.ts';
 

@@ -7,14 +7,15 @@
  * Source is only safe when the function uses nothing from its enclosing scope, so before any work
  * starts we parse it (acorn) and list its free identifiers (periscopic); anything that is not a
  * global of a fresh worker is an outside variable, and the error names each one and the fix.
+ * This module (and its parser) is only loaded in the calling thread, never in workers.
  */
-import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'acorn';
 import { analyze } from 'periscopic';
 import { messages, OptionError, ShipError } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
+import { loadExport } from './modules.ts';
 import type { AnyFn, Shippable } from './registry.ts';
 
 /** Names every worker has even though a static check sees them as free. */
@@ -23,52 +24,6 @@ const EXTRA_GLOBALS = new Set(['arguments', 'undefined', 'NaN', 'Infinity', 'glo
 function isWorkerGlobal(name: string): boolean {
   return EXTRA_GLOBALS.has(name) || name in globalThis;
 }
-
-/** A `source` spec that also carries the real closure, for the sync scheduler (not cloned). */
-export interface SourceSpec {
-  kind: 'source';
-  code: string;
-  hash: string;
-  name?: string;
-}
-
-// The links between a function and its spec live in symbol-keyed properties, not WeakMaps:
-// hundreds of thousands of ephemeron entries make every GC slow. structuredClone skips symbol
-// keys, so specs still travel as plain data.
-const SPEC = Symbol('shoal.spec');
-const CLOSURE = Symbol('shoal.closure');
-
-/** The real function behind a source spec, when this process made it. */
-export function closureOf(spec: FnSpec): AnyFn | undefined {
-  return (spec as { [CLOSURE]?: AnyFn })[CLOSURE];
-}
-
-/**
- * How `fn` travels to workers. Op and module functions carry their spec; anything else is shipped
- * as source text.
- */
-export function specOf(fn: AnyFn): FnSpec {
-  if (typeof fn !== 'function') throw new OptionError(messages.notAFunction('the task function', fn));
-  const tagged = (fn as Shippable).shoalSpec;
-  if (tagged) return tagged;
-  const cached = (fn as { [SPEC]?: FnSpec })[SPEC];
-  if (cached) return cached;
-  const code = Function.prototype.toString.call(fn);
-  // `delayed((x) => ...)` in a loop makes a new function object with the same text each time:
-  // hash each distinct text once. Each function object still gets its own spec, which links
-  // to its own closure for the sync scheduler.
-  let hash = hashes.get(code);
-  if (hash === undefined) {
-    hash = createHash('sha1').update(code).digest('hex').slice(0, 16);
-    hashes.set(code, hash);
-  }
-  const spec: SourceSpec & { [CLOSURE]?: AnyFn } = fn.name ? { kind: 'source', code, hash, name: fn.name } : { kind: 'source', code, hash };
-  spec[CLOSURE] = fn;
-  if (Object.isExtensible(fn)) (fn as { [SPEC]?: FnSpec })[SPEC] = spec;
-  return spec;
-}
-
-const hashes = new Map<string, string>();
 
 interface Analysis {
   /** Outside variables, or null when the source cannot be shipped at all. */
@@ -168,24 +123,4 @@ export function moduleFunction<F extends AnyFn = AnyFn>(moduleUrl: string | URL,
   Object.defineProperty(wrapper, 'ready', { value: ready });
   Object.defineProperty(wrapper, 'shoalSpec', { value: { kind: 'module', url, name: exportName }, enumerable: false });
   return wrapper;
-}
-
-const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
-
-/** Import a module once per process. */
-export function importOnce(url: string): Promise<Record<string, unknown>> {
-  let p = moduleCache.get(url);
-  if (!p) {
-    p = import(url) as Promise<Record<string, unknown>>;
-    moduleCache.set(url, p);
-  }
-  return p;
-}
-
-/** Load `name` from the module at `url`, with a clear error when it is missing. */
-export async function loadExport(url: string, name: string): Promise<AnyFn> {
-  const mod = await importOnce(url);
-  const f = mod[name];
-  if (typeof f !== 'function') throw new OptionError(messages.missingExport(url, name, Object.keys(mod)));
-  return f as AnyFn;
 }

@@ -1,0 +1,55 @@
+/**
+ * How a function travels: its spec (DESIGN.md §3). Op and module functions carry one; any other
+ * function is described by its source text and a hash of it. Shared by the calling thread and the
+ * workers (which need `closureOf` only on `sync`), so it loads nothing heavy.
+ */
+import { createHash } from 'node:crypto';
+import { messages, OptionError } from '../errors.ts';
+import type { FnSpec } from '../graph/types.ts';
+import type { AnyFn, Shippable } from './registry.ts';
+
+/** A `source` spec that also carries the real closure, for the sync scheduler (not cloned). */
+export interface SourceSpec {
+  kind: 'source';
+  code: string;
+  hash: string;
+  name?: string;
+}
+
+// The links between a function and its spec live in symbol-keyed properties, not WeakMaps:
+// hundreds of thousands of ephemeron entries make every GC slow. structuredClone skips symbol
+// keys, so specs still travel as plain data.
+const SPEC = Symbol('shoal.spec');
+const CLOSURE = Symbol('shoal.closure');
+
+/** The real function behind a source spec, when this process made it. */
+export function closureOf(spec: FnSpec): AnyFn | undefined {
+  return (spec as { [CLOSURE]?: AnyFn })[CLOSURE];
+}
+
+/**
+ * How `fn` travels to workers. Op and module functions carry their spec; anything else is shipped
+ * as source text.
+ */
+export function specOf(fn: AnyFn): FnSpec {
+  if (typeof fn !== 'function') throw new OptionError(messages.notAFunction('the task function', fn));
+  const tagged = (fn as Shippable).shoalSpec;
+  if (tagged) return tagged;
+  const cached = (fn as { [SPEC]?: FnSpec })[SPEC];
+  if (cached) return cached;
+  const code = Function.prototype.toString.call(fn);
+  // `delayed((x) => ...)` in a loop makes a new function object with the same text each time:
+  // hash each distinct text once. Each function object still gets its own spec, which links
+  // to its own closure for the sync scheduler.
+  let hash = hashes.get(code);
+  if (hash === undefined) {
+    hash = createHash('sha1').update(code).digest('hex').slice(0, 16);
+    hashes.set(code, hash);
+  }
+  const spec: SourceSpec & { [CLOSURE]?: AnyFn } = fn.name ? { kind: 'source', code, hash, name: fn.name } : { kind: 'source', code, hash };
+  spec[CLOSURE] = fn;
+  if (Object.isExtensible(fn)) (fn as { [SPEC]?: FnSpec })[SPEC] = spec;
+  return spec;
+}
+
+const hashes = new Map<string, string>();
