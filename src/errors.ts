@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'ERR_SHOAL_TASK'
   | 'ERR_SHOAL_WORKER_DIED'
   | 'ERR_SHOAL_CLOSED'
-  | 'ERR_SHOAL_VISUALIZE';
+  | 'ERR_SHOAL_VISUALIZE'
+  | 'ERR_SHOAL_IO';
 
 /**
  * Base class: every shoal error has a stable `code`.
@@ -187,4 +188,13 @@ export const messages = {
   visualizeScaled: (filename: string, width: number, height: number, zoom: number) =>
     `the PNG of this task graph would be ${width}x${height} px, too large to rasterise; ${quote(filename)} is ` +
     `scaled to ${Math.round(zoom * 1000) / 10}%. Write .svg or .dot for full detail`,
+
+  // ---- io: paths, byte ranges, sizes ----
+  noSuchPath: (path: string) => `no such file: ${quote(path)}`,
+  notAFile: (path: string) => `${quote(path)} is a directory, not a file; pass a glob such as ${quote(path.replace(/\/$/, '') + '/*')}`,
+  emptyGlob: (pattern: string) => `the glob ${quote(pattern)} matched no files`,
+  noPaths: (what: string) => `${what} needs at least one path or glob, got none`,
+  unreadable: (path: string, detail: string) => `cannot read ${quote(path)}: ${detail}`,
+  badByteSize: (option: string, value: unknown) =>
+    `${option} must be a positive number of bytes or a size such as '64MB' or '256MiB', got ${quote(value)}`,
 } as const;
