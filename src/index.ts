@@ -20,6 +20,11 @@ export {
 } from './schedulers/index.ts';
 export { tokenize } from './graph/tokenize.ts';
 export { toDot } from './diagnostics/visualize.ts';
+// diagnostics: callbacks, progress, profilers, notebook display
+export { BaseCallback, withCallbacks, type CallbackHooks } from './diagnostics/callback.ts';
+export { ProgressBar, type ProgressBarOptions, type ProgressOutput } from './diagnostics/progress.ts';
+export { display, notebookKernel, type RichDisplay } from './diagnostics/notebook.ts';
+export { registerCallback, unregisterCallback } from './config.ts';
 export * as graph from './graph/index.ts';
 export {
   ShoalError,

@@ -11,6 +11,7 @@ export const KEEP = 2; // keep the value in the worker's store (processes: resul
 export const RESOLVE = 4; // resolve references in args from the worker's store
 export const SHARE = 8; // move typed-array results into SharedArrayBuffer (threads)
 export const FNS = 16; // args hold function arguments to resolve
+export const MEASURE = 32; // estimate the result's size (sizeOf) for the callbacks
 
 /**
  * One task: [key, fnId (-1: fused chain in args[0]), args, flags, inputs to drop after it ran
@@ -42,7 +43,8 @@ export interface EndMsg {
 export type ToWorker = RunMsg | FetchMsg | EndMsg;
 
 /**
- * Results, flattened: [key, ok (1) / failed (0), value or error info, start ms, end ms, ...].
+ * Results, flattened: [key, ok (1) / failed (0), value or error info, start ms, end ms,
+ * estimated bytes (0 unless the task had MEASURE), ...].
  * `held` is the number of results the worker holds for this compute after the batch.
  */
 export interface DoneMsg {
@@ -65,4 +67,4 @@ export interface ReadyMsg {
 export type FromWorker = DoneMsg | FetchedMsg | ReadyMsg;
 
 /** Fields per result in `DoneMsg.r`. */
-export const RESULT_STRIDE = 5;
+export const RESULT_STRIDE = 6;

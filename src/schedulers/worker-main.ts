@@ -7,8 +7,9 @@
 import { deserialize, serialize } from 'node:v8';
 import { messages } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
-import { FNS, KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
+import { FNS, KEEP, MEASURE, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
 import type { AnyFn } from './registry.ts';
+import { sizeOf } from './sizeof.ts';
 import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
 
 export interface Transport {
@@ -131,7 +132,7 @@ export function serve(port: Transport): void {
       }
       if (drop) for (const k of drop) store.delete(k);
       const now = performance.now();
-      out.push(key, ok, ok === 0 || flags & SEND ? value : undefined, start, performance.timeOrigin + now);
+      out.push(key, ok, ok === 0 || flags & SEND ? value : undefined, start, performance.timeOrigin + now, ok && flags & MEASURE ? sizeOf(value) : 0);
       if (now - lastFlush > FLUSH_MS) {
         sendSafely({ t: 'done', c, r: out, held: store.size });
         out = [];
