@@ -187,4 +187,11 @@ export const messages = {
   visualizeScaled: (filename: string, width: number, height: number, zoom: number) =>
     `the PNG of this task graph would be ${width}x${height} px, too large to rasterise; ${quote(filename)} is ` +
     `scaled to ${Math.round(zoom * 1000) / 10}%. Write .svg or .dot for full detail`,
+  // --- diagnostics: profiles, charts, notebooks ---
+  chartFormat: (filename: string, format: string) =>
+    `cannot write ${quote(filename)}: unknown chart format ${quote(format)}; use .html, .svg or .png`,
+  chartFailed: (detail: string) => `could not draw the profile chart: ${detail}`,
+  nothingProfiled: () =>
+    'nothing to draw: the profilers recorded no task; pass them as callbacks to a compute first (x.compute({ callbacks: [prof] }))',
+  notACollection: (value: unknown) => `compareSchedulers needs a shoal collection (Delayed, Bag, Array, DataFrame), got ${quote(value)}`,
 } as const;
