@@ -61,7 +61,7 @@ export function ganttSpec(records: readonly TaskRecord[], t0: number, opts: { wi
       x: { field: 'start', type: 'quantitative', title: TIME_TITLE },
       x2: { field: 'end' },
       y: { field: 'worker', type: 'nominal', sort: rows, title: null },
-      color: { field: 'prefix', type: 'nominal', title: 'task', scale: { scheme: 'tableau20' } },
+      color: { field: 'prefix', type: 'nominal', title: 'task', scale: { scheme: 'tableau10' } },
       tooltip: [
         { field: 'key', title: 'key' },
         { field: 'worker', title: 'worker' },

@@ -6,6 +6,8 @@
  * `require` when it exists and prints to the console otherwise.
  */
 
+import { inspect } from 'node:util';
+
 /** The part of tslab's `Display` that shoal uses. */
 export interface NotebookDisplay {
   html(s: string): void;
@@ -47,7 +49,8 @@ function hasReprHtml(x: unknown): x is RichDisplay {
 }
 
 function isSvg(x: unknown): x is string {
-  return typeof x === 'string' && /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(x);
+  // Graphviz puts an XML declaration, a DOCTYPE and comments before <svg>; Vega does not.
+  return typeof x === 'string' && /^\s*</.test(x) && /<svg[\s>]/.test(x.slice(0, 2000)) && /<\/svg>\s*$/.test(x);
 }
 
 /**
@@ -61,13 +64,19 @@ function isSvg(x: unknown): x is string {
 export function display(x: unknown): void {
   const kernel = notebookKernel();
   if (!kernel) {
-    console.log(String(x));
+    console.log(typeof x === 'string' ? x : plainText(x));
     return;
   }
   if (hasReprHtml(x)) kernel.display.html(x.reprHtml());
   else if (isSvg(x)) kernel.display.svg(x);
   else if (x instanceof Uint8Array && x[0] === 0x89 && x[1] === 0x50) kernel.display.png(x);
-  else kernel.display.text(String(x));
+  else kernel.display.text(plainText(x));
+}
+
+/** `String(x)` when `x` has its own `toString`, else Node's inspection of it. */
+function plainText(x: unknown): string {
+  if (Array.isArray(x) || (typeof x === 'object' && x !== null && (x as object).toString === Object.prototype.toString)) return inspect(x, { depth: 4 });
+  return String(x);
 }
 
 /** Escape text for HTML. */
