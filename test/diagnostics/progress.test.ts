@@ -99,3 +99,17 @@ test('bad options are named', () => {
   expect(() => new ProgressBar({ width: 2.5 })).toThrow(/width/);
   expect(() => new ProgressBar({ minimum: -1 })).toThrow(/minimum/);
 });
+
+test('registered globally, it watches every compute until unregistered', async () => {
+  const h = harness();
+  h.bar.register();
+  try {
+    await chain().compute({ scheduler: 'sync', fuse: false, callbacks: [h.clockDriver] });
+  } finally {
+    h.bar.unregister();
+  }
+  const n = h.written.length;
+  expect(h.written.at(-1)).toBe('[##########] | 100% Completed |  5.0s\n');
+  await chain().compute({ scheduler: 'sync', fuse: false, callbacks: [h.clockDriver] });
+  expect(h.written).toHaveLength(n);
+});
