@@ -253,11 +253,11 @@ export class PoolAdapter implements Adapter, PoolClient {
 
   onMessage(w: PoolWorker, msg: FromWorker): void {
     if (this.ended) return;
-    if (msg.t === 'done') this.onDone(w, msg.r, msg.held);
+    if (msg.t === 'done') this.onDone(w, msg.r, msg.held, msg.nb);
     else if (msg.t === 'fetched') this.onFetched(msg.req, msg.values, msg.error, w);
   }
 
-  private onDone(w: PoolWorker, r: unknown[], held: number): void {
+  private onDone(w: PoolWorker, r: unknown[], held: number, sizes: number[] | undefined): void {
     const { plan, run } = this;
     if (held > this.peakWorkerHeld) this.peakWorkerHeld = held;
     for (let j = 0; j < r.length; j += RESULT_STRIDE) {
@@ -276,7 +276,7 @@ export class PoolAdapter implements Adapter, PoolClient {
       const value = r[j + 2];
       (this.where[i] ??= []).push(w);
       const info: TaskInfo = { key, worker: w.name, start, end };
-      if (this.measure) info.nbytes = r[j + 5] as number;
+      if (sizes) info.nbytes = sizes[j / RESULT_STRIDE];
       run.done(i, info, value, true);
       if (run.failed) return;
     }

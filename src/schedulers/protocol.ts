@@ -43,8 +43,7 @@ export interface EndMsg {
 export type ToWorker = RunMsg | FetchMsg | EndMsg;
 
 /**
- * Results, flattened: [key, ok (1) / failed (0), value or error info, start ms, end ms,
- * estimated bytes (0 unless the task had MEASURE), ...].
+ * Results, flattened: [key, ok (1) / failed (0), value or error info, start ms, end ms, ...].
  * `held` is the number of results the worker holds for this compute after the batch.
  */
 export interface DoneMsg {
@@ -52,6 +51,8 @@ export interface DoneMsg {
   c: number;
   r: unknown[];
   held: number;
+  /** Estimated bytes of each result (0 for a failure), in `r`'s order, when the tasks had MEASURE. */
+  nb?: number[];
 }
 export interface FetchedMsg {
   t: 'fetched';
@@ -67,4 +68,4 @@ export interface ReadyMsg {
 export type FromWorker = DoneMsg | FetchedMsg | ReadyMsg;
 
 /** Fields per result in `DoneMsg.r`. */
-export const RESULT_STRIDE = 6;
+export const RESULT_STRIDE = 5;

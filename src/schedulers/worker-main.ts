@@ -112,6 +112,7 @@ export function serve(port: Transport): void {
       return store.get(k);
     };
     let out: unknown[] = [];
+    let sizes: number[] | undefined;
     let lastFlush = performance.now();
     for (const [key, fnId, args, flags, drop] of msg.tasks) {
       if (ended.has(c)) return;
@@ -132,16 +133,19 @@ export function serve(port: Transport): void {
       }
       if (drop) for (const k of drop) store.delete(k);
       const now = performance.now();
-      out.push(key, ok, ok === 0 || flags & SEND ? value : undefined, start, performance.timeOrigin + now, ok && flags & MEASURE ? sizeOf(value) : 0);
+      out.push(key, ok, ok === 0 || flags & SEND ? value : undefined, start, performance.timeOrigin + now);
+      // Every task of a compute has MEASURE or none has, so `sizes` stays aligned with `out`.
+      if (flags & MEASURE) (sizes ??= []).push(ok ? sizeOf(value) : 0);
       if (now - lastFlush > FLUSH_MS) {
-        sendSafely({ t: 'done', c, r: out, held: store.size });
+        sendSafely(sizes ? { t: 'done', c, r: out, held: store.size, nb: sizes } : { t: 'done', c, r: out, held: store.size });
         out = [];
+        sizes = undefined;
         // Let fetch requests from the pool through while a long batch runs.
         await new Promise((res) => setImmediate(res));
         lastFlush = performance.now();
       }
     }
-    if (out.length) sendSafely({ t: 'done', c, r: out, held: store.size });
+    if (out.length) sendSafely(sizes ? { t: 'done', c, r: out, held: store.size, nb: sizes } : { t: 'done', c, r: out, held: store.size });
   }
 
   async function pump(): Promise<void> {
