@@ -76,12 +76,12 @@ export class CacheProfiler extends BaseCallback {
     this.point(t);
   }
 
-  /** Bytes held over time, in time order. */
+  /** Bytes held over time, in time order. @example cprof.series().at(-1)  // { time, bytes: 0 } */
   series(): CachePoint[] {
     return this.points.slice();
   }
 
-  /** Forget everything recorded so far. */
+  /** Forget everything recorded so far. @example cprof.clear() */
   clear(): void {
     this.results = [];
     this.points = [];

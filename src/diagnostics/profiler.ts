@@ -61,13 +61,16 @@ export class Profiler extends BaseCallback {
     if (run) run.end = wallClock();
   }
 
-  /** Forget everything recorded so far. */
+  /** Forget everything recorded so far. @example prof.clear(); prof.results.length  // 0 */
   clear(): void {
     this.results = [];
     this.runs = [];
   }
 
-  /** The workers that ran tasks, in a stable order (main, then threads/processes by number). */
+  /**
+   * The workers that ran tasks, in a stable order (main, then threads/processes by number).
+   * @example prof.workers()   // ['thread-1', 'thread-2']
+   */
   workers(): string[] {
     return sortWorkers(new Set(this.results.map((r) => r.worker)));
   }

@@ -118,12 +118,12 @@ export class ResourceProfiler extends BaseCallback {
     this.sample();
   }
 
-  /** Forget the samples. */
+  /** Forget the samples. @example rprof.clear() */
   clear(): void {
     this.results = [];
   }
 
-  /** Take one sample now (the timer calls this every `dt`). */
+  /** Take one sample now (the timer calls this every `dt`). @example rprof.sample().rss  // bytes */
   sample(): ResourceSample {
     const time = wallClock();
     const { cpu, rss } = measureTree();
