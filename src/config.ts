@@ -36,6 +36,27 @@ function check(c: ShoalConfig): ShoalConfig {
 
 let globalConfig: ShoalConfig = {};
 const scoped = new AsyncLocalStorage<ShoalConfig>();
+/** Callbacks registered globally (Dask's `Callback.register()`), fed by every compute until unregistered. */
+const registered = new Set<Callback>();
+
+/**
+ * Feed `cb` from every compute until `unregisterCallback(cb)` (what `cb.register()` of the
+ * diagnostics' callbacks calls). Registering twice has no further effect.
+ * @example
+ * registerCallback({ posttask: (key) => console.log(key) });
+ */
+export function registerCallback(cb: Callback): void {
+  registered.add(cb);
+}
+
+/**
+ * Stop feeding a callback registered with `registerCallback`.
+ * @example
+ * unregisterCallback(cb);
+ */
+export function unregisterCallback(cb: Callback): void {
+  registered.delete(cb);
+}
 
 /** `b` over `a`, skipping undefined values; callbacks add up rather than replace. */
 export function mergeConfig(a: ShoalConfig, b: ShoalConfig): ShoalConfig {
@@ -66,7 +87,8 @@ export const config = {
   /** The configuration in force here (global merged with any enclosing `withConfig`). */
   get(): Readonly<ShoalConfig> {
     const s = scoped.getStore();
-    return s ? mergeConfig(globalConfig, s) : globalConfig;
+    const c = s ? mergeConfig(globalConfig, s) : globalConfig;
+    return registered.size ? mergeConfig({ callbacks: [...registered] }, c) : c;
   },
   reset(): void {
     globalConfig = {};

@@ -197,4 +197,11 @@ export const messages = {
   unreadable: (path: string, detail: string) => `cannot read ${quote(path)}: ${detail}`,
   badByteSize: (option: string, value: unknown) =>
     `${option} must be a positive number of bytes or a size such as '64MB' or '256MiB', got ${quote(value)}`,
+  // --- diagnostics: profiles, charts, notebooks ---
+  chartFormat: (filename: string, format: string) =>
+    `cannot write ${quote(filename)}: unknown chart format ${quote(format)}; use .html, .svg or .png`,
+  chartFailed: (detail: string) => `could not draw the profile chart: ${detail}`,
+  nothingProfiled: () =>
+    'nothing to draw: the profilers recorded no task; pass them as callbacks to a compute first (x.compute({ callbacks: [prof] }))',
+  notACollection: (value: unknown) => `compareSchedulers needs a shoal collection (Delayed, Bag, Array, DataFrame), got ${quote(value)}`,
 } as const;

@@ -20,6 +20,17 @@ export {
 } from './schedulers/index.ts';
 export { tokenize } from './graph/tokenize.ts';
 export { toDot } from './diagnostics/visualize.ts';
+// diagnostics: callbacks, progress, profilers, notebook display
+export { BaseCallback, withCallbacks, type CallbackHooks } from './diagnostics/callback.ts';
+export { ProgressBar, type ProgressBarOptions, type ProgressOutput } from './diagnostics/progress.ts';
+export { display, notebookKernel, type RichDisplay } from './diagnostics/notebook.ts';
+export { Profiler, type TaskRecord, type ProfiledRun } from './diagnostics/profiler.ts';
+export { ResourceProfiler, type ResourceSample, type ResourceProfilerOptions } from './diagnostics/resources.ts';
+export { CacheProfiler, type CacheRecord, type CachePoint } from './diagnostics/cache.ts';
+export { visualizeProfile, type ProfileChartOptions, type AnyProfiler } from './diagnostics/gantt.ts';
+export { compareSchedulers, SchedulerComparison, type CompareOptions, type SchedulerRun } from './diagnostics/compare.ts';
+export { type ChromeTrace, type TraceEvent } from './diagnostics/chrome-trace.ts';
+export { registerCallback, unregisterCallback } from './config.ts';
 export * as graph from './graph/index.ts';
 export {
   ShoalError,

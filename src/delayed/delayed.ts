@@ -176,8 +176,28 @@ export class Delayed<T = unknown> implements Collection<T> {
     for (let i = 0; i < this.nout; i++) yield this.get(i);
   }
 
+  /** Dask's one-line form. @example String(delayed(inc)(1))  // "Delayed('inc-…')" */
   toString(): string {
     return `Delayed('${this.key}')`;
+  }
+
+  /**
+   * A small HTML table for notebooks (`display(x)`): key, tasks in its graph, direct inputs.
+   * @example display(delayed(inc)(1))
+   */
+  reprHtml(): string {
+    const g = this.__graph__();
+    let tasks = 0;
+    for (const n of g.values()) if (n.kind !== 'data') tasks++;
+    const esc = (v: string) => v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+    const row = (k: string, v: string | number) => `<tr><th style="text-align:left">${k}</th><td style="text-align:left">${esc(String(v))}</td></tr>`;
+    return (
+      `<table><caption style="text-align:left"><b>shoal.Delayed</b></caption>` +
+      row('key', this.key) +
+      row('graph', `${tasks} task${tasks === 1 ? '' : 's'}, ${g.size} node${g.size === 1 ? '' : 's'}`) +
+      row('inputs', this.parents.length) +
+      `</table>`
+    );
   }
 
   [INSPECT](): string {

@@ -205,7 +205,7 @@ function loadGraphviz(): Promise<Graphviz> {
 let fontFile: string | undefined;
 
 /** DejaVuSans.ttf from the `dejavu-fonts-ttf` npm package. */
-function dejavuSans(): string {
+export function dejavuSans(): string {
   fontFile ??= path.join(
     path.dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')),
     'ttf',
@@ -228,7 +228,7 @@ function pngZoom(svg: string): { zoom: number; width: number; height: number } {
   return { zoom, width, height };
 }
 
-async function svgToPng(svg: string, file: string): Promise<Buffer> {
+export async function svgToPng(svg: string, file: string): Promise<Buffer> {
   const { renderAsync } = await import('@resvg/resvg-js');
   const { zoom, width, height } = pngZoom(svg);
   if (zoom < 1) {

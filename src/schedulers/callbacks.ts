@@ -13,6 +13,11 @@ export interface TaskInfo {
   /** Wall-clock start and end in ms since the epoch (`performance.timeOrigin + now()`), worker side. */
   start: number;
   end: number;
+  /**
+   * Estimated bytes of the result (`sizeOf`), measured where the task ran; only present when a
+   * callback of the compute sets `measureBytes`.
+   */
+  nbytes?: number;
 }
 
 /** Counters of one compute, handed to `finish`. */
@@ -51,11 +56,15 @@ export interface StartInfo {
  * await x.compute({ callbacks: [{ posttask: (key) => seen.push(key) }] });
  */
 export interface Callback {
+  /** Ask workers to estimate each result's size (`TaskInfo.nbytes`); costs a walk of each result. */
+  readonly measureBytes?: boolean;
   start?(info: StartInfo): void;
   /** A task was handed to a worker (or is about to run, on `sync`). */
   pretask?(key: Key): void;
   /** A task finished. */
   posttask?(key: Key, info: TaskInfo): void;
+  /** Nothing needs this result any more: it is dropped (requested outputs are never released). */
+  release?(key: Key): void;
   /** The compute ended; `error` is set when it failed. */
   finish?(stats: RunStats, error?: unknown): void;
 }

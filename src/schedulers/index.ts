@@ -115,4 +115,5 @@ export function activePools(): WorkerPool[] {
 export type { Callback, RunStats, StartInfo, TaskInfo } from './callbacks.ts';
 export { defineOps, getOp } from './registry.ts';
 export { moduleFunction, assertShippable, isSelfContained } from './ship.ts';
+export { sizeOf } from './sizeof.ts';
 export { specOf } from './specs.ts';

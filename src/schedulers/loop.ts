@@ -279,6 +279,7 @@ export class Run {
     this.state[d] = 3;
     this.held--;
     this.adapter.release(d);
+    if (this.callbacks.length) for (const cb of this.callbacks) cb.release?.(this.plan.keys[d]!);
   }
 
   /** The compute failed: stop dispatching, drop everything, reject. */
@@ -305,6 +306,11 @@ export class Run {
   /** True when callbacks want per-task timing (adapters skip measuring otherwise). */
   get observed(): boolean {
     return this.callbacks.length > 0;
+  }
+
+  /** True when a callback wants each result's estimated size (`TaskInfo.nbytes`). */
+  get measureBytes(): boolean {
+    return this.callbacks.some((cb) => cb.measureBytes);
   }
 
   get failed(): boolean {

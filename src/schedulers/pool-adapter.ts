@@ -13,10 +13,10 @@
  */
 import { TaskError, WorkerDiedError, type RemoteErrorInfo } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
-import type { RunStats } from './callbacks.ts';
+import type { RunStats, TaskInfo } from './callbacks.ts';
 import { ExecTable, specsOf, type Adapter, type Plan, type Run } from './loop.ts';
 import type { PoolClient, PoolWorker, WorkerPool } from './pool.ts';
-import { FNS, KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
+import { FNS, KEEP, MEASURE, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
 import { assertAllShippable } from './ship.ts';
 
 const BUDGET_MS = 2;
@@ -62,6 +62,7 @@ export class PoolAdapter implements Adapter, PoolClient {
   private toFetch = new Map<PoolWorker, number[]>(); // holder → inputs to ask for at the next flush
   private nextReq = 1;
   private ended = false;
+  private measure = false;
 
   constructor(private readonly pool: WorkerPool) {
     this.name = pool.kind;
@@ -70,6 +71,7 @@ export class PoolAdapter implements Adapter, PoolClient {
   prepare(plan: Plan, run: Run): void {
     this.plan = plan;
     this.run = run;
+    this.measure = run.measureBytes;
     // Every shipped function is checked before anything runs.
     assertAllShippable(plan.tasks.flatMap((t) => (t ? specsOf(t) : [])), this.name);
     this.pool.ensure();
@@ -193,7 +195,8 @@ export class PoolAdapter implements Adapter, PoolClient {
       (plan.deps[i]!.length > 0 && fnId >= 0 ? RESOLVE : 0) |
       (fnArgs && fnId >= 0 ? FNS : 0) |
       (plan.isOutput[i] ? SEND : 0) |
-      (this.pool.kind === 'threads' ? SHARE : 0);
+      (this.pool.kind === 'threads' ? SHARE : 0) |
+      (this.measure ? MEASURE : 0);
     const args = this.exec.args[i]!;
     box.tasks.push(drop ? [plan.keys[i]!, fnId, args, flags, drop] : [plan.keys[i]!, fnId, args, flags]);
     this.touched.add(w);
@@ -250,11 +253,11 @@ export class PoolAdapter implements Adapter, PoolClient {
 
   onMessage(w: PoolWorker, msg: FromWorker): void {
     if (this.ended) return;
-    if (msg.t === 'done') this.onDone(w, msg.r, msg.held);
+    if (msg.t === 'done') this.onDone(w, msg.r, msg.held, msg.nb);
     else if (msg.t === 'fetched') this.onFetched(msg.req, msg.values, msg.error, w);
   }
 
-  private onDone(w: PoolWorker, r: unknown[], held: number): void {
+  private onDone(w: PoolWorker, r: unknown[], held: number, sizes: number[] | undefined): void {
     const { plan, run } = this;
     if (held > this.peakWorkerHeld) this.peakWorkerHeld = held;
     for (let j = 0; j < r.length; j += RESULT_STRIDE) {
@@ -272,7 +275,9 @@ export class PoolAdapter implements Adapter, PoolClient {
       }
       const value = r[j + 2];
       (this.where[i] ??= []).push(w);
-      run.done(i, { key, worker: w.name, start, end }, value, true);
+      const info: TaskInfo = { key, worker: w.name, start, end };
+      if (sizes) info.nbytes = sizes[j / RESULT_STRIDE];
+      run.done(i, info, value, true);
       if (run.failed) return;
     }
     run.drive();

@@ -11,6 +11,7 @@ export const KEEP = 2; // keep the value in the worker's store (processes: resul
 export const RESOLVE = 4; // resolve references in args from the worker's store
 export const SHARE = 8; // move typed-array results into SharedArrayBuffer (threads)
 export const FNS = 16; // args hold function arguments to resolve
+export const MEASURE = 32; // estimate the result's size (sizeOf) for the callbacks
 
 /**
  * One task: [key, fnId (-1: fused chain in args[0]), args, flags, inputs to drop after it ran
@@ -50,6 +51,8 @@ export interface DoneMsg {
   c: number;
   r: unknown[];
   held: number;
+  /** Estimated bytes of each result (0 for a failure), in `r`'s order, when the tasks had MEASURE. */
+  nb?: number[];
 }
 export interface FetchedMsg {
   t: 'fetched';

@@ -6,7 +6,9 @@ import { TaskError } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
 import type { Adapter, Plan, Run } from './loop.ts';
 import { ExecTable } from './loop.ts';
+import type { TaskInfo } from './callbacks.ts';
 import type { AnyFn } from './registry.ts';
+import { sizeOf } from './sizeof.ts';
 import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute } from './runtime.ts';
 
 export const MAIN_WORKER = 'main';
@@ -19,6 +21,7 @@ export class SyncAdapter implements Adapter {
   private fns: AnyFn[] = [];
   private exec!: ExecTable;
   private observed = false;
+  private measure = false;
   private busy = false;
   private readonly lookup = (key: string) => this.values[this.plan.index.get(key)!];
 
@@ -38,6 +41,7 @@ export class SyncAdapter implements Adapter {
     };
     this.exec = new ExecTable(plan, idOf);
     this.observed = run.observed;
+    this.measure = run.measureBytes;
     await Promise.all(pending);
   }
 
@@ -86,7 +90,8 @@ export class SyncAdapter implements Adapter {
 
   private finish(i: number, start: number, value: unknown): void {
     this.values[i] = value;
-    const info = this.observed ? { key: this.plan.keys[i]!, worker: MAIN_WORKER, start, end: performance.timeOrigin + performance.now() } : undefined;
+    const info: TaskInfo | undefined = this.observed ? { key: this.plan.keys[i]!, worker: MAIN_WORKER, start, end: performance.timeOrigin + performance.now() } : undefined;
+    if (info && this.measure) info.nbytes = sizeOf(value);
     this.run.done(i, info, value);
   }
 

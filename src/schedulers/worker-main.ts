@@ -7,8 +7,9 @@
 import { deserialize, serialize } from 'node:v8';
 import { messages } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
-import { FNS, KEEP, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
+import { FNS, KEEP, MEASURE, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
 import type { AnyFn } from './registry.ts';
+import { sizeOf } from './sizeof.ts';
 import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
 
 export interface Transport {
@@ -111,6 +112,7 @@ export function serve(port: Transport): void {
       return store.get(k);
     };
     let out: unknown[] = [];
+    let sizes: number[] | undefined;
     let lastFlush = performance.now();
     for (const [key, fnId, args, flags, drop] of msg.tasks) {
       if (ended.has(c)) return;
@@ -132,15 +134,18 @@ export function serve(port: Transport): void {
       if (drop) for (const k of drop) store.delete(k);
       const now = performance.now();
       out.push(key, ok, ok === 0 || flags & SEND ? value : undefined, start, performance.timeOrigin + now);
+      // Every task of a compute has MEASURE or none has, so `sizes` stays aligned with `out`.
+      if (flags & MEASURE) (sizes ??= []).push(ok ? sizeOf(value) : 0);
       if (now - lastFlush > FLUSH_MS) {
-        sendSafely({ t: 'done', c, r: out, held: store.size });
+        sendSafely(sizes ? { t: 'done', c, r: out, held: store.size, nb: sizes } : { t: 'done', c, r: out, held: store.size });
         out = [];
+        sizes = undefined;
         // Let fetch requests from the pool through while a long batch runs.
         await new Promise((res) => setImmediate(res));
         lastFlush = performance.now();
       }
     }
-    if (out.length) sendSafely({ t: 'done', c, r: out, held: store.size });
+    if (out.length) sendSafely(sizes ? { t: 'done', c, r: out, held: store.size, nb: sizes } : { t: 'done', c, r: out, held: store.size });
   }
 
   async function pump(): Promise<void> {
