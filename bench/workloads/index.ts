@@ -1,7 +1,14 @@
 /** Every benchmark workload, by name. Each issue adds its own here. */
 import type { Workload } from './types.ts';
 import { taskOverhead } from './task-overhead.ts';
+import { arrayMeanStd } from './array-meanstd.ts';
+import { arraySumAxis0, arrayXxtSum } from './array-xxt.ts';
+import { arrayBandwidth } from './array-bandwidth.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
+  'array-meanstd': arrayMeanStd,
+  'array-xxt-sum': arrayXxtSum,
+  'array-sum-axis0': arraySumAxis0,
+  'array-bandwidth': arrayBandwidth,
 };

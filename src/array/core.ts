@@ -18,6 +18,7 @@ import { argReduce, fold, moments, type ReduceOptions } from './reductions.ts';
 import { cumulative } from './cumulative.ts';
 import { rechunk as rechunkOf } from './rechunk.ts';
 import type { ChunksSpec } from './chunks.ts';
+import { expandDims, squeeze, transpose } from './shape.ts';
 
 /** Node's `util.inspect.custom`, by its registered name. */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
@@ -339,6 +340,23 @@ export class ShoalArray implements Collection<NdArray | number> {
   /** Running product along `axis`. @example x.cumprod({ axis: 1 }) */
   cumprod(opts: { axis?: number; dtype?: DType } = {}): ShoalArray {
     return cumulative('cumprod', this, opts);
+  }
+
+  /** Permute axes (default: reverse). @example x.transpose([1, 0, 2]) */
+  transpose(axes?: readonly number[]): ShoalArray {
+    return transpose(this, axes);
+  }
+  /** The transpose (axes reversed). @example x.add(x.T) */
+  get T(): ShoalArray {
+    return transpose(this);
+  }
+  /** Drop length-1 axes (all, or those in `axis`). @example x.squeeze() */
+  squeeze(axis?: number | readonly number[]): ShoalArray {
+    return squeeze(this, axis);
+  }
+  /** Insert a length-1 axis. @example x.expandDims(0) */
+  expandDims(axis: number): ShoalArray {
+    return expandDims(this, axis);
   }
 
   /** The same values cut into new blocks. @example x.rechunk([1000, -1]) */

@@ -10,6 +10,7 @@ export { normalizeChunks, type Chunks, type ChunksSpec } from './chunks.ts';
 export { promoteTypes, DTYPES, type DType, type TypedArray } from './dtype.ts';
 export { zeros, ones, full, empty, arange, linspace, eye, fromArray, random, type CreateOptions, type RandomOptions } from './creation.ts';
 export { rechunk } from './rechunk.ts';
+export { transpose, squeeze, expandDims, concatenate, stack } from './shape.ts';
 export type { ReduceOptions } from './reductions.ts';
 export type { Operand } from './elemwise.ts';
 export * from './functions.ts';

@@ -117,22 +117,6 @@ function normalTail(s: Stream, negative: boolean): number {
   return negative ? x - ZIG_R : ZIG_R - x;
 }
 
-/** A standard normal from the stream. */
-function normal(s: Stream): number {
-  for (;;) {
-    const a = s.next();
-    const b = s.next();
-    const u = (2 * ((a >>> 5) * 67108864 + (b >>> 6))) / 9007199254740992 - 1;
-    const i = (b & 0x3f) | ((a & 1) << 6); // the bits the 53-bit fraction did not use
-    if (Math.abs(u) < ZR[i]!) return u * ZX[i]!;
-    if (i === 0) return normalTail(s, u < 0);
-    const x = u * ZX[i]!;
-    const f0 = Math.exp(-0.5 * (ZX[i]! * ZX[i]! - x * x));
-    const f1 = Math.exp(-0.5 * (ZX[i + 1]! * ZX[i + 1]! - x * x));
-    if (f1 + s.uniform() * (f0 - f1) < 1) return x;
-  }
-}
-
 /** Distributions: 0 normal(loc=p1, scale=p2), 1 uniform [p1, p2), 2 integers [p1, p2). */
 export const NORMAL = 0;
 export const UNIFORM = 1;
@@ -145,22 +129,60 @@ export function seedKey(seed: number): [number, number] {
 
 /**
  * Fill `out[at .. at+len)` with the values of flat elements `start .. start+len` of the stream
- * keyed by (k0, k1).
+ * keyed by (k0, k1). The generator state lives in locals here (xoshiro128** inlined) because this
+ * loop is the whole cost of making random arrays; rare slow paths go through the Stream object.
  */
-export function fillSegment(out: { [i: number]: number }, at: number, start: number, len: number, dist: number, p1: number, p2: number, k0: number, k1: number, s: Stream = new Stream()): void {
+export function fillSegment(out: Float64Array, at: number, start: number, len: number, dist: number, p1: number, p2: number, k0: number, k1: number, s: Stream = new Stream()): void {
   const end = start + len;
   const span = p2 - p1;
   let g = Math.floor(start / GROUP);
   for (let i = g * GROUP; i < end; g++) {
     s.seed(g, k0, k1);
+    let s0 = s.s0, s1 = s.s1, s2 = s.s2, s3 = s.s3;
     const stop = Math.min(end, (g + 1) * GROUP);
     for (; i < stop; i++) {
+      // Two xoshiro128** words, a and b.
+      let m = Math.imul(s1, 5);
+      const a = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      m = Math.imul(s1, 5);
+      const b = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
       let v: number;
-      if (dist === NORMAL) v = p1 + p2 * normal(s);
-      else if (dist === UNIFORM) v = p1 + span * s.uniform();
-      else v = p1 + Math.floor(span * s.uniform());
+      if (dist === NORMAL) {
+        const u = (2 * ((a >>> 5) * 67108864 + (b >>> 6))) / 9007199254740992 - 1;
+        const k = (b & 0x3f) | ((a & 1) << 6); // the bits the 53-bit fraction did not use
+        if (Math.abs(u) < ZR[k]!) v = u * ZX[k]!;
+        else {
+          s.s0 = s0; s.s1 = s1; s.s2 = s2; s.s3 = s3;
+          v = normalSlow(s, u, k);
+          s0 = s.s0; s1 = s.s1; s2 = s.s2; s3 = s.s3;
+        }
+        v = p1 + p2 * v;
+      } else {
+        const uni = ((a >>> 5) * 67108864 + (b >>> 6)) / 9007199254740992;
+        v = dist === UNIFORM ? p1 + span * uni : p1 + Math.floor(span * uni);
+      }
       if (i >= start) out[at + i - start] = v;
     }
+  }
+}
+
+/** The ziggurat's rare paths for a first draw (u, k) that missed the fast test. */
+function normalSlow(s: Stream, u: number, k: number): number {
+  for (;;) {
+    if (k === 0) return normalTail(s, u < 0);
+    const x = u * ZX[k]!;
+    const f0 = Math.exp(-0.5 * (ZX[k]! * ZX[k]! - x * x));
+    const f1 = Math.exp(-0.5 * (ZX[k + 1]! * ZX[k + 1]! - x * x));
+    if (f1 + s.uniform() * (f0 - f1) < 1) return x;
+    const a = s.next();
+    const b = s.next();
+    u = (2 * ((a >>> 5) * 67108864 + (b >>> 6))) / 9007199254740992 - 1;
+    k = (b & 0x3f) | ((a & 1) << 6);
+    if (Math.abs(u) < ZR[k]!) return u * ZX[k]!;
   }
 }
 

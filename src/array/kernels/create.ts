@@ -56,7 +56,9 @@ function random(dtype: DType, dist: number, p1: number, p2: number, k0: number, 
   const nd = shape.length;
   const s = newStream();
   if (nd === 0) {
-    fillSegment(out, 0, 0, 1, dist, p1, p2, k0, k1, s);
+    const one = new Float64Array(1);
+    fillSegment(one, 0, 0, 1, dist, p1, p2, k0, k1, s);
+    out[0] = one[0]!;
     return out;
   }
   const fs = new Array<number>(nd);
@@ -71,13 +73,14 @@ function random(dtype: DType, dist: number, p1: number, p2: number, k0: number, 
   const idx = new Array<number>(nd).fill(0);
   // A float32/int block is filled through a float64 row buffer so each value is produced in double precision.
   const row = dtype === 'float64' ? null : new Float64Array(inner);
+  const f64 = out as Float64Array;
   for (let r = 0; r < rows; r++) {
     let flat = 0;
     for (let d = 0; d < nd; d++) flat += (start[d]! + idx[d]!) * fs[d]!;
     if (row) {
       fillSegment(row, 0, flat, inner, dist, p1, p2, k0, k1, s);
       out.set(row, r * inner);
-    } else fillSegment(out, r * inner, flat, inner, dist, p1, p2, k0, k1, s);
+    } else fillSegment(f64, r * inner, flat, inner, dist, p1, p2, k0, k1, s);
     for (let d = nd - 2; d >= 0; d--) {
       if (++idx[d]! < shape[d]!) break;
       idx[d] = 0;

@@ -124,6 +124,7 @@ function combineFold(kind: FoldKind, parts: Float64Array[]): Float64Array {
 
 /** [count, mean, M2] per output element: two passes over the block (mean first), so M2 is stable. */
 function momentsChunk(x: TypedArray, shape: number[], mask: boolean[], skipNaN: boolean): Float64Array[] {
+  if (mask.every(Boolean)) return momentsAll(x, skipNaN);
   const m = outSize(shape, mask);
   const n = new Float64Array(m);
   const mean = new Float64Array(m);
@@ -153,6 +154,51 @@ function momentsChunk(x: TypedArray, shape: number[], mask: boolean[], skipNaN: 
       }
   });
   return [n, mean, m2];
+}
+
+/** Moments of a whole block: two tight passes. */
+function momentsAll(x: TypedArray, skipNaN: boolean): Float64Array[] {
+  let n = 0;
+  let s0 = 0, s1 = 0;
+  const len = x.length;
+  if (skipNaN) {
+    for (let i = 0; i < len; i++) {
+      const v = x[i]!;
+      if (v === v) {
+        n++;
+        s0 += v;
+      }
+    }
+  } else {
+    n = len;
+    let i = 0;
+    for (; i + 1 < len; i += 2) {
+      s0 += x[i]!;
+      s1 += x[i + 1]!;
+    }
+    if (i < len) s0 += x[i]!;
+  }
+  const mean = n > 0 ? (s0 + s1) / n : 0;
+  let q0 = 0, q1 = 0;
+  if (skipNaN) {
+    for (let i = 0; i < len; i++) {
+      const d = x[i]! - mean;
+      if (d === d) q0 += d * d;
+    }
+  } else {
+    let i = 0;
+    for (; i + 1 < len; i += 2) {
+      const d0 = x[i]! - mean;
+      const d1 = x[i + 1]! - mean;
+      q0 += d0 * d0;
+      q1 += d1 * d1;
+    }
+    if (i < len) {
+      const d = x[i]! - mean;
+      q0 += d * d;
+    }
+  }
+  return [Float64Array.of(n), Float64Array.of(mean), Float64Array.of(q0 + q1)];
 }
 
 /** Chan et al.'s pairwise update of [count, mean, M2]. */
