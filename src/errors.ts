@@ -208,5 +208,7 @@ export const messages = {
     `reshape: cannot reshape [${from.join(', ')}] with chunks ${quote(chunks)} to [${to.join(', ')}]: ${why}`,
   arrayIndex: (op: string, what: string, shape: readonly number[]) => `${op}: ${what} (array shape [${shape.join(', ')}])`,
   arrayMismatch: (op: string, what: string) => `${op}: ${what}`,
+  arrayUnknownChunks: (op: string) =>
+    `${op}: this array's block lengths are unknown (it comes from a boolean mask); call \`x = await x.computeChunkSizes()\` first`,
   arrayBlockResult: (key: string, expected: string, got: string) => `mapBlocks: the function returned ${got} for block ${key}, expected ${expected}`,
 } as const;

@@ -127,7 +127,7 @@ export function blockShape(chunks: Chunks, index: readonly number[]): number[] {
 
 /** Largest block length per axis (Dask's `chunksize`). */
 export function chunksize(chunks: Chunks): number[] {
-  return chunks.map((c) => Math.max(0, ...c));
+  return chunks.map((c) => (c.some(Number.isNaN) ? NaN : Math.max(0, ...c)));
 }
 
 /** Product of a list of numbers. */

@@ -19,6 +19,8 @@ import { cumulative } from './cumulative.ts';
 import { rechunk as rechunkOf } from './rechunk.ts';
 import type { ChunksSpec } from './chunks.ts';
 import { expandDims, squeeze, transpose } from './shape.ts';
+import { knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
+import { reshape as reshapeOf } from './reshape.ts';
 
 /** Node's `util.inspect.custom`, by its registered name. */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
@@ -97,6 +99,21 @@ export class ShoalArray implements Collection<NdArray | number> {
     return chunksize(this.chunks);
   }
 
+  /** True after a boolean mask: block lengths are known only once computed (Dask's NaN chunks). */
+  get hasUnknownChunks(): boolean {
+    return this.chunks.some((c) => c.some(Number.isNaN));
+  }
+
+  /**
+   * Compute the lengths of blocks of unknown length (after a boolean mask) and return the same
+   * array with known chunks (Dask's `compute_chunk_sizes`).
+   * @example const y = await x.slice(x.gt(0)).computeChunkSizes();  y.shape  // [n]
+   */
+  async computeChunkSizes(opts: ComputeOptions = {}): Promise<ShoalArray> {
+    if (!this.hasUnknownChunks) return this;
+    return knownChunks(this, opts);
+  }
+
   /** The key of block `index` (one number per axis). @example x.blockKey([0, 1])  // 'ones-…[0,1]' */
   blockKey(index: readonly number[]): Key {
     return blockKey(this.name, index);
@@ -128,7 +145,7 @@ export class ShoalArray implements Collection<NdArray | number> {
   __postcompute__(values: unknown[]): NdArray | number {
     const data = assemble(values as TypedArray[], this.chunks, this.dtype);
     if (this.ndim === 0) return data[0]!;
-    return ndarray(data, this.shape);
+    return ndarray(data, this.hasUnknownChunks ? [data.length] : this.shape);
   }
 
   __postpersist__(graph: Graph): ShoalArray {
@@ -359,6 +376,24 @@ export class ShoalArray implements Collection<NdArray | number> {
     return expandDims(this, axis);
   }
 
+  /**
+   * NumPy basic indexing, one entry per axis: an integer (drops the axis), a slice as
+   * `'start:stop:step'` or `{ start, stop, step }` (negative steps too), or `null` for all.
+   * @example
+   * x.slice(0);                 // the first row
+   * x.slice('2:8:2', '::-1');   // every other row from 2, columns reversed
+   */
+  slice(...index: (AxisIndex | ShoalArray)[]): ShoalArray {
+    return sliceOf(this, index);
+  }
+  /**
+   * A new shape (one entry may be -1), where block boundaries allow; else an error naming the
+   * axes to rechunk. @example array.arange(12).reshape([3, 4])
+   */
+  reshape(shape: readonly number[]): ShoalArray {
+    return reshapeOf(this, shape);
+  }
+
   /** The same values cut into new blocks. @example x.rechunk([1000, -1]) */
   rechunk(chunks: ChunksSpec): ShoalArray {
     return rechunkOf(this, chunks);
@@ -408,7 +443,7 @@ export class ShoalArray implements Collection<NdArray | number> {
    * @example String(array.zeros([1e6], { chunks: 1e5 }))  // 'shoal.Array<shape=[1000000], dtype=float64, chunks=[100000], 10 tasks>'
    */
   toString(): string {
-    return `shoal.Array<shape=[${this.shape.join(', ')}], dtype=${this.dtype}, chunks=[${this.chunksize.join(', ')}], ${this.ntasks} tasks>`;
+    return `shoal.Array<shape=[${this.shape.map(fmtLen).join(', ')}], dtype=${this.dtype}, chunks=[${this.chunksize.map(fmtLen).join(', ')}], ${this.ntasks} tasks>`;
   }
 
   [INSPECT](): string {
@@ -420,6 +455,8 @@ registerTokenizer(
   (v) => v instanceof ShoalArray,
   (v) => `array:${(v as ShoalArray).name}`,
 );
+
+const fmtLen = (n: number) => (Number.isNaN(n) ? 'nan' : String(n));
 
 /** Nested JS arrays of numbers, as `toArray()` returns. */
 export type NestedNumbers = number | NestedNumbers[];
@@ -438,6 +475,16 @@ function nest(data: ArrayLike<number>, shape: readonly number[]): NestedNumbers 
 /** Copy blocks (C order over the grid) into one C-ordered array; a single block is used as is. */
 export function assemble(blocks: TypedArray[], chunks: Chunks, dtype: DType): TypedArray {
   if (blocks.length === 1) return blocks[0]!;
+  if (chunks.some((c) => c.some(Number.isNaN))) {
+    // Unknown block lengths (1-D, after a boolean mask): concatenate.
+    const out = allocPlain(dtype, blocks.reduce((a, b) => a + b.length, 0));
+    let at = 0;
+    for (const b of blocks) {
+      out.set(b, at);
+      at += b.length;
+    }
+    return out;
+  }
   const shape = chunks.map((c) => c.reduce((a, b) => a + b, 0));
   const out = allocPlain(dtype, prod(shape));
   const nb = numblocksOf(chunks);

@@ -8,6 +8,7 @@ import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type GraphNode } from '../graph/types.ts';
 import { blockIndices } from './chunks.ts';
 import { ShoalArray } from './core.ts';
+import { assertKnown } from './slicing.ts';
 import { checkDType } from './creation.ts';
 import { isFloat, type DType } from './dtype.ts';
 import { cumulativeKernels } from './kernels/cumulative.ts';
@@ -19,6 +20,7 @@ void cumulativeKernels;
  * `cumsum` / `cumprod` of `x` along `axis` (required unless `x` is 1-D).
  */
 export function cumulative(op: 'cumsum' | 'cumprod', x: ShoalArray, opts: { axis?: number; dtype?: DType }): ShoalArray {
+  assertKnown(op, x);
   if (opts.axis === undefined && x.ndim !== 1) throw new OptionError(messages.arrayMismatch(op, `axis is required for a ${x.ndim}-D array; pass { axis }`));
   const axis = normalizeAxes(op, opts.axis ?? 0, x.ndim)[0]!;
   const dtype = checkDType(op, opts.dtype, isFloat(x.dtype) ? x.dtype : 'float64');

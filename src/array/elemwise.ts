@@ -29,7 +29,7 @@ export function broadcastShapes(op: string, shapes: readonly (readonly number[])
       const v = s[i]!;
       if (v === 1) continue;
       if (out[d] === 1) out[d] = v;
-      else if (out[d] !== v) throw new OptionError(messages.arrayBroadcast(op, shapes));
+      else if (!Object.is(out[d], v)) throw new OptionError(messages.arrayBroadcast(op, shapes));
     }
   }
   return out;
@@ -73,8 +73,13 @@ export function elemwise(op: EwOp, operands: readonly Operand[], opts: { dtype?:
   for (const [i, o] of operands.entries())
     if (!(o instanceof ShoalArray) && typeof o !== 'number') throw new OptionError(messages.arrayBadOperand(op, i, o));
   if (!operands.some((o) => o instanceof ShoalArray)) throw new OptionError(messages.arrayNoArrayOperand(op));
+  const arrays = operands.filter((o): o is ShoalArray => o instanceof ShoalArray);
+  // Arrays of unknown block lengths (boolean-mask results) combine only with numbers and with
+  // arrays cut the same way (same number of blocks, all from the same kind of mask).
+  if (arrays.some((a) => a.hasUnknownChunks) && !arrays.every((a) => a.ndim === 1 && a.hasUnknownChunks && a.numblocks[0] === arrays[0]!.numblocks[0]))
+    throw new OptionError(messages.arrayUnknownChunks(op));
   const shape = broadcastShapes(op, operands.map((o) => (o instanceof ShoalArray ? o.shape : [])));
-  const aligned = unifyChunks(op, operands, shape);
+  const aligned = arrays.some((a) => a.hasUnknownChunks) ? operands.slice() : unifyChunks(op, operands, shape);
   const chunks = outputChunks(aligned, shape);
   const dtype = opts.dtype ?? resultType(op, operands);
   // Build the expression over unique leaves, inlining elementwise operands.
@@ -131,7 +136,7 @@ function outputChunks(operands: readonly Operand[], shape: readonly number[]): n
       if (!(o instanceof ShoalArray)) continue;
       const ad = d - (nd - o.ndim);
       if (ad < 0) continue;
-      if (o.shape[ad] === shape[d]) {
+      if (Object.is(o.shape[ad], shape[d])) {
         c = o.chunks[ad]!;
         if (shape[d] !== 1 || o.chunks[ad]!.length === 1) break;
       }

@@ -10,6 +10,8 @@ export { normalizeChunks, type Chunks, type ChunksSpec } from './chunks.ts';
 export { promoteTypes, DTYPES, type DType, type TypedArray } from './dtype.ts';
 export { zeros, ones, full, empty, arange, linspace, eye, fromArray, random, type CreateOptions, type RandomOptions } from './creation.ts';
 export { rechunk } from './rechunk.ts';
+export { slice, type AxisIndex } from './slicing.ts';
+export { reshape } from './reshape.ts';
 export { transpose, squeeze, expandDims, concatenate, stack } from './shape.ts';
 export type { ReduceOptions } from './reductions.ts';
 export type { Operand } from './elemwise.ts';

@@ -8,6 +8,7 @@ import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg } from '../graph/types.ts';
 import { blockIndices, normalizeChunks, numblocksOf, offsets, sameChunks, type Chunks, type ChunksSpec } from './chunks.ts';
 import { ShoalArray } from './core.ts';
+import { assertKnown } from './slicing.ts';
 import { copyKernels } from './kernels/copy.ts';
 
 /** Along one axis: the input pieces of each output block, as [inBlock, start in it, start in out, length]. */
@@ -56,6 +57,7 @@ export function gatherBlocks(name: string, x: ShoalArray, chunks: Chunks, pieces
  * array.ones([10, 10], { chunks: 5 }).rechunk([2, -1]).chunks;   // [[2, 2, 2, 2, 2], [10]]
  */
 export function rechunk(x: ShoalArray, spec: ChunksSpec): ShoalArray {
+  assertKnown('rechunk', x);
   const chunks = normalizeChunks(spec, x.shape, x.dtype, 'rechunk');
   if (sameChunks(chunks, x.chunks)) return x;
   const name = `rechunk-${tokenize(x.name, chunks)}`;

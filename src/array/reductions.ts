@@ -11,6 +11,7 @@ import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type GraphNode, type Key } from '../graph/types.ts';
 import { blockIndices, offsets, type Chunks } from './chunks.ts';
 import { ShoalArray } from './core.ts';
+import { assertKnown } from './slicing.ts';
 import { floatOf, isFloat, type DType } from './dtype.ts';
 import { reduceKernels, type FinishKind, type ReduceKind } from './kernels/reduce.ts';
 
@@ -150,6 +151,7 @@ export function moments(op: 'mean' | 'var' | 'std' | 'nanmean' | 'nanvar' | 'nan
 
 /** argmin / argmax over one axis or all (flat index). */
 export function argReduce(op: 'argmin' | 'argmax', x: ShoalArray, opts: { axis?: number; keepdims?: boolean; splitEvery?: ReduceOptions['splitEvery'] } = {}): ShoalArray {
+  assertKnown(op, x);
   if (opts.axis !== undefined && typeof opts.axis !== 'number') throw new OptionError(messages.badOption(`${op} axis`, opts.axis, 'must be one axis number (or omitted for all axes)'));
   const axes = normalizeAxes(op, opts.axis, x.ndim);
   check(op, x, axes, true);

@@ -10,6 +10,7 @@ import { alias, ref } from '../graph/types.ts';
 import { blockwiseArray } from './blocks.ts';
 import { blockIndices, numblocksOf, sameChunks } from './chunks.ts';
 import { ShoalArray } from './core.ts';
+import { assertKnown } from './slicing.ts';
 import { promoteTypes } from './dtype.ts';
 import { astype } from './elemwise.ts';
 import { transposeKernels } from './kernels/transpose.ts';
@@ -22,6 +23,7 @@ void transposeKernels;
  * @example array.ones([2, 3]).transpose().shape   // [3, 2]
  */
 export function transpose(x: ShoalArray, axes?: readonly number[]): ShoalArray {
+  assertKnown('transpose', x);
   const nd = x.ndim;
   const perm = axes === undefined ? [...Array(nd).keys()].reverse() : axes.map((a) => (a < 0 ? a + nd : a));
   if (perm.length !== nd || [...perm].sort((a, b) => a - b).some((a, i) => a !== i))

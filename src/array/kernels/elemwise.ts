@@ -144,6 +144,12 @@ function compile(expr: Expr, kinds: LeafKind[]): Kernel {
  * aligned to the output's rank (1 where it broadcasts).
  */
 function ew(expr: Expr, dtype: DType, shape: number[], leafShapes: number[][], ...ins: TypedArray[]): TypedArray {
+  // Blocks of unknown length (after a boolean mask) are 1-D: their length is the data's.
+  if (shape.some(Number.isNaN)) {
+    const len = Math.max(...ins.map((a) => a.length));
+    shape = [len];
+    leafShapes = ins.map((a) => [a.length]);
+  }
   const n = shape.reduce((a, b) => a * b, 1);
   const out = allocShared(dtype, n);
   const kinds: LeafKind[] = [];

@@ -5,7 +5,7 @@
  * typed arrays, or arrays of them: [count, mean, M2] for moments, [value, index] for arg-reductions.
  */
 import { defineOps } from '../../schedulers/registry.ts';
-import { allocShared, type DType, type TypedArray } from '../dtype.ts';
+import { allocShared, dtypeOf, type DType, type TypedArray } from '../dtype.ts';
 
 /** Simple folds: the partial is one float64 array. */
 export type FoldKind = 'sum' | 'prod' | 'min' | 'max' | 'any' | 'all' | 'nansum' | 'nanprod' | 'nanmin' | 'nanmax';
@@ -302,6 +302,7 @@ function combineArg(isMax: boolean, parts: Float64Array[][]): Float64Array[] {
 export type ReduceKind = FoldKind | 'moments' | 'nanmoments' | 'argmin' | 'argmax';
 
 function chunk(kind: ReduceKind, x: TypedArray, shape: number[], mask: boolean[], axis: number, start: number[], fullShape: number[]): Partial {
+  if (shape.some(Number.isNaN)) shape = [x.length]; // a block of unknown length (1-D)
   if (kind === 'moments' || kind === 'nanmoments') return momentsChunk(x, shape, mask, kind === 'nanmoments');
   if (kind === 'argmin' || kind === 'argmax') return argChunk(kind === 'argmax', x, shape, axis, start, fullShape);
   return foldChunk(kind, x, shape, mask);
@@ -339,7 +340,18 @@ function finish(kind: ReduceKind, what: FinishKind, dtype: DType, ddof: number, 
   return out;
 }
 
+/** Keep the values of `x` where `mask` is non-zero (a boolean-mask block). */
+function compress(x: TypedArray, mask: TypedArray): TypedArray {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
+  const out = allocShared(dtypeOf(x)!, n);
+  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i] !== 0) out[k++] = x[i]!;
+  return out;
+}
+
 export const reduceKernels = defineOps(import.meta.url, {
+  'array.compress': compress,
+  'array.length': (x: TypedArray) => x.length,
   'array.reduce.chunk': chunk,
   'array.reduce.combine': (kind: ReduceKind, ...parts: Partial[]) => combine(kind, parts),
   'array.reduce.finish': (kind: ReduceKind, what: FinishKind, dtype: DType, ddof: number, ...parts: Partial[]) => finish(kind, what, dtype, ddof, parts),
