@@ -21,6 +21,9 @@ import type { ChunksSpec } from './chunks.ts';
 import { expandDims, squeeze, transpose } from './shape.ts';
 import { knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
 import { reshape as reshapeOf } from './reshape.ts';
+import { dot as dotOf } from './linalg.ts';
+import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type Boundary, type MapBlocksOptions } from './blockwise.ts';
+import type { AnyFn } from '../schedulers/registry.ts';
 
 /** Node's `util.inspect.custom`, by its registered name. */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
@@ -392,6 +395,29 @@ export class ShoalArray implements Collection<NdArray | number> {
    */
   reshape(shape: readonly number[]): ShoalArray {
     return reshapeOf(this, shape);
+  }
+
+  /** Matrix/vector product (NumPy's `dot` for 1-D and 2-D). @example a.dot(b) */
+  dot(other: ShoalArray, opts: { splitEvery?: number } = {}): ShoalArray {
+    return dotOf(this, other, opts);
+  }
+  /** Matrix product (same as `dot` for 1-D and 2-D). @example a.matmul(b) */
+  matmul(other: ShoalArray, opts: { splitEvery?: number } = {}): ShoalArray {
+    return dotOf(this, other, opts);
+  }
+  /**
+   * Apply `f` to every block (an ndarray); it returns the new block's values.
+   * @example x.mapBlocks((b) => b.data.map(Math.sqrt), { dtype: 'float64' })
+   */
+  mapBlocks(f: AnyFn, opts: MapBlocksOptions = {}): ShoalArray {
+    return mapBlocksOf(f, this, opts);
+  }
+  /**
+   * Apply `f` to every block extended by `depth` values of its neighbours; the extension is cut
+   * from the result. @example x.mapOverlap(smooth, { depth: 1, boundary: 'nearest' })
+   */
+  mapOverlap(f: AnyFn, opts: MapBlocksOptions & { depth: number | readonly number[]; boundary?: Boundary }): ShoalArray {
+    return mapOverlapOf(f, this, opts);
   }
 
   /** The same values cut into new blocks. @example x.rechunk([1000, -1]) */

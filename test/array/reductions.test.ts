@@ -12,7 +12,7 @@ import { allClose, chunksArb, denseArb, lcg, reduceRef, shapeArb, type Dense } f
 
 afterAll(() => shutdown());
 
-const arr = (d: Dense, chunks: number[][] | number) => array.fromArray(ndarray(new Float64Array(d.data), d.shape), { chunks });
+const arr = (d: Dense, chunks: array.ChunksSpec) => array.fromArray(ndarray(new Float64Array(d.data), d.shape), { chunks });
 const flat = (v: unknown): number[] => (typeof v === 'number' ? [v] : Array.from((v as { data: ArrayLike<number> }).data));
 const shapeOf = (v: unknown): number[] => (typeof v === 'number' ? [] : (v as { shape: number[] }).shape);
 

@@ -13,7 +13,7 @@ import { chunksArb, denseArb, get, indices, nest, shapeArb, type Dense } from '.
 
 afterAll(() => shutdown());
 
-const arr = (d: Dense, chunks: number[][] | number) => array.fromArray(ndarray(new Float64Array(d.data), d.shape), { chunks });
+const arr = (d: Dense, chunks: array.ChunksSpec) => array.fromArray(ndarray(new Float64Array(d.data), d.shape), { chunks });
 const range = (shape: number[], chunks: number | number[]) => {
   const n = shape.reduce((a, b) => a * b, 1);
   return array.fromArray(ndarray(new Float64Array(Array.from({ length: n }, (_, i) => i)), shape), { chunks });
