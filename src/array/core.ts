@@ -24,6 +24,7 @@ import { reshape as reshapeOf } from './reshape.ts';
 import { dot as dotOf } from './linalg.ts';
 import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type Boundary, type MapBlocksOptions } from './blockwise.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
+import { reprHtml } from './display.ts';
 
 /** Node's `util.inspect.custom`, by its registered name. */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
@@ -474,6 +475,15 @@ export class ShoalArray implements Collection<NdArray | number> {
 
   [INSPECT](): string {
     return this.toString();
+  }
+
+  /**
+   * Dask-like HTML: bytes, shape and dtype of the array and of one block, the task count, and an
+   * SVG of the block grid (notebooks show it through `display(x)`).
+   * @example const html = x.reprHtml();   // '<table>…<svg …>…</svg>…</table>'
+   */
+  reprHtml(): string {
+    return reprHtml(this);
   }
 }
 
