@@ -24,7 +24,7 @@ describe('display', () => {
     const x = array.ones([1000, 600], { chunks: [250, 200] });
     const html = x.reprHtml();
     const cells = [...html.matchAll(/<t[hd][^>]*> ([^<]*) <\/t[hd]>/g)].map((m) => m[1]);
-    expect(cells).toEqual(['Array', 'Chunk', 'Bytes', '4.58 MiB', '390.62 kiB', 'Shape', '(1000, 600)', '(250, 200)', 'Chunks', '12 chunks, grid (4, 3)', 'Tasks', '12 tasks', 'Data type', 'float64 ndarray']);
+    expect(cells).toEqual(['Array', 'Chunk', 'Bytes', '4.58 MiB', '390.63 kiB', 'Shape', '(1000, 600)', '(250, 200)', 'Chunks', '12 chunks, grid (4, 3)', 'Tasks', '12 tasks', 'Data type', 'float64 ndarray']);
     // 5 horizontal + 4 vertical lines: the grid's boundaries.
     expect(html.match(/<line /g)).toHaveLength(9);
     expect(html).toMatch(/<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="\d+" height="\d+"/);
