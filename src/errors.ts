@@ -204,4 +204,28 @@ export const messages = {
   nothingProfiled: () =>
     'nothing to draw: the profilers recorded no task; pass them as callbacks to a compute first (x.compute({ callbacks: [prof] }))',
   notACollection: (value: unknown) => `compareSchedulers needs a shoal collection (Delayed, Bag, Array, DataFrame), got ${quote(value)}`,
+  // ---- Array (src/array) ----
+  arrayBadShape: (op: string, shape: unknown) => `${op}: shape ${quote(shape)} must be a whole number >= 0 or a list of them`,
+  arrayChunksRank: (op: string, spec: unknown, shape: readonly number[]) =>
+    `${op}: chunks ${quote(spec)} has ${Array.isArray(spec) ? spec.length : '?'} entries but the array has ${shape.length} axes (shape ${quote(shape)}); give one entry per axis`,
+  arrayBadChunks: (op: string, spec: unknown, shape: readonly number[], why: string) => `${op}: invalid chunks ${quote(spec)} for shape ${quote(shape)}: ${why}`,
+  arrayBroadcast: (op: string, shapes: readonly (readonly number[])[]) =>
+    `${op}: shapes ${shapes.map((s) => `[${s.join(', ')}]`).join(', ')} cannot be broadcast together (each axis, counted from the end, must match or be 1)`,
+  arrayBadOperand: (op: string, i: number, v: unknown) => `${op}: operand ${i} must be an Array or a number, got ${quote(v)}`,
+  arrayNoArrayOperand: (op: string) => `${op}: at least one operand must be an Array`,
+  arrayBadDType: (op: string, dtype: unknown) =>
+    `${op}: unknown dtype ${quote(dtype)}; use one of 'float64', 'float32', 'int32', 'int16', 'int8', 'uint32', 'uint16', 'uint8'`,
+  arrayBadSource: (src: unknown) =>
+    `fromArray: cannot make an Array from ${quote(Object.prototype.toString.call(src))}; pass an ndarray, a typed array (not BigInt64Array) or nested arrays of numbers`,
+  arrayRagged: (shape: readonly number[]) => `fromArray: nested arrays must be rectangular arrays of numbers (first row gives shape ${quote(shape)})`,
+  arrayBadAxis: (op: string, axis: unknown, ndim: number) => `${op}: axis ${quote(axis)} is out of range for an array with ${ndim} axes (use ${-ndim}..${ndim - 1})`,
+  arrayRepeatedAxis: (op: string, axis: unknown) => `${op}: axis ${quote(axis)} is given twice`,
+  arrayEmptyReduction: (op: string, shape: readonly number[]) => `${op}: cannot reduce a zero-length axis (shape ${quote(shape)}): ${op} has no identity`,
+  arrayReshape: (from: readonly number[], to: readonly number[], chunks: readonly (readonly number[])[], why: string) =>
+    `reshape: cannot reshape [${from.join(', ')}] with chunks ${quote(chunks)} to [${to.join(', ')}]: ${why}`,
+  arrayIndex: (op: string, what: string, shape: readonly number[]) => `${op}: ${what} (array shape [${shape.join(', ')}])`,
+  arrayMismatch: (op: string, what: string) => `${op}: ${what}`,
+  arrayUnknownChunks: (op: string) =>
+    `${op}: this array's block lengths are unknown (it comes from a boolean mask); call \`x = await x.computeChunkSizes()\` first`,
+  arrayBlockResult: (key: string, expected: string, got: string) => `mapBlocks: the function returned ${got} for block ${key}, expected ${expected}`,
 } as const;

@@ -5,6 +5,7 @@
 export { compute, persist, visualize, isCollection, type Collection, type ComputeOptions, type VisualizeOptions, type Computed } from './base.ts';
 export { config, withConfig, type ShoalConfig, type SchedulerName } from './config.ts';
 export { delayed, Delayed, type DelayedOptions } from './delayed/index.ts';
+export * as array from './array/index.ts';
 export {
   shutdown,
   warmup,

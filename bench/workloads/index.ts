@@ -2,8 +2,15 @@
 import type { Workload } from './types.ts';
 import { taskOverhead } from './task-overhead.ts';
 import { callbackOverhead } from './callback-overhead.ts';
+import { arrayMeanStd } from './array-meanstd.ts';
+import { arraySumAxis0, arrayXxtSum } from './array-xxt.ts';
+import { arrayBandwidth } from './array-bandwidth.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
   'callback-overhead': callbackOverhead,
+  'array-meanstd': arrayMeanStd,
+  'array-xxt-sum': arrayXxtSum,
+  'array-sum-axis0': arraySumAxis0,
+  'array-bandwidth': arrayBandwidth,
 };

@@ -1,0 +1,262 @@
+/**
+ * Users' functions over blocks: `mapBlocks` (block i of each input → block i of the output),
+ * `blockwise` (Dask's index notation: `blockwise(f, 'ij', x, 'ij', y, 'ji')`, contracted indices
+ * pass lists of blocks), and `mapOverlap` (blocks extended by `depth` values of their neighbours,
+ * with a boundary rule at the array's edges). Functions travel to workers like Delayed's: inline
+ * functions as source (closures are refused before any work starts), module functions by URL.
+ */
+import { messages, OptionError } from '../errors.ts';
+import { blockKey } from '../graph/keys.ts';
+import { tokenize, uniqueToken } from '../graph/tokenize.ts';
+import { fnArg, ref, task, type Arg } from '../graph/types.ts';
+import type { AnyFn } from '../schedulers/registry.ts';
+import { isSelfContained } from '../schedulers/ship.ts';
+import { specOf } from '../schedulers/specs.ts';
+import { blockIndices, blockShape, numblocksOf, offsets, prod, type Chunks } from './chunks.ts';
+import { ShoalArray } from './core.ts';
+import { checkDType } from './creation.ts';
+import type { DType } from './dtype.ts';
+import { userKernels } from './kernels/user.ts';
+import { unifyChunks } from './rechunk.ts';
+import { assertKnown } from './slicing.ts';
+
+void userKernels;
+
+/** Options of mapBlocks / blockwise. */
+export interface MapBlocksOptions {
+  /** dtype of the result (default: the first input's). */
+  dtype?: DType;
+  /**
+   * Chunks of the result when the function changes block shapes: the full tuple-of-tuples, or
+   * one block shape used for every block (Dask's `chunks=`). Default: the inputs' blocks.
+   */
+  chunks?: readonly (readonly number[])[] | readonly number[];
+  /** Extra arguments passed after the blocks (values travel with the task; no closures needed). */
+  args?: unknown[];
+  /** Name prefix of the result's keys. */
+  name?: string;
+}
+
+function fnToken(f: AnyFn): { spec: ReturnType<typeof specOf>; token: string } {
+  const spec = specOf(f);
+  return { spec, token: spec.kind === 'source' && !isSelfContained(spec) ? uniqueToken() : tokenize(spec) };
+}
+
+function outChunks(op: string, opts: MapBlocksOptions, base: Chunks): number[][] {
+  const c = opts.chunks;
+  if (c === undefined) return base.map((x) => x.slice());
+  if (c.every((v) => typeof v === 'number')) {
+    // One block shape for every block, on the same grid as the inputs.
+    const shape = c as number[];
+    if (shape.length !== base.length) throw new OptionError(messages.arrayMismatch(op, `chunks ${JSON.stringify(c)} must give one length per axis of the ${base.length}-D grid`));
+    return base.map((axis, d) => axis.map(() => shape[d]!));
+  }
+  const full = (c as number[][]).map((x) => x.slice());
+  const n = prod(numblocksOf(full));
+  if (n !== prod(numblocksOf(base))) throw new OptionError(messages.arrayMismatch(op, `chunks ${JSON.stringify(c)} make ${n} blocks, but the inputs have ${prod(numblocksOf(base))}`));
+  return full;
+}
+
+/**
+ * Apply `f` to corresponding blocks of one or more arrays (same shape; chunks are unified). `f`
+ * receives ndarrays and returns an ndarray, typed array, JS array or number.
+ * @example
+ * x.mapBlocks((b) => b.data.map((v) => v * 2));     // return new data: blocks are shared, never modify them
+ * array.mapBlocks((a, b) => a.data.map((v, i) => v + b.data[i]), x, y, { dtype: 'float64' });
+ * x.mapBlocks((b, k) => b.data.map((v) => v * k), { args: [3] });
+ */
+export function mapBlocks(f: AnyFn, ...rest: (ShoalArray | MapBlocksOptions)[]): ShoalArray {
+  const last = rest[rest.length - 1];
+  const opts: MapBlocksOptions = last !== undefined && !(last instanceof ShoalArray) ? (rest.pop() as MapBlocksOptions) : {};
+  const arrays = rest as ShoalArray[];
+  if (arrays.length === 0 || !arrays.every((a) => a instanceof ShoalArray)) throw new OptionError(messages.arrayMismatch('mapBlocks', 'needs a function and at least one Array'));
+  assertKnown('mapBlocks', ...arrays);
+  const shape = arrays[0]!.shape;
+  if (arrays.some((a) => a.ndim !== shape.length || a.shape.some((d, i) => d !== shape[i])))
+    throw new OptionError(messages.arrayMismatch('mapBlocks', `arrays must have the same shape, got ${arrays.map((a) => `[${a.shape.join(', ')}]`).join(', ')}`));
+  const aligned = unifyChunks('mapBlocks', arrays, shape);
+  const dtype = checkDType('mapBlocks', opts.dtype, aligned[0]!.dtype);
+  const chunks = outChunks('mapBlocks', opts, aligned[0]!.chunks);
+  const { spec, token } = fnToken(f);
+  const extra = (opts.args ?? []) as Arg[];
+  const name = `${opts.name ?? (spec.kind === 'source' ? spec.name ?? 'mapBlocks' : spec.name)}-${tokenize(token, aligned.map((a) => a.name), chunks, dtype, extra)}`;
+  const inIdx = blockIndices(aligned[0]!.numblocks);
+  const outNb = numblocksOf(chunks);
+  return new ShoalArray(name, chunks, dtype, {
+    deps: aligned,
+    tasks: () =>
+      blockIndices(outNb).map((idx, n) => {
+        const key = blockKey(name, idx);
+        const src = inIdx[n]!;
+        return task(key, { kind: 'op', name: 'array.mapBlocks' }, [
+          fnArg(spec), key, dtype, blockShape(chunks, idx),
+          aligned.map((a) => ref(a.blockKey(src))), aligned.map((a) => blockShape(a.chunks, src)), extra,
+        ]);
+      }),
+  });
+}
+
+/**
+ * Dask's `blockwise`: `out` names the output's axes with letters, each input is followed by the
+ * letters of its axes (or null for a plain value). Letters missing from `out` are contracted: the
+ * function gets, for each such letter, a JS array of the blocks along it.
+ * @example
+ * // block (i, j) of x plus the transposed block (j, i) of y:
+ * array.blockwise((a, b) => ..., 'ij', x, 'ij', y, 'ji', { dtype: 'float64' })
+ */
+export function blockwise(f: AnyFn, out: string, ...rest: unknown[]): ShoalArray {
+  const last = rest[rest.length - 1];
+  const opts: MapBlocksOptions = rest.length % 2 === 1 && last && typeof last === 'object' && !(last instanceof ShoalArray) ? (rest.pop() as MapBlocksOptions) : {};
+  if (rest.length % 2 !== 0) throw new OptionError(messages.arrayMismatch('blockwise', 'arguments must come in pairs: array, index letters (or value, null)'));
+  const pairs: [unknown, string | null][] = [];
+  for (let i = 0; i < rest.length; i += 2) pairs.push([rest[i], rest[i + 1] as string | null]);
+  // Chunks per letter: every array using a letter must cut that axis the same way.
+  const letterChunks = new Map<string, readonly number[]>();
+  for (const [a, ind] of pairs) {
+    if (!(a instanceof ShoalArray)) continue;
+    assertKnown('blockwise', a);
+    if (typeof ind !== 'string' || ind.length !== a.ndim) throw new OptionError(messages.arrayMismatch('blockwise', `index ${JSON.stringify(ind)} must have one letter per axis of an array of shape [${a.shape.join(', ')}]`));
+    [...ind].forEach((l, d) => {
+      const c = a.chunks[d]!;
+      const prev = letterChunks.get(l);
+      if (prev && (prev.length !== c.length || prev.some((v, i) => v !== c[i])))
+        throw new OptionError(messages.arrayMismatch('blockwise', `axis '${l}' is cut as ${JSON.stringify(prev)} in one array and ${JSON.stringify(c)} in another; rechunk them alike`));
+      letterChunks.set(l, c);
+    });
+  }
+  for (const l of out) if (!letterChunks.has(l)) throw new OptionError(messages.arrayMismatch('blockwise', `output index '${l}' does not appear in any input`));
+  const contracted = [...letterChunks.keys()].filter((l) => !out.includes(l));
+  const first = pairs.find(([a]) => a instanceof ShoalArray)?.[0] as ShoalArray | undefined;
+  if (!first) throw new OptionError(messages.arrayMismatch('blockwise', 'needs at least one Array input'));
+  const base = [...out].map((l) => letterChunks.get(l)!.slice());
+  const dtype = checkDType('blockwise', opts.dtype, first.dtype);
+  const chunks = outChunks('blockwise', opts, base);
+  const { spec, token } = fnToken(f);
+  const extra = (opts.args ?? []) as Arg[];
+  const arrays = pairs.map(([a]) => a).filter((a): a is ShoalArray => a instanceof ShoalArray);
+  const name = `${opts.name ?? 'blockwise'}-${tokenize(token, out, pairs.map(([a, i]) => [a instanceof ShoalArray ? a.name : a, i]) as never, chunks, dtype, extra)}`;
+  const nbOf = (l: string) => letterChunks.get(l)!.length;
+  return new ShoalArray(name, chunks, dtype, {
+    deps: arrays,
+    tasks: () =>
+      blockIndices(numblocksOf(chunks)).map((idx) => {
+        const key = blockKey(name, idx);
+        const fixed = new Map([...out].map((l, d) => [l, idx[d]!]));
+        const blocks: Arg[] = [];
+        const shapes: Arg[] = [];
+        for (const [a, ind] of pairs) {
+          if (!(a instanceof ShoalArray)) {
+            blocks.push(a as Arg);
+            shapes.push(null);
+            continue;
+          }
+          // Nested lists over the contracted letters this array uses, in order.
+          const own = contracted.filter((l) => ind!.includes(l));
+          const build = (k: number, bound: Map<string, number>): [Arg, Arg] => {
+            if (k === own.length) {
+              const bi = [...ind!].map((l) => bound.get(l) ?? fixed.get(l)!);
+              return [ref(a.blockKey(bi)), blockShape(a.chunks, bi)];
+            }
+            const parts = [...Array(nbOf(own[k]!)).keys()].map((b) => build(k + 1, new Map([...bound, [own[k]!, b]])));
+            return [parts.map((p) => p[0]), parts.map((p) => p[1])];
+          };
+          const [bl, sh] = build(0, new Map());
+          blocks.push(bl);
+          shapes.push(sh);
+        }
+        return task(key, { kind: 'op', name: 'array.mapBlocks' }, [fnArg(spec), key, dtype, blockShape(chunks, idx), blocks, shapes, extra]);
+      }),
+  });
+}
+
+/** What lies beyond the array's edges for mapOverlap. */
+export type Boundary = 'reflect' | 'periodic' | 'nearest' | 'none' | number;
+
+/**
+ * Apply `f` to each block extended by `depth` values of its neighbours on every side (per axis:
+ * a number, or one per axis), then cut the extension off the result. At the array's edges,
+ * `boundary` decides: 'reflect' (mirror, edge included), 'periodic' (wrap around), 'nearest'
+ * (repeat the edge), 'none' (no extension) or a constant (default 'reflect', like Dask).
+ * @example
+ * // a 3-point moving sum
+ * x.mapOverlap((b) => b.data.map((v, i, d) => (d[i - 1] ?? 0) + v + (d[i + 1] ?? 0)), { depth: 1, boundary: 0 })
+ */
+export function mapOverlap(f: AnyFn, x: ShoalArray, opts: MapBlocksOptions & { depth: number | readonly number[]; boundary?: Boundary }): ShoalArray {
+  assertKnown('mapOverlap', x);
+  const nd = x.ndim;
+  const depth = typeof opts.depth === 'number' ? new Array<number>(nd).fill(opts.depth) : opts.depth.slice();
+  if (depth.length !== nd || !depth.every((d) => Number.isInteger(d) && d >= 0)) throw new OptionError(messages.badOption('mapOverlap depth', opts.depth, `must be a whole number >= 0, or one per axis (${nd})`));
+  const boundary = opts.boundary ?? 'reflect';
+  if (!(typeof boundary === 'number' || ['reflect', 'periodic', 'nearest', 'none'].includes(boundary)))
+    throw new OptionError(messages.badOption('mapOverlap boundary', boundary, "use 'reflect', 'periodic', 'nearest', 'none' or a number"));
+  x.chunks.forEach((c, d) => {
+    if (depth[d]! > 0 && c.some((n) => n < depth[d]!) && c.length > 1)
+      throw new OptionError(messages.badOption('mapOverlap depth', opts.depth, `axis ${d} has blocks shorter than the depth (${JSON.stringify(c)}); rechunk to larger blocks`));
+    if (depth[d]! > x.shape[d]! && boundary !== 'none' && typeof boundary !== 'number')
+      throw new OptionError(messages.badOption('mapOverlap depth', opts.depth, `axis ${d} has length ${x.shape[d]}, less than the depth`));
+  });
+  const dtype = checkDType('mapOverlap', opts.dtype, x.dtype);
+  const { spec, token } = fnToken(f);
+  const extra = (opts.args ?? []) as Arg[];
+  const name = `${opts.name ?? 'mapOverlap'}-${tokenize(token, x.name, depth, boundary, dtype, extra)}`;
+  const offs = x.chunks.map(offsets);
+  const shape = x.shape;
+  const fill = typeof boundary === 'number' ? boundary : 0;
+  /** Per axis, the source of each extended position: a global coordinate or -1 (fill). */
+  const sourceOf = (d: number, g: number): number => {
+    const n = shape[d]!;
+    if (g >= 0 && g < n) return g;
+    if (boundary === 'periodic') return ((g % n) + n) % n;
+    if (boundary === 'nearest') return g < 0 ? 0 : n - 1;
+    if (boundary === 'reflect') return g < 0 ? -g - 1 : 2 * n - g - 1;
+    return -1;
+  };
+  return new ShoalArray(name, x.chunks.map((c) => c.slice()), dtype, {
+    deps: [x],
+    tasks: () =>
+      blockIndices(x.numblocks).map((idx) => {
+        const key = blockKey(name, idx);
+        const bshape = blockShape(x.chunks, idx);
+        // Per axis: the extended range, and its runs of positions from one source block.
+        const runs: [number, number, number, number, number][][] = []; // [srcBlock|-1, srcStart, step, count, dstStart]
+        const ext: number[] = [];
+        const trim: number[] = [];
+        for (let d = 0; d < nd; d++) {
+          const lo0 = offs[d]![idx[d]!]!;
+          const hi0 = offs[d]![idx[d]! + 1]!;
+          const lo = boundary === 'none' ? Math.max(0, lo0 - depth[d]!) : lo0 - depth[d]!;
+          const hi = boundary === 'none' ? Math.min(shape[d]!, hi0 + depth[d]!) : hi0 + depth[d]!;
+          ext.push(hi - lo);
+          trim.push(lo0 - lo);
+          const list: [number, number, number, number, number][] = [];
+          for (let g = lo; g < hi; g++) {
+            const s = sourceOf(d, g);
+            const b = s < 0 ? -1 : upperBlock(offs[d]!, s);
+            const local = s < 0 ? 0 : s - offs[d]![b]!;
+            const prev = list[list.length - 1];
+            if (prev && prev[0] === b && (b < 0 || (prev[3] === 1 ? Math.abs(local - prev[1]) === 1 : local === prev[1] + prev[2] * prev[3]))) {
+              if (b >= 0 && prev[3] === 1) prev[2] = local - prev[1];
+              prev[3]++;
+            } else list.push([b, local, 1, 1, g - lo]);
+          }
+          runs.push(list);
+        }
+        const pieces: Arg[] = [];
+        for (const combo of blockIndices(runs.map((r) => r.length))) {
+          const rs = combo.map((c, d) => runs[d]![c]!);
+          if (rs.some((r) => r[0] < 0)) continue; // filled with the constant
+          const src = rs.map((r) => r[0]);
+          pieces.push([ref(x.blockKey(src)), blockShape(x.chunks, src), rs.map((r) => r[1]), rs.map((r) => r[2]), rs.map((r) => r[4]), rs.map((r) => r[3])]);
+        }
+        return task(key, { kind: 'op', name: 'array.overlap' }, [fnArg(spec), key, dtype, ext, fill, pieces, trim, bshape, extra]);
+      }),
+  });
+}
+
+/** The block holding global position `g` (offsets ascending). */
+function upperBlock(offs: readonly number[], g: number): number {
+  let b = 0;
+  while (b < offs.length - 2 && offs[b + 1]! <= g) b++;
+  return b;
+}
+

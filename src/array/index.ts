@@ -1,0 +1,20 @@
+/**
+ * `array`: chunked n-dimensional arrays over SharedArrayBuffer (shoal's `dask.array`).
+ * @example
+ * import { array, compute } from 'shoal';
+ * const x = array.random.normal({ shape: [1_000_000], chunks: [100_000], seed: 42 });
+ * const [m, s] = await compute(x.mean(), x.std());
+ */
+export { ShoalArray as Array, type NdArray, type NestedNumbers } from './core.ts';
+export { normalizeChunks, type Chunks, type ChunksSpec } from './chunks.ts';
+export { promoteTypes, DTYPES, type DType, type TypedArray } from './dtype.ts';
+export { zeros, ones, full, empty, arange, linspace, eye, fromArray, random, type CreateOptions, type RandomOptions } from './creation.ts';
+export { rechunk } from './rechunk.ts';
+export { slice, type AxisIndex } from './slicing.ts';
+export { reshape } from './reshape.ts';
+export { transpose, squeeze, expandDims, concatenate, stack } from './shape.ts';
+export type { ReduceOptions } from './reductions.ts';
+export type { Operand } from './elemwise.ts';
+export { dot, matmul, tensordot } from './linalg.ts';
+export { mapBlocks, blockwise, mapOverlap, type MapBlocksOptions, type Boundary } from './blockwise.ts';
+export * from './functions.ts';

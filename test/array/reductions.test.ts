@@ -1,0 +1,196 @@
+/**
+ * Reductions against plain loops for random shapes, axes, chunkings, splitEvery and schedulers,
+ * plus cases translated from Dask's test_reductions.py (tree shape, keepdims, arg-reductions over
+ * chunk boundaries, NaN handling, moments on a shifted distribution).
+ */
+import fc from 'fast-check';
+import ndarray from 'ndarray';
+import { afterAll, describe, expect, test } from 'vitest';
+import { array, compute, shutdown } from '../../src/index.ts';
+import { SCHEDULERS } from '../helpers.ts';
+import { allClose, chunksArb, denseArb, lcg, reduceRef, shapeArb, type Dense } from './ref.ts';
+
+afterAll(() => shutdown());
+
+const arr = (d: Dense, chunks: array.ChunksSpec) => array.fromArray(ndarray(new Float64Array(d.data), d.shape), { chunks });
+const flat = (v: unknown): number[] => (typeof v === 'number' ? [v] : Array.from((v as { data: ArrayLike<number> }).data));
+const shapeOf = (v: unknown): number[] => (typeof v === 'number' ? [] : (v as { shape: number[] }).shape);
+
+const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+const mean = (v: number[]) => sum(v) / v.length;
+const variance = (v: number[], ddof = 0) => {
+  const m = mean(v);
+  return sum(v.map((x) => (x - m) ** 2)) / (v.length - ddof);
+};
+const argBy = (better: (a: number, b: number) => boolean) => (v: number[], pos: number[]) => {
+  let k = 0;
+  for (let i = 1; i < v.length; i++) if (better(v[i]!, v[k]!)) k = i;
+  return pos[k]!;
+};
+const REFS: [string, (v: number[], pos: number[]) => number][] = [
+  ['sum', sum],
+  ['prod', (v) => v.reduce((a, b) => a * b, 1)],
+  ['mean', mean],
+  ['var', (v) => variance(v)],
+  ['std', (v) => Math.sqrt(variance(v))],
+  ['min', (v) => Math.min(...v)],
+  ['max', (v) => Math.max(...v)],
+  ['any', (v) => +v.some((x) => x !== 0)],
+  ['all', (v) => +v.every((x) => x !== 0)],
+  ['nansum', sum],
+  ['nanmean', mean],
+];
+
+describe('reductions match plain loops', () => {
+  test('every reduction, any axes, keepdims, splitEvery, chunks and scheduler', async () => {
+    const arb = shapeArb(3, 6).chain((shape) =>
+      fc.record({
+        a: denseArb(shape),
+        chunks: chunksArb(shape),
+        axes: fc.option(fc.subarray(shape.map((_, i) => i), { minLength: 1 }), { nil: undefined }),
+        keepdims: fc.boolean(),
+        splitEvery: fc.integer({ min: 2, max: 5 }),
+        scheduler: fc.constantFrom(...SCHEDULERS),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ a, chunks, axes, keepdims, splitEvery, scheduler }) => {
+        const x = arr(a, chunks);
+        const opts = { axis: axes, keepdims, splitEvery };
+        const outs = REFS.map(([op]) => (x as unknown as Record<string, (o: unknown) => typeof x>)[op]!(opts));
+        const single = axes === undefined || axes.length === 1;
+        const argOpts = { axis: axes?.[0], keepdims };
+        if (single) outs.push(x.argmin(argOpts), x.argmax(argOpts));
+        const got = await compute(...outs, { scheduler });
+        REFS.forEach(([op, f], i) => {
+          const want = reduceRef(a, axes, f, keepdims);
+          expect(shapeOf(got[i]), op).toEqual(want.shape);
+          expect(outs[i]!.shape, op).toEqual(want.shape);
+          expect(allClose(flat(got[i]), want.data, 1e-9), `${op} ${JSON.stringify({ a, chunks, axes })} -> ${flat(got[i])} vs ${want.data}`).toBe(true);
+        });
+        if (single) {
+          const wmin = reduceRef(a, axes, argBy((p, q) => p < q), keepdims);
+          const wmax = reduceRef(a, axes, argBy((p, q) => p > q), keepdims);
+          expect(flat(got[REFS.length]), 'argmin').toEqual(wmin.data);
+          expect(flat(got[REFS.length + 1]), 'argmax').toEqual(wmax.data);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  test('cumsum and cumprod along each axis', async () => {
+    const arb = shapeArb(3, 5).chain((shape) =>
+      fc.record({ a: denseArb(shape), chunks: chunksArb(shape), axis: fc.integer({ min: 0, max: shape.length - 1 }), scheduler: fc.constantFrom(...SCHEDULERS) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ a, chunks, axis, scheduler }) => {
+        const x = arr(a, chunks);
+        const [cs, cp] = await compute(x.cumsum({ axis }), x.cumprod({ axis }), { scheduler });
+        // Reference: walk the axis keeping a running total per line.
+        const st = a.shape.reduce<number[]>((acc, _d, i) => [...acc, a.shape.slice(i + 1).reduce((p, q) => p * q, 1)], []);
+        const wantS = a.data.slice();
+        const wantP = a.data.slice();
+        for (let i = 0; i < a.data.length; i++) {
+          const k = Math.floor(i / st[axis]!) % a.shape[axis]!;
+          if (k > 0) {
+            wantS[i] = wantS[i - st[axis]!]! + a.data[i]!;
+            wantP[i] = wantP[i - st[axis]!]! * a.data[i]!;
+          }
+        }
+        expect(allClose(flat(cs), wantS)).toBe(true);
+        expect(allClose(flat(cp), wantP)).toBe(true);
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
+
+describe("cases from Dask's test_reductions.py", () => {
+  test('arange sums, hand-computed', async () => {
+    const x = array.arange(0, 242, 1, { chunks: 11 });
+    expect(await x.sum().compute()).toBe((241 * 242) / 2);
+    expect(await x.mean().compute()).toBe(120.5);
+    expect(await x.min().compute()).toBe(0);
+    expect(await x.max().compute()).toBe(241);
+    expect(await x.argmax().compute()).toBe(241);
+    const m = array.fromArray(ndarray(new Float64Array(Array.from({ length: 242 }, (_, i) => i)), [11, 22]), { chunks: [3, 4] });
+    expect(await m.sum({ axis: 0 }).toArray()).toEqual(Array.from({ length: 22 }, (_, j) => sum(Array.from({ length: 11 }, (_, i) => i * 22 + j))));
+    expect(await m.sum({ axis: [0, 1], keepdims: true }).toArray()).toEqual([[(241 * 242) / 2]]);
+    expect(await m.sum({ axis: [] }).shape).toEqual([11, 22]);
+  });
+
+  test('tree shape: splitEvery bounds the fan-in of every task (test_tree_reduce_depth)', () => {
+    const x = array.ones([11, 22], { chunks: [3, 4] }); // 4 x 6 blocks
+    const maxDeps = (a: typeof x) => Math.max(...[...a.__graph__().values()].map((n) => (n.kind === 'task' ? n.deps.length : 0)));
+    expect(maxDeps(x.sum({ splitEvery: { 0: 2, 1: 3 } }))).toBe(6);
+    expect(maxDeps(x.sum({ axis: 0, splitEvery: { 0: 2 } }))).toBe(2);
+    expect(maxDeps(x.sum({ axis: 1, splitEvery: 3 }))).toBe(3);
+    expect(maxDeps(x.sum({ splitEvery: 4 }))).toBe(4);
+    const deep = array.ones([64], { chunks: 1 }).sum({ splitEvery: 2 });
+    // 64 chunk partials + 32 + 16 + 8 + 4 + 2 combines + 1 finish + 64 ones.
+    expect(deep.ntasks).toBe(64 + 64 + 32 + 16 + 8 + 4 + 2 + 1);
+  });
+
+  test('mean and std share partials: each block is read once for both', () => {
+    const x = array.random.normal({ shape: [100], chunks: 10, seed: 1 });
+    const g = new Map([...x.mean().__graph__(), ...x.std().__graph__()]);
+    expect([...g.keys()].filter((k) => /^moments-partial-[0-9a-f]+-0\[/.test(k)).length).toBe(10);
+    expect(x.var().name).not.toBe(x.std().name);
+  });
+
+  test('moments are stable far from zero (count/mean/M2 combine)', async () => {
+    const base = lcg(4, 10_000, 0, 1);
+    const x = array.fromArray(new Float64Array(base.map((v) => 1e9 + v)), { chunks: 999 });
+    const want = variance(base);
+    const [v, s, m] = (await compute(x.var(), x.std({ ddof: 1 }), x.mean())) as number[];
+    expect(Math.abs(v! - want) / want).toBeLessThan(1e-6);
+    expect(Math.abs(s! - Math.sqrt(variance(base, 1))) / Math.sqrt(want)).toBeLessThan(1e-6);
+    expect(m).toBeCloseTo(1e9 + mean(base), 4);
+  });
+
+  test('arg-reductions find the first extreme across chunk boundaries, NaN wins', async () => {
+    const x = array.fromArray(new Float64Array([1, 5, 3, 5, 0, 0, 5]), { chunks: 2 });
+    expect(await x.argmax().compute()).toBe(1);
+    expect(await x.argmin().compute()).toBe(4);
+    const n = array.fromArray(new Float64Array([1, 2, NaN, 7, NaN]), { chunks: 2 });
+    expect(await n.argmax().compute()).toBe(2);
+    expect(await n.argmin().compute()).toBe(2);
+    expect(await n.max().compute()).toBeNaN();
+    expect(await n.nansum().compute()).toBe(10);
+    expect(await n.nanmean().compute()).toBeCloseTo(10 / 3, 12);
+    expect(await n.nanmax().compute()).toBe(7);
+    const m = array.fromArray([[3, 1, 2], [0, 9, 9]], { chunks: [1, 2] });
+    expect(await m.argmax({ axis: 1 }).toArray()).toEqual([0, 1]);
+    expect(await m.argmin({ axis: 0 }).toArray()).toEqual([1, 0, 0]);
+    expect(await m.argmax().compute()).toBe(4);
+  });
+
+  test('all-NaN nanmean is NaN; var of one value with ddof=1 is NaN', async () => {
+    expect(await array.fromArray(new Float64Array([NaN, NaN])).nanmean().compute()).toBeNaN();
+    expect(await array.ones([1]).var({ ddof: 1 }).compute()).toBeNaN();
+    expect(await array.zeros([0]).sum().compute()).toBe(0);
+    expect(await array.zeros([0]).mean().compute()).toBeNaN();
+  });
+
+  test('the same result on every scheduler and chunking (random normal, 2-D)', async () => {
+    const shape = [40, 30];
+    const want = await array.random.normal({ shape, chunks: -1, seed: 3 }).sum({ axis: 1 }).toArray({ scheduler: 'sync' });
+    for (const [scheduler, chunks] of [['threads', [7, 8]], ['processes', [13, 30]]] as const) {
+      const got = await array.random.normal({ shape, chunks: chunks as unknown as number[], seed: 3 }).sum({ axis: 1 }).toArray({ scheduler });
+      expect(allClose(got as number[], want as number[], 1e-12)).toBe(true);
+    }
+  });
+});
+
+describe('errors', () => {
+  test('axis out of range, repeated, zero-length min, bad splitEvery', () => {
+    const x = array.ones([3, 4]);
+    expect(() => x.sum({ axis: 2 })).toThrow(/sum: axis 2 is out of range for an array with 2 axes \(use -2..1\)/);
+    expect(() => x.sum({ axis: [1, -1] })).toThrow(/sum: axis -1 is given twice/);
+    expect(() => array.ones([0, 2]).max({ axis: 0 })).toThrow(/max: cannot reduce a zero-length axis \(shape \[0,2\]\)/);
+    expect(() => x.sum({ splitEvery: 1 })).toThrow(/splitEvery=1: must be a whole number >= 2/);
+    expect(() => x.argmax({ axis: [0, 1] as never })).toThrow(/argmax axis=\[0,1\]: must be one axis number/);
+    expect(() => x.cumsum()).toThrow(/cumsum: axis is required for a 2-D array/);
+  });
+});

@@ -1,0 +1,197 @@
+/**
+ * Shape operations against plain references: slicing (NumPy semantics incl. negative steps and
+ * integer indices), boolean masks, transpose, rechunk, reshape, concatenate, stack, squeeze,
+ * expandDims; plus cases after Dask's test_array_core.py and the errors for what cannot be done.
+ */
+import fc from 'fast-check';
+import ndarray from 'ndarray';
+import { afterAll, describe, expect, test } from 'vitest';
+import { array, compute, shutdown } from '../../src/index.ts';
+import { sliceIndices } from '../../src/array/slicing.ts';
+import { SCHEDULERS } from '../helpers.ts';
+import { chunksArb, denseArb, get, indices, nest, shapeArb, type Dense } from './ref.ts';
+
+afterAll(() => shutdown());
+
+const arr = (d: Dense, chunks: array.ChunksSpec) => array.fromArray(ndarray(new Float64Array(d.data), d.shape), { chunks });
+const range = (shape: number[], chunks: number | number[]) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return array.fromArray(ndarray(new Float64Array(Array.from({ length: n }, (_, i) => i)), shape), { chunks });
+};
+
+/** Python's slicing of a list, the reference for one axis. */
+function pySlice<T>(xs: T[], start: number | null, stop: number | null, step: number | null): T[] {
+  const { start: a, step: s, count } = sliceIndices(start, stop, step, xs.length);
+  return Array.from({ length: count }, (_, k) => xs[a + k * s]!);
+}
+
+describe('slicing', () => {
+  test('sliceIndices agrees with Python on hand-checked cases', () => {
+    const xs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    expect(pySlice(xs, null, null, -1)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    expect(pySlice(xs, 8, 2, -3)).toEqual([8, 5]);
+    expect(pySlice(xs, -3, null, null)).toEqual([7, 8, 9]);
+    expect(pySlice(xs, null, -7, -2)).toEqual([9, 7, 5]);
+    expect(pySlice(xs, 20, -20, -4)).toEqual([9, 5, 1]);
+    expect(pySlice(xs, 5, 2, 1)).toEqual([]);
+    expect(pySlice(xs, -100, 100, 3)).toEqual([0, 3, 6, 9]);
+  });
+
+  test('any slices and integer indices, any chunks and scheduler, match a plain loop', async () => {
+    const axisIx = (len: number) =>
+      fc.oneof(
+        fc.integer({ min: -len, max: len - 1 }),
+        fc.constant(null),
+        fc.record({
+          start: fc.option(fc.integer({ min: -len - 2, max: len + 2 })),
+          stop: fc.option(fc.integer({ min: -len - 2, max: len + 2 })),
+          step: fc.option(fc.integer({ min: -3, max: 3 }).filter((s) => s !== 0)),
+        }),
+      );
+    const arb = shapeArb(3, 7).chain((shape) =>
+      fc.record({ a: denseArb(shape), chunks: chunksArb(shape), ix: fc.tuple(...shape.map(axisIx)), scheduler: fc.constantFrom(...SCHEDULERS) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ a, chunks, ix, scheduler }) => {
+        const got = await arr(a, chunks).slice(...ix).toArray({ scheduler });
+        // Reference: per axis, the selected positions; integer indices drop the axis.
+        const pos = a.shape.map((len, d) => {
+          const i = ix[d];
+          if (typeof i === 'number') return [i < 0 ? i + len : i];
+          if (i === null) return [...Array(len).keys()];
+          return pySlice([...Array(len).keys()], i.start, i.stop, i.step);
+        });
+        const outShape = pos.map((p) => p.length);
+        const data = indices(outShape).map((o) => get(a, o.map((k, d) => pos[d]![k]!)));
+        const kept = outShape.filter((_, d) => typeof ix[d] !== 'number');
+        expect(got).toEqual(nest({ data, shape: kept }));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  test("string slices ('1:', '::-1') and Dask's test_slicing cases", async () => {
+    const x = range([4, 6], [3, 4]);
+    expect(await x.slice('1:', '::-1').toArray()).toEqual([[11, 10, 9, 8, 7, 6], [17, 16, 15, 14, 13, 12], [23, 22, 21, 20, 19, 18]]);
+    expect(await x.slice(-1, '1:5:2').toArray()).toEqual([19, 21]);
+    expect(await x.slice(2, 3).compute()).toBe(15);
+    expect(x.slice('1:3').chunks).toEqual([[2], [4, 2]]);
+    expect(x.slice('4:').shape).toEqual([0, 6]);
+    expect(x.slice(null, { start: 5, stop: 0, step: -2 }).chunks).toEqual([[3, 1], [1, 2]]);
+    expect(x.slice()).toBe(x);
+  });
+
+  test('index errors name the axis, the index and the shape', () => {
+    const x = array.ones([4, 6]);
+    expect(() => x.slice(4)).toThrow(/slice: index 4 is out of range for axis 0 of length 4 \(array shape \[4, 6\]\)/);
+    expect(() => x.slice(null, '::0')).toThrow(/axis 1: slice step must not be 0/);
+    expect(() => x.slice(null, 'a:b')).toThrow(/axis 1: "a:b" is not a slice/);
+    expect(() => x.slice(0, 0, 0)).toThrow(/3 indices given for 2 axes/);
+    expect(() => x.slice(1.5)).toThrow(/index 1.5 is out of range/);
+  });
+
+  test('boolean masks give the selected values in C order; lengths unknown until computed', async () => {
+    const x = range([5, 4], [2, 3]);
+    const m = x.slice(x.mod(3).eq(1));
+    expect(m.chunks[0]!.every(Number.isNaN)).toBe(true);
+    expect(String(m)).toMatch(/^shoal.Array<shape=\[nan\], dtype=float64, chunks=\[nan\], \d+ tasks>$/);
+    const want = Array.from({ length: 20 }, (_, i) => i).filter((i) => i % 3 === 1);
+    for (const scheduler of SCHEDULERS) expect(await m.toArray({ scheduler })).toEqual(want);
+    expect(await m.sum().compute()).toBe(want.reduce((a, b) => a + b));
+    expect(await m.mul(2).add(m).toArray()).toEqual(want.map((v) => 3 * v));
+    const k = await m.computeChunkSizes();
+    expect(k.shape).toEqual([want.length]);
+    expect(await k.slice('::-1').toArray()).toEqual(want.slice().reverse());
+    expect(() => m.slice('1:')).toThrow(/slice: this array's block lengths are unknown .*computeChunkSizes/);
+    expect(() => m.add(array.ones([7]))).toThrow(/add: this array's block lengths are unknown/);
+    expect(() => x.slice(array.ones([5]))).toThrow(/the mask's shape \[5\] must equal the array's/);
+  });
+});
+
+describe('transpose, rechunk, reshape', () => {
+  test('transpose with any permutation, and T', async () => {
+    const arb = shapeArb(3, 5).chain((shape) => fc.record({ a: denseArb(shape), chunks: chunksArb(shape), perm: fc.shuffledSubarray([...shape.keys()], { minLength: shape.length }) }));
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ a, chunks, perm }) => {
+        const got = await arr(a, chunks).transpose(perm).toArray({ scheduler: 'sync' });
+        const oshape = perm.map((p) => a.shape[p]!);
+        const data = indices(oshape).map((o) => get(a, perm.map((_, d) => o[perm.indexOf(d)]!)));
+        expect(got).toEqual(nest({ data, shape: oshape }));
+      }),
+      { numRuns: 15 },
+    );
+    const x = range([2, 3], 2);
+    expect(await x.T.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(x.T.chunks).toEqual([[2, 1], [2]]);
+    expect(() => x.transpose([0, 0])).toThrow(/transpose: axes \[0,0\] must be a permutation of 0..1/);
+  });
+
+  test('rechunk keeps values and gives the requested chunks', async () => {
+    const arb = shapeArb(3, 7).chain((shape) => fc.record({ a: denseArb(shape), c1: chunksArb(shape), c2: chunksArb(shape), scheduler: fc.constantFrom(...SCHEDULERS) }));
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ a, c1, c2, scheduler }) => {
+        const y = arr(a, c1).rechunk(c2);
+        expect(y.chunks).toEqual(c2);
+        expect(await y.toArray({ scheduler })).toEqual(nest(a));
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  test('reshape where blocks allow (alias tasks, no copies), with -1', async () => {
+    const x = range([24], 6);
+    const y = x.reshape([4, -1]);
+    expect(y.shape).toEqual([4, 6]);
+    expect(y.chunks).toEqual([[1, 1, 1, 1], [6]]);
+    expect(await y.toArray()).toEqual([...Array(4).keys()].map((i) => [...Array(6).keys()].map((j) => i * 6 + j)));
+    const z = y.rechunk([2, -1]).reshape([2, 2, 3, 2]);
+    expect(z.chunks).toEqual([[1, 1], [2], [3], [2]]);
+    expect(await z.reshape([24]).toArray()).toEqual([...Array(24).keys()]);
+    expect(await range([3, 1, 4], [1, 1, 4]).reshape([3, 4]).toArray()).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
+    expect(await range([2, 3], [1, 3]).reshape([1, 6, 1]).shape).toEqual([1, 6, 1]);
+  });
+
+  test('reshape errors say which axis to rechunk', () => {
+    expect(() => range([4, 6], 2).reshape([24])).toThrow(
+      /reshape: cannot reshape \[4, 6\] with chunks \[\[2,2\],\[2,2,2\]\] to \[24\]: axis 1 \(length 6\) is cut into 3 blocks but is merged with axis 0\. Rechunk first, e\.g\. x\.rechunk\(\[\[2, 2\], -1\]\)\.reshape\(\[24\]\)/,
+    );
+    expect(() => range([24], 5).reshape([4, 6])).toThrow(/do not split evenly into rows of 6\. Rechunk first, e\.g\. x\.rechunk\(\[6\]\)/);
+    expect(() => range([24], 5).reshape([5, 5])).toThrow(/24 elements do not fit the new shape/);
+    expect(() => range([24], 5).reshape([-1, -1])).toThrow(/at most one -1/);
+  });
+});
+
+describe('joining and axes of length 1', () => {
+  test('concatenate along any axis, with different chunks and dtypes', async () => {
+    const a = range([2, 3], [1, 2]);
+    const b = range([4, 3], [3, 1]).astype('int32');
+    const c = array.concatenate([a, b], 0);
+    expect(c.shape).toEqual([6, 3]);
+    expect(c.dtype).toBe('float64');
+    expect(await c.toArray()).toEqual([[0, 1, 2], [3, 4, 5], [0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]);
+    expect(await array.concatenate([a, a.neg()], -1).toArray()).toEqual([[0, 1, 2, -0, -1, -2], [3, 4, 5, -3, -4, -5]]);
+    expect(() => array.concatenate([a, range([2, 4], 2)], 0)).toThrow(/concatenate: shapes \[2, 3\], \[2, 4\] differ outside axis 0/);
+    expect(() => array.concatenate([])).toThrow(/needs a non-empty list of Arrays/);
+  });
+  test('stack makes a new axis', async () => {
+    const a = range([2, 2], 1);
+    const s = array.stack([a, a.mul(10), a.mul(100)], 1);
+    expect(s.shape).toEqual([2, 3, 2]);
+    expect(await s.toArray()).toEqual([[[0, 1], [0, 10], [0, 100]], [[2, 3], [20, 30], [200, 300]]]);
+    expect(await array.stack([a, a], -1).shape).toEqual([2, 2, 2]);
+    expect(() => array.stack([a, range([3], 1)])).toThrow(/stack: all arrays must have the same shape/);
+  });
+  test('squeeze and expandDims', async () => {
+    const a = range([1, 3, 1], [1, 2, 1]);
+    expect(a.squeeze().shape).toEqual([3]);
+    expect(await a.squeeze().toArray()).toEqual([0, 1, 2]);
+    expect(a.squeeze(2).shape).toEqual([1, 3]);
+    expect(() => a.squeeze(1)).toThrow(/squeeze: axis 1 has length 3, not 1/);
+    const b = range([3], 2).expandDims(0).expandDims(-1);
+    expect(b.shape).toEqual([1, 3, 1]);
+    expect(await b.toArray()).toEqual([[[0], [1], [2]]]);
+    const [s1, s2] = await compute(b.sum({ axis: 1 }), b.squeeze().add(range([3, 1], 1)));
+    expect(Array.from((s1 as { data: Float64Array }).data)).toEqual([3]);
+    expect((s2 as { shape: number[] }).shape).toEqual([3, 3]);
+  });
+});
