@@ -1,0 +1,281 @@
+/**
+ * Every Bag kernel, registered by name (`defineOps`): workers import this module by URL and the
+ * graph refers to kernels as `{ kind: 'op', name }`. User functions arrive as arguments, already
+ * resolved from their specs by the worker runtime. Loaded in workers: imports nothing heavy.
+ */
+import { messages } from '../errors.ts';
+import { defineOps, type AnyFn } from '../schedulers/registry.ts';
+import { asArray, runPipeline, type StepArgs } from './pipeline-kernel.ts';
+import { readLines, writeLines } from './text-kernel.ts';
+
+/** A key of a group: a function of the element, or a property name / index of it. */
+export type KeyArg = AnyFn | string | number;
+
+function keyFn(key: KeyArg): AnyFn {
+  if (typeof key === 'function') {
+    // Dask's topk(key=lambda a, b: b): a key taking several arguments gets the element spread.
+    if (key.length > 1) return (x: unknown) => (Array.isArray(x) ? key(...x) : key(x));
+    return key;
+  }
+  return (x: unknown) => (x as Record<string | number, unknown>)[key];
+}
+
+/**
+ * Keys used in Maps: primitives are themselves; arrays and objects (tuple keys) compare by their
+ * JSON text, so equal structures land in the same group in every process.
+ */
+function canon(k: unknown): unknown {
+  return k !== null && typeof k === 'object' ? `\u0000${JSON.stringify(k)}` : k;
+}
+
+/** Groups keyed by canonical key: id -> [original key, value]. A Map crosses processes as is. */
+type Groups<V> = Map<unknown, [unknown, V]>;
+
+/** FNV-1a of the canonical key's text: the same partition for the same key in every process. */
+function hashKey(k: unknown): number {
+  const c = canon(k);
+  const s = typeof c === 'string' ? `s${c}` : `${typeof c}${String(c)}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** `[has, value]`: a partial result that may be empty (an empty partition has no min). */
+type Maybe = [has: boolean, value: unknown];
+
+function concatAll(parts: unknown[][]): unknown[] {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Array<unknown>(n);
+  let i = 0;
+  for (const p of parts) for (let j = 0; j < p.length; j++) out[i++] = p[j];
+  return out;
+}
+
+/** Chan et al.'s pairwise update of [count, mean, M2] (numerically stable variance). */
+function mergeMoments(a: number[], b: number[]): number[] {
+  const [na, ma, qa] = a as [number, number, number];
+  const [nb, mb, qb] = b as [number, number, number];
+  if (nb === 0) return a;
+  if (na === 0) return b;
+  const n = na + nb;
+  const d = mb - ma;
+  return [n, ma + (d * nb) / n, qa + qb + (d * d * na * nb) / n];
+}
+
+function topkOf(items: unknown[], k: number, key: KeyArg | null): unknown[] {
+  const kf = key === null ? null : keyFn(key);
+  const keyed = items.map((x, i) => [kf ? kf(x) : x, i, x] as [unknown, number, unknown]);
+  // Largest first; ties keep their order in the bag, so the answer does not depend on partitioning.
+  keyed.sort((a, b) => ((a[0] as number) < (b[0] as number) ? 1 : (a[0] as number) > (b[0] as number) ? -1 : a[1] - b[1]));
+  return keyed.slice(0, k).map((e) => e[2]);
+}
+
+function distinctOf(items: unknown[], key: KeyArg | null, seen = new Set<unknown>(), out: unknown[] = []): unknown[] {
+  const kf = key === null ? null : keyFn(key);
+  for (const x of items) {
+    const id = canon(kf ? kf(x) : x);
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(x);
+    }
+  }
+  return out;
+}
+
+export const bagKernels = defineOps(import.meta.url, {
+  /** All pending transforms of one partition (see pipeline-kernel.ts). */
+  'bag.pipeline': (part: unknown, steps: StepArgs[], index: number) => runPipeline(part, steps, index),
+  /** `[start, stop)` as an array. */
+  'bag.range': (start: number, stop: number) => {
+    const out = new Array<number>(Math.max(0, stop - start));
+    for (let i = 0; i < out.length; i++) out[i] = start + i;
+    return out;
+  },
+  /** A partition made from any iterable (a Delayed's generator, a Set, ...). */
+  'bag.reify': (x: unknown) => asArray(x),
+  /** Several partitions as one (repartition to fewer). */
+  'bag.concat': (...parts: unknown[]) => concatAll(parts.map(asArray)),
+  /** One partition cut into `n` nearly equal pieces (repartition to more), as Dask's `split`. */
+  'bag.split': (part: unknown, n: number) => {
+    const xs = asArray(part);
+    const out: unknown[][] = [];
+    for (let i = 0; i < n; i++) out.push(xs.slice(Math.floor((xs.length / n) * i), Math.floor((xs.length / n) * (i + 1))));
+    return out;
+  },
+  /** Every pair of an element of `a` with an element of `b`. */
+  'bag.product': (a: unknown, b: unknown) => {
+    const xs = asArray(a);
+    const ys = asArray(b);
+    const out: unknown[] = [];
+    for (const x of xs) for (const y of ys) out.push([x, y]);
+    return out;
+  },
+  /** Running `binop` over one partition, continuing from the previous partition's carry. */
+  'bag.accumulate': (binop: AnyFn, part: unknown, carry: Maybe | null, hasInitial: boolean, initial: unknown) => {
+    let [has, acc] = carry ?? [hasInitial, initial];
+    const out: unknown[] = carry === null && hasInitial ? [initial] : [];
+    for (const x of asArray(part)) {
+      acc = has ? binop(acc, x) : x;
+      has = true;
+      out.push(acc);
+    }
+    return [out, [has, acc]];
+  },
+
+  // ---- reductions: per partition, then combined in a tree ----
+  /** A user's function of a whole partition / of a list of partial results. */
+  'bag.apply': (f: AnyFn, x: unknown) => f(x),
+  'bag.applyPart': (f: AnyFn, part: unknown) => f(asArray(part)),
+  'bag.count': (part: unknown) => asArray(part).length,
+  'bag.sum': (xs: unknown) => {
+    let s = 0;
+    for (const x of asArray(xs)) s += x as number;
+    return s;
+  },
+  'bag.any': (xs: unknown) => asArray(xs).some(Boolean),
+  'bag.all': (xs: unknown) => asArray(xs).every(Boolean),
+  'bag.minmax': (part: unknown, isMax: boolean): Maybe => {
+    const xs = asArray(part);
+    if (xs.length === 0) return [false, undefined];
+    let m = xs[0] as number;
+    for (let i = 1; i < xs.length; i++) {
+      const x = xs[i] as number;
+      if (isMax ? x > m : x < m) m = x;
+    }
+    return [true, m];
+  },
+  'bag.minmaxCombine': (partials: Maybe[], isMax: boolean, final: boolean) => {
+    let out: Maybe = [false, undefined];
+    for (const [has, v] of partials) {
+      if (!has) continue;
+      if (!out[0] || (isMax ? (v as number) > (out[1] as number) : (v as number) < (out[1] as number))) out = [true, v];
+    }
+    if (!final) return out;
+    if (!out[0]) throw new RangeError(messages.bagEmpty(isMax ? 'max()' : 'min()'));
+    return out[1];
+  },
+  'bag.foldPart': (part: unknown, binop: AnyFn, hasInitial: boolean, initial: unknown): Maybe => {
+    let has = hasInitial;
+    let acc = initial;
+    for (const x of asArray(part)) {
+      acc = has ? binop(acc, x) : x;
+      has = true;
+    }
+    return [has, acc];
+  },
+  'bag.foldCombine': (partials: Maybe[], combine: AnyFn, final: boolean) => {
+    let has = false;
+    let acc: unknown;
+    for (const [h, v] of partials) {
+      if (!h) continue;
+      acc = has ? combine(acc, v) : v;
+      has = true;
+    }
+    if (!final) return [has, acc];
+    if (!has) throw new RangeError(messages.bagEmpty('fold() with no initial value'));
+    return acc;
+  },
+  'bag.moments': (part: unknown) => {
+    let m = [0, 0, 0];
+    for (const x of asArray(part)) m = mergeMoments(m, [1, x as number, 0]);
+    return m;
+  },
+  'bag.momentsCombine': (partials: number[][], what: 'mean' | 'var' | 'std' | null, ddof: number) => {
+    let m = [0, 0, 0];
+    for (const p of partials) m = mergeMoments(m, p);
+    if (what === null) return m;
+    const [n, mean, m2] = m as [number, number, number];
+    if (n === 0) throw new RangeError(messages.bagEmpty(`${what}()`));
+    if (what === 'mean') return mean;
+    const v = m2 / (n - ddof);
+    return what === 'var' ? v : Math.sqrt(v);
+  },
+  'bag.frequencies': (part: unknown): Groups<number> => {
+    const g: Groups<number> = new Map();
+    for (const x of asArray(part)) {
+      const id = canon(x);
+      const e = g.get(id);
+      if (e) e[1]++;
+      else g.set(id, [x, 1]);
+    }
+    return g;
+  },
+  'bag.frequenciesCombine': (partials: Groups<number>[], final: boolean, sort: boolean) => {
+    const g: Groups<number> = new Map();
+    for (const p of partials) {
+      for (const [id, [k, c]] of p) {
+        const e = g.get(id);
+        if (e) e[1] += c;
+        else g.set(id, [k, c]);
+      }
+    }
+    if (!final) return g;
+    const out = [...g.values()];
+    if (sort) out.sort((a, b) => b[1] - a[1]); // stable: equal counts keep first-seen order
+    return out;
+  },
+  'bag.topk': (part: unknown, k: number, key: KeyArg | null) => topkOf(asArray(part), k, key),
+  'bag.topkCombine': (partials: unknown[][], k: number, key: KeyArg | null) => topkOf(concatAll(partials), k, key),
+  'bag.distinct': (part: unknown, key: KeyArg | null) => distinctOf(asArray(part), key),
+  'bag.distinctCombine': (partials: unknown[][], key: KeyArg | null) => {
+    const seen = new Set<unknown>();
+    const out: unknown[] = [];
+    for (const p of partials) distinctOf(p, key, seen, out);
+    return out;
+  },
+  'bag.foldByPart': (part: unknown, key: KeyArg, binop: AnyFn, hasInitial: boolean, initial: unknown): Groups<unknown> => {
+    const kf = keyFn(key);
+    const g: Groups<unknown> = new Map();
+    for (const x of asArray(part)) {
+      const k = kf(x);
+      const id = canon(k);
+      const e = g.get(id);
+      if (e) e[1] = binop(e[1], x);
+      else g.set(id, [k, hasInitial ? binop(initial, x) : x]);
+    }
+    return g;
+  },
+  'bag.foldByCombine': (partials: Groups<unknown>[], combine: AnyFn, hasInitial: boolean, initial: unknown, final: boolean) => {
+    const g: Groups<unknown> = new Map();
+    for (const p of partials) {
+      for (const [id, [k, v]] of p) {
+        const e = g.get(id);
+        if (e) e[1] = combine(e[1], v);
+        else g.set(id, [k, hasInitial ? combine(initial, v) : v]);
+      }
+    }
+    return final ? [...g.values()] : g;
+  },
+
+  // ---- groupBy: a shuffle ----
+  /** Cut one partition into `n` buckets by the hash of each element's key. */
+  'bag.shuffleSplit': (part: unknown, key: KeyArg, n: number) => {
+    const kf = keyFn(key);
+    const buckets: unknown[][] = Array.from({ length: n }, () => []);
+    for (const x of asArray(part)) buckets[hashKey(kf(x)) % n]!.push(x);
+    return buckets;
+  },
+  /** One output partition: its bucket from every input partition, grouped as [key, values]. */
+  'bag.shuffleGroup': (key: KeyArg, ...buckets: unknown[][]) => {
+    const kf = keyFn(key);
+    const g: Groups<unknown[]> = new Map();
+    for (const b of buckets) {
+      for (const x of b) {
+        const k = kf(x);
+        const id = canon(k);
+        const e = g.get(id);
+        if (e) e[1].push(x);
+        else g.set(id, [k, [x]]);
+      }
+    }
+    return [...g.values()];
+  },
+
+  // ---- text files ----
+  'bag.readText': readLines,
+  'bag.writeText': writeLines,
+});
