@@ -209,6 +209,9 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * bag.fromSequence([{ a: 1 }, { a: 2 }]).pluck('a');       // 1, 2
    * bag.fromSequence(['Hello', '']).pluck(0, null);           // 'H', null
    */
+  pluck<K extends keyof T>(key: K): Bag<T[K]>;
+  pluck<K extends keyof T, D>(key: K, dflt: D): Bag<T[K] | D>;
+  pluck(key: string | number | (string | number)[], ...dflt: [unknown?]): Bag<unknown>;
   pluck(key: string | number | (string | number)[], ...dflt: [unknown?]): Bag<unknown> {
     return this.addStep('pluck', null, [key, dflt.length > 0, dflt[0]], [], 'pluck');
   }
