@@ -126,6 +126,17 @@ describe('element-wise transforms', () => {
     expect(await bag.fromSequence([0, 1, 2]).map(Boolean).compute(sync)).toEqual([false, true, true]);
   });
 
+  test('built-in functions travel by their global name (test_map_with_builtins)', async () => {
+    const r = bag.fromSequence([0, 1, 4], { npartitions: 2 });
+    const opts = { scheduler: 'processes' } as const;
+    expect(await r.map(String).compute(opts)).toEqual(['0', '1', '4']);
+    expect(await r.map(Boolean).compute(opts)).toEqual([false, true, true]);
+    expect(await r.map(Math.sqrt).compute(opts)).toEqual([0, 1, 2]);
+    expect(await r.map((x) => ({ x })).map(JSON.stringify).compute({ scheduler: 'threads' })).toEqual(['{"x":0}', '{"x":1}', '{"x":4}']);
+    expect(await bag.fromSequence([[2, 3]]).starmap(Math.pow).compute(opts)).toEqual([8]);
+    expect(r.map(String).name).toBe(r.map(String).name);
+  });
+
   test('starmap with extra arguments (test_starmap)', async () => {
     const data: [number, number][] = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]];
     const s = bag.fromSequence(data, { npartitions: 2 });
