@@ -105,10 +105,11 @@ export class Bag<T = unknown> implements Collection<T[]> {
 
   __postcompute__(values: unknown[]): T[] {
     let n = 0;
-    for (const v of values) n += (v as unknown[]).length;
+    for (const v of values) n += (v as ArrayLike<T>).length;
     const out = new Array<T>(n);
     let i = 0;
-    for (const v of values) for (const x of v as T[]) out[i++] = x;
+    // Partitions are arrays, or Float64Arrays of packed numbers (fromSequence): read by index.
+    for (const v of values as ArrayLike<T>[]) for (let j = 0; j < v.length; j++) out[i++] = v[j]!;
     return out;
   }
 
@@ -178,7 +179,7 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * b.map((x, y) => x + y, other);          // zipped with another Bag
    * b.map((x, total) => x / total, b.sum()); // an Item, computed first
    */
-  map<R, A extends unknown[]>(f: (x: T, ...args: A) => R, ...extras: BagArgs<A>): Bag<Awaited<R>> {
+  map<R, A extends unknown[]>(f: (x: T, ...args: A) => R, ...extras: BagArgs<A>): Bag<R> {
     return this.addStep('map', f, null, extras, 'map');
   }
 

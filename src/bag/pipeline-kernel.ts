@@ -20,9 +20,13 @@ export type StepArgs = [op: string, fn: AnyFn | null, arg: unknown, extras: Extr
 /** Ops that take and return a whole partition (they end a push pipeline). */
 const PARTITION_OPS = new Set(['mapPartitions', 'head']);
 
-/** A partition as an array: arrays pass through, other iterables are read, anything else is one element. */
+/**
+ * A partition as an array: arrays pass through, packed numbers (a Float64Array, see
+ * `fromSequence`) and other iterables are read, anything else is one element.
+ */
 export function asArray(part: unknown): unknown[] {
   if (Array.isArray(part)) return part;
+  if (part instanceof Float64Array) return Array.from(part);
   if (part !== null && typeof part === 'object' && typeof (part as Iterable<unknown>)[Symbol.iterator] === 'function') return Array.from(part as Iterable<unknown>);
   if (part === undefined) return [];
   return [part];
@@ -34,12 +38,13 @@ export function asArray(part: unknown): unknown[] {
  * runPipeline([1, 2, 3], [['map', (x) => x * 2, null, []], ['filter', (x) => x > 2, null, []]], 0); // [4, 6]
  */
 export function runPipeline(part: unknown, steps: StepArgs[], index: number): unknown[] {
-  let items = asArray(part);
+  // Element-wise steps read packed numbers by index, without unpacking them first.
+  let items: ArrayLike<unknown> = part instanceof Float64Array ? part : asArray(part);
   let s = 0;
   while (s < steps.length) {
     const step = steps[s]!;
     if (PARTITION_OPS.has(step[0])) {
-      items = partitionStep(items, step, index);
+      items = partitionStep(asArray(items), step, index);
       s++;
       continue;
     }
@@ -48,7 +53,7 @@ export function runPipeline(part: unknown, steps: StepArgs[], index: number): un
     items = elementSteps(items, steps.slice(s, e), index);
     s = e;
   }
-  return items;
+  return asArray(items);
 }
 
 function partitionStep(items: unknown[], [op, fn, arg, extras]: StepArgs, index: number): unknown[] {
@@ -63,7 +68,7 @@ function partitionStep(items: unknown[], [op, fn, arg, extras]: StepArgs, index:
 
 type Push = (x: unknown) => void;
 
-function elementSteps(items: unknown[], steps: StepArgs[], index: number): unknown[] {
+function elementSteps(items: ArrayLike<unknown>, steps: StepArgs[], index: number): unknown[] {
   const out: unknown[] = [];
   const checks: Array<() => void> = [];
   let sink: Push = (x) => {

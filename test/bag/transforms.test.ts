@@ -43,6 +43,25 @@ describe('creation', () => {
     expect(await bag.fromSequence(new Set([3, 1, 2]), { npartitions: 2 }).compute(sync)).toEqual([3, 1, 2]);
   });
 
+  test('long runs of numbers (packed as float64 internally) behave as plain arrays everywhere', async () => {
+    const xs = Array.from({ length: 10_000 }, (_, i) => (i % 7 === 0 ? -i / 3 : i));
+    xs[5] = -0;
+    xs[6] = NaN;
+    const b = bag.fromSequence(xs, { npartitions: 3 });
+    for (const scheduler of ['sync', 'threads', 'processes'] as const) {
+      const got = await b.compute({ scheduler });
+      expect(got).toEqual(xs);
+      expect(Object.is(got[5], -0)).toBe(true);
+      expect(await b.mapPartitions((p) => [Array.isArray(p), p.length]).compute({ scheduler })).toEqual([true, 3333, true, 3333, true, 3333, true, 1]) // Dask: floor(n / npartitions) each;
+      expect(await b.take(3, { scheduler })).toEqual(xs.slice(0, 3));
+      expect(await b.filter((x) => x > 9990).compute({ scheduler })).toEqual(xs.filter((x) => x > 9990));
+      expect(await b.count().compute({ scheduler })).toBe(10_000);
+    }
+    const p = await b.persist({ scheduler: 'processes' });
+    expect(await p.map((x) => x * 2).take(2, { scheduler: 'sync' })).toEqual([0, 2]);
+    expect(await bag.zip(b, b.map((x) => -x)).take(2, { scheduler: 'sync' })).toEqual([[0, -0], [1, -1]]);
+  });
+
   test('equal sequences get equal names; numbers are hashed as bytes', () => {
     const xs = Array.from({ length: 5000 }, (_, i) => i);
     expect(bag.fromSequence(xs, { npartitions: 4 }).name).toBe(bag.fromSequence([...xs], { npartitions: 4 }).name);
