@@ -85,14 +85,20 @@ export class Bag<T = unknown> implements Collection<T[]> {
       return this.built;
     }
     const layer = new Map<Key, ReturnType<typeof task>>();
-    const keys = this.base.map((b, i) => {
+    const keys = this.base.map((_, i) => {
       const key = blockKey(this.name, [i]);
-      const steps = this.steps.map((s) => [s.op, s.fn ? fnArg(s.fn) : null, s.arg, s.extras.map((e) => extraArg(e, i))] as Arg);
-      layer.set(key, task(key, parts.op('bag.pipeline'), [ref(b), steps, i]));
+      const [fn, args] = this.pipelineTask(i, []);
+      layer.set(key, task(key, fn, args));
       return key;
     });
     this.built = { keys, graph: mergeGraphs([...this.layers, layer]) };
     return this.built;
+  }
+
+  /** The fused task of partition `i`: every pending step, then `more` (e.g. a streaming reduce). */
+  private pipelineTask(i: number, more: readonly Step[]): [FnSpec, Arg[]] {
+    const steps = [...this.steps, ...more].map((s) => [s.op, s.fn ? fnArg(s.fn) : null, s.arg, s.extras.map((e) => extraArg(e, i))] as Arg);
+    return [parts.op('bag.pipeline'), [ref(this.base[i]!), steps, i]];
   }
 
   __graph__(): Graph {
@@ -265,8 +271,14 @@ export class Bag<T = unknown> implements Collection<T[]> {
   private tree(name: string, tokenArgs: unknown[], splitEvery: number | false | undefined, r: Reduction): { key: Key; layers: Graph[] } {
     const se = parts.checkSplitEvery(splitEvery);
     const token = tokenize(this.name, name, se, tokenArgs);
-    const { key, layer } = parts.treeReduce(this.__keys__(), { name, token, perPartition: r.per, combine: r.combine, splitEvery: se });
-    return { key, layers: [this.__graph__(), layer] };
+    // A streaming reduction runs inside each partition's fused task, after the pending steps, so
+    // the partition's elements are never collected into an array (see reducers.ts).
+    const stream = r.stream;
+    const perPartition = stream
+      ? (i: number) => this.pipelineTask(i, [{ op: 'reduce', fn: null, arg: stream, extras: [] }])
+      : (i: number) => r.per!(ref(this.__keys__()[i]!));
+    const { key, layer } = parts.treeReduce(this.npartitions, { name, token, perPartition, combine: r.combine, splitEvery: se });
+    return { key, layers: stream ? [...this.layers, layer] : [this.__graph__(), layer] };
   }
 
   private toItem<R>(name: string, tokenArgs: unknown[], splitEvery: number | false | undefined, r: Reduction): Item<R> {

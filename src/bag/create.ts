@@ -6,7 +6,7 @@ import { messages, OptionError } from '../errors.ts';
 import { Delayed } from '../delayed/delayed.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
-import { data, ref, task, type Graph, type GraphNode, type Key } from '../graph/types.ts';
+import { data, ref, task, type GraphNode, type Key } from '../graph/types.ts';
 import { expandPaths } from '../io/paths.ts';
 import { splitBlocks } from '../io/blocks.ts';
 import { parseBytes } from '../io/bytes.ts';
@@ -153,18 +153,20 @@ export function readText(globOrPaths: string | readonly string[], opts: ReadText
   const blocksize = opts.blocksize === null ? null : parseBytes(opts.blocksize ?? '64MiB', 'blocksize');
   const paths = expandPaths(globOrPaths, 'readText');
   const blocks = splitBlocks(paths, blocksize);
-  const name = `read-text-${tokenize(blocks, encoding)}`;
+  const token = tokenize(blocks, encoding);
+  // The partitions are the blocks; reading them is the first fused step, so the lines of a block
+  // stream through the transforms (and a reduction) without being collected first.
   const layer = new Map<Key, GraphNode>();
   const keys = blocks.map((b, i) => {
-    const key = blockKey(name, [i]);
-    layer.set(key, task(key, op('bag.readText'), [b as never, encoding]));
+    const key = blockKey(`blocks-${token}`, [i]);
+    layer.set(key, data(key, b));
     return key;
   });
   if (keys.length === 0) {
     // Only empty files: one empty partition, so the Bag still computes (to []).
-    const key = blockKey(name, [0]);
+    const key = blockKey(`read-text-${token}`, [0]);
     layer.set(key, data(key, []));
-    keys.push(key);
+    return new Bag<string>(`read-text-${token}`, [key], [layer]);
   }
-  return new Bag<string>(name, keys, [layer as Graph]);
+  return new Bag<string>(`read-text-${token}`, keys, [layer], [{ op: 'readText', fn: null, arg: encoding, extras: [] }]);
 }

@@ -32,8 +32,8 @@ export interface TreeSpec {
   /** Key prefix (e.g. 'sum'); keys are `${name}-part-${token}[i]`, `${name}-combine-${token}[d,i]`, `${name}-${token}`. */
   name: string;
   token: string;
-  /** The task computing a partial result from one partition. */
-  perPartition: (partition: Arg) => [FnSpec, Arg[]];
+  /** The task computing a partial result from partition `i`. */
+  perPartition: (i: number) => [FnSpec, Arg[]];
   /** The task combining a list of partial results; `final` for the last one. */
   combine: (partials: Arg[], final: boolean) => [FnSpec, Arg[]];
   splitEvery: number;
@@ -43,13 +43,13 @@ export interface TreeSpec {
  * A tree reduction over partitions `keys`: one task per partition, then groups of `splitEvery`
  * partial results combined level by level, then one final combine.
  * @example
- * treeReduce(bag.__keys__(), { name: 'sum', token, perPartition: (p) => [op('bag.sum'), [p]], combine: (xs) => [op('bag.sum'), [xs]], splitEvery: 8 });
+ * treeReduce(4, { name: 'sum', token, perPartition: (i) => [op('bag.sum'), [ref(keys[i])]], combine: (xs) => [op('bag.sum'), [xs]], splitEvery: 8 });
  */
-export function treeReduce(keys: readonly Key[], spec: TreeSpec): { key: Key; layer: Layer } {
+export function treeReduce(npartitions: number, spec: TreeSpec): { key: Key; layer: Layer } {
   const layer: Layer = new Map();
-  let level: Key[] = keys.map((k, i) => {
+  let level: Key[] = Array.from({ length: npartitions }, (_, i) => {
     const key = blockKey(`${spec.name}-part-${spec.token}`, [i]);
-    const [fn, args] = spec.perPartition(ref(k));
+    const [fn, args] = spec.perPartition(i);
     layer.set(key, task(key, fn, args));
     return key;
   });

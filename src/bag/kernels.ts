@@ -5,31 +5,10 @@
  */
 import { messages } from '../errors.ts';
 import { defineOps, type AnyFn } from '../schedulers/registry.ts';
-import { asArray, runPipeline, type StepArgs } from './pipeline-kernel.ts';
-import { readLines, writeLines } from './text-kernel.ts';
-
-/** A key of a group: a function of the element, or a property name / index of it. */
-export type KeyArg = AnyFn | string | number;
-
-function keyFn(key: KeyArg): AnyFn {
-  if (typeof key === 'function') {
-    // Dask's topk(key=lambda a, b: b): a key taking several arguments gets the element spread.
-    if (key.length > 1) return (x: unknown) => (Array.isArray(x) ? key(...x) : key(x));
-    return key;
-  }
-  return (x: unknown) => (x as Record<string | number, unknown>)[key];
-}
-
-/**
- * Keys used in Maps: primitives are themselves; arrays and objects (tuple keys) compare by their
- * JSON text, so equal structures land in the same group in every process.
- */
-function canon(k: unknown): unknown {
-  return k !== null && typeof k === 'object' ? `\u0000${JSON.stringify(k)}` : k;
-}
-
-/** Groups keyed by canonical key: id -> [original key, value]. A Map crosses processes as is. */
-type Groups<V> = Map<unknown, [unknown, V]>;
+import { asArray } from './partition.ts';
+import { runPipeline, type StepArgs } from './pipeline-kernel.ts';
+import { canon, keyFn, mergeMoments, type Groups, type KeyArg, type Maybe } from './reducers.ts';
+import { writeLines } from './text-kernel.ts';
 
 /** FNV-1a of the canonical key's text: the same partition for the same key in every process. */
 function hashKey(k: unknown): number {
@@ -43,9 +22,6 @@ function hashKey(k: unknown): number {
   return h >>> 0;
 }
 
-/** `[has, value]`: a partial result that may be empty (an empty partition has no min). */
-type Maybe = [has: boolean, value: unknown];
-
 function concatAll(parts: unknown[][]): unknown[] {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -53,17 +29,6 @@ function concatAll(parts: unknown[][]): unknown[] {
   let i = 0;
   for (const p of parts) for (let j = 0; j < p.length; j++) out[i++] = p[j];
   return out;
-}
-
-/** Chan et al.'s pairwise update of [count, mean, M2] (numerically stable variance). */
-function mergeMoments(a: number[], b: number[]): number[] {
-  const [na, ma, qa] = a as [number, number, number];
-  const [nb, mb, qb] = b as [number, number, number];
-  if (nb === 0) return a;
-  if (na === 0) return b;
-  const n = na + nb;
-  const d = mb - ma;
-  return [n, ma + (d * nb) / n, qa + qb + (d * d * na * nb) / n];
 }
 
 function topkOf(items: unknown[], k: number, key: KeyArg | null): unknown[] {
@@ -130,7 +95,6 @@ export const bagKernels = defineOps(import.meta.url, {
   /** A user's function of a whole partition / of a list of partial results. */
   'bag.apply': (f: AnyFn, x: unknown) => f(x),
   'bag.applyPart': (f: AnyFn, part: unknown) => f(asArray(part)),
-  'bag.count': (part: unknown) => asArray(part).length,
   'bag.sum': (xs: unknown) => {
     let s = 0;
     for (const x of asArray(xs)) s += x as number;
@@ -138,16 +102,6 @@ export const bagKernels = defineOps(import.meta.url, {
   },
   'bag.any': (xs: unknown) => asArray(xs).some(Boolean),
   'bag.all': (xs: unknown) => asArray(xs).every(Boolean),
-  'bag.minmax': (part: unknown, isMax: boolean): Maybe => {
-    const xs = asArray(part);
-    if (xs.length === 0) return [false, undefined];
-    let m = xs[0] as number;
-    for (let i = 1; i < xs.length; i++) {
-      const x = xs[i] as number;
-      if (isMax ? x > m : x < m) m = x;
-    }
-    return [true, m];
-  },
   'bag.minmaxCombine': (partials: Maybe[], isMax: boolean, final: boolean) => {
     let out: Maybe = [false, undefined];
     for (const [has, v] of partials) {
@@ -157,15 +111,6 @@ export const bagKernels = defineOps(import.meta.url, {
     if (!final) return out;
     if (!out[0]) throw new RangeError(messages.bagEmpty(isMax ? 'max()' : 'min()'));
     return out[1];
-  },
-  'bag.foldPart': (part: unknown, binop: AnyFn, hasInitial: boolean, initial: unknown): Maybe => {
-    let has = hasInitial;
-    let acc = initial;
-    for (const x of asArray(part)) {
-      acc = has ? binop(acc, x) : x;
-      has = true;
-    }
-    return [has, acc];
   },
   'bag.foldCombine': (partials: Maybe[], combine: AnyFn, final: boolean) => {
     let has = false;
@@ -179,11 +124,6 @@ export const bagKernels = defineOps(import.meta.url, {
     if (!has) throw new RangeError(messages.bagEmpty('fold() with no initial value'));
     return acc;
   },
-  'bag.moments': (part: unknown) => {
-    let m = [0, 0, 0];
-    for (const x of asArray(part)) m = mergeMoments(m, [1, x as number, 0]);
-    return m;
-  },
   'bag.momentsCombine': (partials: number[][], what: 'mean' | 'var' | 'std' | null, ddof: number) => {
     let m = [0, 0, 0];
     for (const p of partials) m = mergeMoments(m, p);
@@ -193,16 +133,6 @@ export const bagKernels = defineOps(import.meta.url, {
     if (what === 'mean') return mean;
     const v = m2 / (n - ddof);
     return what === 'var' ? v : Math.sqrt(v);
-  },
-  'bag.frequencies': (part: unknown): Groups<number> => {
-    const g: Groups<number> = new Map();
-    for (const x of asArray(part)) {
-      const id = canon(x);
-      const e = g.get(id);
-      if (e) e[1]++;
-      else g.set(id, [x, 1]);
-    }
-    return g;
   },
   'bag.frequenciesCombine': (partials: Groups<number>[], final: boolean, sort: boolean) => {
     const g: Groups<number> = new Map();
@@ -220,24 +150,11 @@ export const bagKernels = defineOps(import.meta.url, {
   },
   'bag.topk': (part: unknown, k: number, key: KeyArg | null) => topkOf(asArray(part), k, key),
   'bag.topkCombine': (partials: unknown[][], k: number, key: KeyArg | null) => topkOf(concatAll(partials), k, key),
-  'bag.distinct': (part: unknown, key: KeyArg | null) => distinctOf(asArray(part), key),
   'bag.distinctCombine': (partials: unknown[][], key: KeyArg | null) => {
     const seen = new Set<unknown>();
     const out: unknown[] = [];
     for (const p of partials) distinctOf(p, key, seen, out);
     return out;
-  },
-  'bag.foldByPart': (part: unknown, key: KeyArg, binop: AnyFn, hasInitial: boolean, initial: unknown): Groups<unknown> => {
-    const kf = keyFn(key);
-    const g: Groups<unknown> = new Map();
-    for (const x of asArray(part)) {
-      const k = kf(x);
-      const id = canon(k);
-      const e = g.get(id);
-      if (e) e[1] = binop(e[1], x);
-      else g.set(id, [k, hasInitial ? binop(initial, x) : x]);
-    }
-    return g;
   },
   'bag.foldByCombine': (partials: Groups<unknown>[], combine: AnyFn, hasInitial: boolean, initial: unknown, final: boolean) => {
     const g: Groups<unknown> = new Map();
@@ -276,6 +193,5 @@ export const bagKernels = defineOps(import.meta.url, {
   },
 
   // ---- text files ----
-  'bag.readText': readLines,
   'bag.writeText': writeLines,
 });

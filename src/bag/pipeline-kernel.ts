@@ -2,11 +2,19 @@
  * The worker side of a Bag's fused transforms: one call runs every pending step of one partition.
  * Consecutive element-wise steps (map, filter, pluck, flatten, ...) are chained into a push
  * pipeline, so each element goes through all of them in one loop and no intermediate array is
- * built; partition-wise steps (mapPartitions, head) take and return whole arrays.
+ * built; partition-wise steps (mapPartitions, head) take and return whole arrays. The elements come
+ * from an array or, for `readText`, straight from a file block's lines; they end in an array or,
+ * for a reduction, in a streaming reducer.
  * Loaded in workers: imports nothing heavy.
  */
 import { messages } from '../errors.ts';
+import type { Block } from '../io/blocks.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
+import { reducers, type Reducer } from './reducers.ts';
+import { lineSource } from './text-kernel.ts';
+import { asArray } from './partition.ts';
+
+export { asArray };
 
 /** `[perElement, value]`: a Bag partition zipped with the elements (1), or a value passed as is (0). */
 export type ExtraArg = [perElement: 0 | 1, value: unknown];
@@ -20,47 +28,57 @@ export type StepArgs = [op: string, fn: AnyFn | null, arg: unknown, extras: Extr
 /** Ops that take and return a whole partition (they end a push pipeline). */
 const PARTITION_OPS = new Set(['mapPartitions', 'head']);
 
-/**
- * A partition as an array: arrays pass through, packed numbers (a Float64Array, see
- * `fromSequence`) and other iterables are read, anything else is one element.
- */
-export function asArray(part: unknown): unknown[] {
-  if (Array.isArray(part)) return part;
-  if (part instanceof Float64Array) return Array.from(part);
-  if (part !== null && typeof part === 'object' && typeof (part as Iterable<unknown>)[Symbol.iterator] === 'function') return Array.from(part as Iterable<unknown>);
-  if (part === undefined) return [];
-  return [part];
+/** Feeds elements to a sink; `at.j` is the position of the element being fed (for error messages). */
+type Source = (sink: Push, at: { j: number }) => void;
+
+function arraySource(items: ArrayLike<unknown>): Source {
+  return (sink, at) => {
+    for (let j = 0, n = items.length; j < n; j++) {
+      at.j = j;
+      sink(items[j]);
+    }
+  };
 }
 
 /**
- * Run `steps` over one partition. `index` is the partition number (for error messages).
+ * Run `steps` over one partition. `index` is the partition number (for error messages). A first
+ * step `readText` makes the partition a file block whose lines are fed one by one; a last step
+ * `reduce` feeds the elements to a streaming reducer (reducers.ts) instead of collecting them.
  * @example
  * runPipeline([1, 2, 3], [['map', (x) => x * 2, null, []], ['filter', (x) => x > 2, null, []]], 0); // [4, 6]
  */
-export function runPipeline(part: unknown, steps: StepArgs[], index: number): unknown[] {
-  // Element-wise steps read packed numbers by index, without unpacking them first.
-  let items: ArrayLike<unknown> = part instanceof Float64Array ? part : asArray(part);
+export function runPipeline(part: unknown, steps: StepArgs[], index: number): unknown {
   let s = 0;
-  while (s < steps.length) {
-    const step = steps[s]!;
-    if (PARTITION_OPS.has(step[0])) {
-      items = partitionStep(asArray(items), step, index);
-      s++;
-      continue;
-    }
-    let e = s;
-    while (e < steps.length && !PARTITION_OPS.has(steps[e]![0])) e++;
-    items = elementSteps(items, steps.slice(s, e), index);
-    s = e;
+  let source: Source;
+  if (steps[0]?.[0] === 'readText') {
+    source = lineSource(part as Block, steps[0][2] as string);
+    s = 1;
+  } else source = arraySource(part instanceof Float64Array ? part : asArray(part)); // packed numbers are read by index
+  let reducer: Reducer | null = null;
+  let end = steps.length;
+  if (steps[end - 1]?.[0] === 'reduce') {
+    const [name, ...params] = steps[end - 1]![2] as [string, ...never[]];
+    reducer = reducers[name]!(...params);
+    end--;
   }
-  return asArray(items);
+  for (;;) {
+    let e = s;
+    while (e < end && !PARTITION_OPS.has(steps[e]![0])) e++;
+    const last = e === end;
+    const out: unknown[] = [];
+    const sink: Push = last && reducer ? reducer.add : (x) => void out.push(x);
+    elementSteps(source, steps.slice(s, e), index, sink);
+    if (last) return reducer ? reducer.done() : out;
+    source = arraySource(partitionStep(out, steps[e]!, index));
+    s = e + 1;
+  }
 }
 
 function partitionStep(items: unknown[], [op, fn, arg, extras]: StepArgs, index: number): unknown[] {
   if (op === 'head') return items.length > (arg as number) ? items.slice(0, arg as number) : items;
   // mapPartitions: a Bag passed as an extra argument gives its whole partition.
   try {
-    return asArray(fn!(items, ...extras.map((e) => e[1])));
+    return asArray(fn!(items, ...extras.map((e) => (e[0] === 1 ? asArray(e[1]) : e[1]))));
   } catch (e) {
     throw annotate(e, messages.bagWhere(index));
   }
@@ -68,21 +86,18 @@ function partitionStep(items: unknown[], [op, fn, arg, extras]: StepArgs, index:
 
 type Push = (x: unknown) => void;
 
-function elementSteps(items: ArrayLike<unknown>, steps: StepArgs[], index: number): unknown[] {
-  const out: unknown[] = [];
+/** Feed `source` through element-wise `steps` into `out`. */
+function elementSteps(source: Source, steps: StepArgs[], index: number, out: Push): void {
   const checks: Array<() => void> = [];
-  let sink: Push = (x) => {
-    out.push(x);
-  };
+  let sink = out;
   for (let k = steps.length - 1; k >= 0; k--) sink = stage(steps[k]!, sink, checks, index);
-  let j = 0;
+  const at = { j: 0 };
   try {
-    for (const n = items.length; j < n; j++) sink(items[j]);
+    source(sink, at);
   } catch (e) {
-    throw annotate(e, messages.bagWhere(index, j));
+    throw annotate(e, messages.bagWhere(index, at.j));
   }
   for (const c of checks) c();
-  return out;
 }
 
 /** Add where it happened to a user's error (the key and remote stack come with the TaskError). */

@@ -8,22 +8,25 @@ import type { Arg, FnSpec } from '../graph/types.ts';
 import { op } from './graph-parts.ts';
 
 export interface Reduction {
-  per: (partition: Arg) => [FnSpec, Arg[]];
+  /** A streaming reducer (reducers.ts) fed by the partition's fused pipeline: `[name, ...params]`. */
+  stream?: [string, ...Arg[]];
+  /** Otherwise, a kernel applied to the computed partition. */
+  per?: (partition: Arg) => [FnSpec, Arg[]];
   combine: (partials: Arg[], final: boolean) => [FnSpec, Arg[]];
 }
 
 /** `fn` is a function argument (`fnArg(spec)`) or a property name / index where keys are allowed. */
 export const reductions = {
-  count: (): Reduction => ({ per: (p) => [op('bag.count'), [p]], combine: (xs) => [op('bag.sum'), [xs]] }),
-  sum: (): Reduction => ({ per: (p) => [op('bag.sum'), [p]], combine: (xs) => [op('bag.sum'), [xs]] }),
-  any: (): Reduction => ({ per: (p) => [op('bag.any'), [p]], combine: (xs) => [op('bag.any'), [xs]] }),
-  all: (): Reduction => ({ per: (p) => [op('bag.all'), [p]], combine: (xs) => [op('bag.all'), [xs]] }),
+  count: (): Reduction => ({ stream: ['count'], combine: (xs) => [op('bag.sum'), [xs]] }),
+  sum: (): Reduction => ({ stream: ['sum'], combine: (xs) => [op('bag.sum'), [xs]] }),
+  any: (): Reduction => ({ stream: ['any'], combine: (xs) => [op('bag.any'), [xs]] }),
+  all: (): Reduction => ({ stream: ['all'], combine: (xs) => [op('bag.all'), [xs]] }),
   minmax: (isMax: boolean): Reduction => ({
-    per: (p) => [op('bag.minmax'), [p, isMax]],
+    stream: ['minmax', isMax],
     combine: (xs, final) => [op('bag.minmaxCombine'), [xs, isMax, final]],
   }),
   moments: (what: 'mean' | 'var' | 'std', ddof: number): Reduction => ({
-    per: (p) => [op('bag.moments'), [p]],
+    stream: ['moments'],
     combine: (xs, final) => [op('bag.momentsCombine'), [xs, final ? what : null, ddof]],
   }),
   /** A user's reduction: `perPartition(elements)`, then `aggregate(partials)` at every level (Dask's semantics). */
@@ -32,15 +35,15 @@ export const reductions = {
     combine: (xs) => [op('bag.apply'), [aggregate, xs]],
   }),
   fold: (binop: Arg, combine: Arg, hasInitial: boolean, initial: Arg): Reduction => ({
-    per: (p) => [op('bag.foldPart'), [p, binop, hasInitial, initial]],
+    stream: ['fold', binop, hasInitial, initial],
     combine: (xs, final) => [op('bag.foldCombine'), [xs, combine, final]],
   }),
   foldBy: (key: Arg, binop: Arg, hasInitial: boolean, initial: Arg, combine: Arg, hasCombineInitial: boolean, combineInitial: Arg): Reduction => ({
-    per: (p) => [op('bag.foldByPart'), [p, key, binop, hasInitial, initial]],
+    stream: ['foldBy', key, binop, hasInitial, initial],
     combine: (xs, final) => [op('bag.foldByCombine'), [xs, combine, hasCombineInitial, combineInitial, final]],
   }),
   frequencies: (sort: boolean): Reduction => ({
-    per: (p) => [op('bag.frequencies'), [p]],
+    stream: ['frequencies'],
     combine: (xs, final) => [op('bag.frequenciesCombine'), [xs, final, sort]],
   }),
   topk: (k: number, key: Arg): Reduction => ({
@@ -48,7 +51,7 @@ export const reductions = {
     combine: (xs) => [op('bag.topkCombine'), [xs, k, key]],
   }),
   distinct: (key: Arg): Reduction => ({
-    per: (p) => [op('bag.distinct'), [p, key]],
+    stream: ['distinct', key],
     combine: (xs) => [op('bag.distinctCombine'), [xs, key]],
   }),
 };

@@ -5,25 +5,30 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { messages } from '../errors.ts';
 import { readBlock, type Block } from '../io/blocks.ts';
-import { asArray } from './pipeline-kernel.ts';
+import { asArray } from './partition.ts';
 
 /**
- * The lines of one block, without their line terminators (`\n` or `\r\n`). A block ends at the end
- * of a line, so a trailing terminator does not make an extra empty line.
+ * Feed the lines of one block, without their terminators (`\n` or `\r\n`), to `sink`, one at a
+ * time: the block's lines are never all held in an array. A block ends at the end of a line, so a
+ * trailing terminator does not make an extra empty line.
  * @example
- * readLines(splitBlocks(['a.txt'], null)[0]!, 'utf-8'); // ['first line', 'second line']
+ * const lines: string[] = [];
+ * lineSource(splitBlocks(['a.txt'], null)[0]!, 'utf-8')((l) => lines.push(l), { j: 0 });
  */
-export function readLines(block: Block, encoding: string): string[] {
-  const { data } = readBlock(block);
-  if (data.length === 0) return [];
-  const text = encoding === 'utf-8' || encoding === 'utf8' ? data.toString('utf8') : new TextDecoder(encoding).decode(data);
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
-  }
-  return lines;
+export function lineSource(block: Block, encoding: string): (sink: (line: string) => void, at: { j: number }) => void {
+  return (sink, at) => {
+    const { data } = readBlock(block);
+    if (data.length === 0) return;
+    const text = encoding === 'utf-8' || encoding === 'utf8' ? data.toString('utf8') : new TextDecoder(encoding).decode(data);
+    for (let start = 0, j = 0; start < text.length; j++) {
+      let nl = text.indexOf('\n', start);
+      if (nl < 0) nl = text.length;
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      at.j = j;
+      sink(text.slice(start, end));
+      start = nl + 1;
+    }
+  };
 }
 
 /**

@@ -42,9 +42,13 @@ describe('errors inside user functions', () => {
       if (x === 7) throw new TypeError(`bad element ${x}`);
       return x;
     });
-    const err = (await b.sum().compute({ scheduler }).catch((e: unknown) => e)) as TaskError;
+    const err = (await b.compute({ scheduler }).catch((e: unknown) => e)) as TaskError;
     expect(err).toBeInstanceOf(TaskError);
     expect(err.key).toBe(b.__keys__()[1]);
+    // A reduction streams the map inside its own per-partition task: that key names the partition.
+    const viaSum = (await b.sum().compute({ scheduler }).catch((e: unknown) => e)) as TaskError;
+    expect(viaSum.key).toMatch(/^sum-part-[0-9a-f]+\[1\]$/);
+    expect(viaSum.remoteMessage).toBe('bad element 7 [bag partition 1, input element 2]');
     expect(err.remoteName).toBe('TypeError');
     expect(err.remoteMessage).toBe('bad element 7 [bag partition 1, input element 2]');
     expect(err.message).toContain(`task "${b.__keys__()[1]}" failed`);
