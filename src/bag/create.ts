@@ -129,8 +129,14 @@ export function zip<T, U extends unknown[]>(first: Bag<T>, ...others: { [K in ke
   return first.zip(...(others as Bag<unknown>[])) as Bag<[T, ...U]>;
 }
 
+/**
+ * Blocks of 32 MiB: small enough that two workers reading at once stay well under a few hundred
+ * MB each (a block's bytes are held while its lines stream), large enough to amortise a task.
+ */
+const DEFAULT_BLOCKSIZE = '32MiB';
+
 export interface ReadTextOptions {
-  /** Cut files into byte ranges of about this size (a number or '64MB'); null: one partition per file. Default 64 MiB. */
+  /** Cut files into byte ranges of about this size (a number or '64MB'); null: one partition per file. Default 32 MiB. */
   blocksize?: number | string | null;
   /** The text encoding (any WHATWG TextDecoder label; default utf-8). */
   encoding?: string;
@@ -150,7 +156,7 @@ export function readText(globOrPaths: string | readonly string[], opts: ReadText
   } catch {
     throw new OptionError(messages.bagBadEncoding(encoding));
   }
-  const blocksize = opts.blocksize === null ? null : parseBytes(opts.blocksize ?? '64MiB', 'blocksize');
+  const blocksize = opts.blocksize === null ? null : parseBytes(opts.blocksize ?? DEFAULT_BLOCKSIZE, 'blocksize');
   const paths = expandPaths(globOrPaths, 'readText');
   const blocks = splitBlocks(paths, blocksize);
   const token = tokenize(blocks, encoding);

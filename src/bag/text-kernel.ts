@@ -18,18 +18,31 @@ import { asArray } from './partition.ts';
 export function lineSource(block: Block, encoding: string): (sink: (line: string) => void, at: { j: number }) => void {
   return (sink, at) => {
     const { data } = readBlock(block);
-    if (data.length === 0) return;
-    const text = encoding === 'utf-8' || encoding === 'utf8' ? data.toString('utf8') : new TextDecoder(encoding).decode(data);
-    for (let start = 0, j = 0; start < text.length; j++) {
-      let nl = text.indexOf('\n', start);
-      if (nl < 0) nl = text.length;
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      at.j = j;
-      sink(text.slice(start, end));
-      start = nl + 1;
+    const utf8 = encoding === 'utf-8' || encoding === 'utf8';
+    const decoder = utf8 ? null : new TextDecoder(encoding);
+    let j = 0;
+    // Decode about CHUNK bytes at a time, cut after a newline byte (for ASCII-compatible
+    // encodings a newline byte never sits inside a character): the block is never one big string.
+    for (let from = 0; from < data.length; ) {
+      let to = from + CHUNK >= data.length ? data.length : data.indexOf(NL, from + CHUNK) + 1;
+      if (to === 0) to = data.length;
+      const text = utf8 ? data.toString('utf8', from, to) : decoder!.decode(data.subarray(from, to));
+      for (let start = 0; start < text.length; j++) {
+        let nl = text.indexOf('\n', start);
+        if (nl < 0) nl = text.length;
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        at.j = j;
+        sink(text.slice(start, end));
+        start = nl + 1;
+      }
+      from = to;
     }
   };
 }
+
+const NL = 0x0a;
+/** Bytes decoded at a time. */
+const CHUNK = 1 << 20;
 
 /**
  * Write a partition's strings to `path`, one per line (gzip when the path ends in `.gz`).

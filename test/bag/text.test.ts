@@ -39,6 +39,18 @@ describe('readText', () => {
     expect(await bag.readText([fn], { blocksize: 100 }).compute(sync)).toEqual(lines);
   });
 
+  test('lines crossing the 1 MiB decode windows and block edges come back exactly', async () => {
+    const fn = join(tmp.dir, 'windows.txt');
+    const lines = Array.from({ length: 60_000 }, (_, i) => `${i},${'x'.repeat(i % 97)},é${i % 13 === 0 ? '' : 'ü'}`);
+    writeFileSync(fn, lines.map((l, i) => (i % 5 === 0 ? `${l}\r\n` : `${l}\n`)).join(''));
+    for (const blocksize of [null, '1MB', 777_777]) {
+      const got = await bag.readText(fn, { blocksize }).compute({ scheduler: 'sync' });
+      expect(got.length).toBe(lines.length);
+      expect(got).toEqual(lines);
+    }
+    expect(await bag.readText(fn, { blocksize: '1MB' }).map((l) => l.length).sum().compute({ scheduler: 'processes' })).toBe(lines.reduce((a, l) => a + l.length, 0));
+  });
+
   test('encodings (test_read_text_encoding, test_gh715)', async () => {
     const fn = join(tmp.dir, 'gb.txt');
     const line = Buffer.from([0xc4, 0xe3, 0xba, 0xc3, 0xa3, 0xa1, 0x0a]); // 你好！\n in gb18030
