@@ -325,22 +325,26 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * Group by `key` and fold each group (Dask's `foldby`), as a tree reduction: each partition folds
    * its groups, then partial groups are merged with `combine` (default `binop`). Returns a
    * one-partition Bag of `[key, value]` pairs. `key` may be a function, a property name or an index.
+   * `initial` / `combineInitial` may be functions (as in toolz's `reduceby`): they are called to
+   * make a fresh start value for each key, for accumulators that `binop` mutates.
    * @example
    * b.foldBy((x) => x % 2 === 0, (acc, x) => acc + x, 0);   // [[true, sumOfEvens], [false, sumOfOdds]]
    */
   foldBy<K, R = T>(
     key: ((x: T) => K) | string | number,
     binop: (acc: R, x: T) => R,
-    initial?: R,
+    initial?: R | (() => R),
     combine?: (a: R, b: R) => R,
-    combineInitial?: R,
+    combineInitial?: R | (() => R),
     opts: { splitEvery?: number | false } = {},
   ): Bag<[K, R]> {
     const k = keyArg(key);
     const b = specOf(binop as AnyFn);
     const c = combine ? specOf(combine as AnyFn) : b;
-    const tok = [k.token, fnToken(binop as AnyFn, b), initial, combine ? fnToken(combine as AnyFn, c) : null, combineInitial];
-    const r = reductions.foldBy(k.arg, fnArg(b), initial !== undefined, initial as Arg, fnArg(c), combineInitial !== undefined, combineInitial as Arg);
+    const init = initialArg(initial);
+    const cinit = initialArg(combineInitial);
+    const tok = [k.token, fnToken(binop as AnyFn, b), init.token, combine ? fnToken(combine as AnyFn, c) : null, cinit.token];
+    const r = reductions.foldBy(k.arg, fnArg(b), initial !== undefined, init.arg, fnArg(c), combineInitial !== undefined, cinit.arg);
     return this.toBag('foldby', tok, opts.splitEvery, r);
   }
 
@@ -475,6 +479,13 @@ registerTokenizer(
 
 function keyPrefixOf(name: string): string {
   return name.replace(/-[0-9a-f]{6,}$/, '');
+}
+
+/** A start value, or a function making one per key (shipped like any function argument). */
+function initialArg(v: unknown): { arg: Arg; token: unknown } {
+  if (typeof v !== 'function') return { arg: v as Arg, token: v };
+  const spec = specOf(v as AnyFn);
+  return { arg: fnArg(spec), token: ['make', fnToken(v as AnyFn, spec)] };
 }
 
 /** A key given as a function (shipped) or as a property name / index (a value). */

@@ -162,7 +162,7 @@ export const bagKernels = defineOps(import.meta.url, {
       for (const [id, [k, v]] of p) {
         const e = g.get(id);
         if (e) e[1] = combine(e[1], v);
-        else g.set(id, [k, hasInitial ? combine(initial, v) : v]);
+        else g.set(id, [k, hasInitial ? combine(typeof initial === 'function' ? initial() : initial, v) : v]);
       }
     }
     return final ? [...g.values()] : g;

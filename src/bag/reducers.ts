@@ -123,7 +123,7 @@ export const reducers: Record<string, (...params: never[]) => Reducer> = {
         const id = canon(k);
         const e = g.get(id);
         if (e) e[1] = binop(e[1], x);
-        else g.set(id, [k, hasInitial ? binop(initial, x) : x]);
+        else g.set(id, [k, hasInitial ? binop(typeof initial === 'function' ? initial() : initial, x) : x]);
       },
       done: () => g,
     };

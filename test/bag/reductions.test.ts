@@ -136,6 +136,17 @@ describe('reductions', () => {
     expect([...tree.__graph__().keys()].some((k) => k.startsWith('foldby-combine-'))).toBe(true);
   });
 
+  test('foldBy with a function making a fresh initial value per key (toolz reduceby rule)', async () => {
+    const r = bag.fromSequence(['apple', 'avocado', 'banana', 'blueberry', 'cherry'], { npartitions: 2 });
+    const push = (acc: string[], x: string) => {
+      acc.push(x);
+      return acc;
+    };
+    const concat = (a: string[], c: string[]) => [...a, ...c];
+    const got = await r.foldBy((w) => w[0], push, () => [] as string[], concat, () => [] as string[]).compute({ scheduler: 'processes' });
+    expect(new Map(got)).toEqual(new Map([['a', ['apple', 'avocado']], ['b', ['banana', 'blueberry']], ['c', ['cherry']]]));
+  });
+
   test('foldBy with a property name as key', async () => {
     const rows = [{ k: 'a', v: 1 }, { k: 'b', v: 2 }, { k: 'a', v: 3 }];
     const r = bag.fromSequence(rows, { npartitions: 2 }).foldBy('k', (acc: number, x) => acc + x.v, 0, add);
