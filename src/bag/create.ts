@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { messages, OptionError } from '../errors.ts';
 import { Delayed } from '../delayed/delayed.ts';
 import { blockKey } from '../graph/keys.ts';
-import { tokenize } from '../graph/tokenize.ts';
+import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data, ref, task, type GraphNode, type Key } from '../graph/types.ts';
 import { expandPaths } from '../io/paths.ts';
 import { splitBlocks } from '../io/blocks.ts';
@@ -44,9 +44,8 @@ export function fromSequence<T>(xs: Iterable<T>, opts: FromSequenceOptions = {})
   // Long runs of plain numbers (the common large case) are held as float64 bytes: hashed for the
   // name in one pass and copied to workers as one block instead of element by element. Every JS
   // number is a float64, so nothing changes for the elements; kernels read them by index.
-  const numbers = seq.length >= PACK_MIN && seq.every((x) => typeof x === 'number') ? new Float64Array(seq as number[]) : null;
-  const token = numbers ? `f64:${seq.length}:${createHash('sha1').update(new Uint8Array(numbers.buffer)).digest('hex')}` : seq;
-  const name = `from_sequence-${tokenize(token, size)}`;
+  const numbers = seq.length >= PACK_MIN ? packNumbers(seq) : null;
+  const name = `from_sequence-${tokenize(sequenceToken(seq, numbers), size)}`;
   const layer = new Map<Key, GraphNode>();
   const keys: Key[] = [];
   for (let start = 0; start < seq.length || keys.length === 0; start += size) {
@@ -60,6 +59,30 @@ export function fromSequence<T>(xs: Iterable<T>, opts: FromSequenceOptions = {})
 
 /** Sequences of numbers at least this long are packed into Float64Arrays. */
 const PACK_MIN = 4096;
+/** Longer sequences are named by a fresh token instead of a hash of their content. */
+const HASH_MAX = 1 << 16;
+
+/** The numbers of `seq` as float64s, or null if it holds anything else (one pass, early exit). */
+function packNumbers(seq: readonly unknown[]): Float64Array | null {
+  const out = new Float64Array(seq.length);
+  for (let i = 0; i < seq.length; i++) {
+    const x = seq[i];
+    if (typeof x !== 'number') return null;
+    out[i] = x;
+  }
+  return out;
+}
+
+/**
+ * What names a sequence: its content, except for long ones, which get a fresh token: hashing a
+ * million elements costs more than mapping them, and the only loss is that two equal long
+ * sequences built separately are not recognised as one (each is still named correctly).
+ */
+function sequenceToken(seq: readonly unknown[], numbers: Float64Array | null): unknown {
+  if (seq.length > HASH_MAX) return uniqueToken();
+  if (numbers) return `f64:${createHash('sha1').update(new Uint8Array(numbers.buffer)).digest('hex')}`;
+  return seq;
+}
 
 /**
  * The integers `0 .. n-1` in `npartitions` partitions, made in the workers (nothing in the graph).

@@ -67,6 +67,9 @@ describe('creation', () => {
     expect(bag.fromSequence(xs, { npartitions: 4 }).name).toBe(bag.fromSequence([...xs], { npartitions: 4 }).name);
     expect(bag.fromSequence(xs, { npartitions: 4 }).name).not.toBe(bag.fromSequence(xs.map((x) => x + 1), { npartitions: 4 }).name);
     expect(bag.fromSequence(['a'], { npartitions: 1 }).name).not.toBe(bag.fromSequence(['b'], { npartitions: 1 }).name);
+    // Past 65,536 elements a sequence gets a fresh name rather than a hash of its content.
+    const big = Array.from({ length: 70_000 }, (_, i) => i);
+    expect(bag.fromSequence(big, { npartitions: 2 }).name).not.toBe(bag.fromSequence(big, { npartitions: 2 }).name);
   });
 
   test('range (test_range): Dask partitioning, computed in the workers', async () => {
