@@ -11,7 +11,7 @@ import { Delayed } from '../delayed/delayed.ts';
 import { messages, OptionError } from '../errors.ts';
 import { blockKey } from '../graph/keys.ts';
 import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
-import { fnArg, mergeGraphs, ref, task, type Arg, type FnSpec, type Graph, type Key } from '../graph/types.ts';
+import { fnArg, mergeGraphs, ref, task, type Arg, type FnSpec, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { isSelfContained } from '../schedulers/ship.ts';
 import { specOf } from '../schedulers/specs.ts';
@@ -161,6 +161,26 @@ export class Bag<T = unknown> implements Collection<T[]> {
     const got = (await head.compute(computeOpts)).slice(0, n);
     if (warn && got.length < n) process.emitWarning(messages.bagTakeShort(n, got.length, np));
     return got;
+  }
+
+  /**
+   * One Delayed per partition, each computing to that partition's array (Dask's `to_delayed`).
+   * @example
+   * const [first] = bag.range(10, { npartitions: 2 }).map((x) => x * 2).toDelayed();
+   * await first.compute();   // [0, 2, 4, 6, 8]
+   */
+  toDelayed(): Delayed<T[]>[] {
+    const { keys, graph } = this.build();
+    const name = `to-delayed-${tokenize(this.name)}`;
+    const layer = new Map<Key, GraphNode>();
+    const out = keys.map((k, i) => {
+      const key = blockKey(name, [i]);
+      // bag.reify: a partition may be packed numbers (a Float64Array); users get an array.
+      layer.set(key, task(key, parts.op('bag.reify'), [ref(k)]));
+      return key;
+    });
+    const full = mergeGraphs([graph, layer]);
+    return out.map((k) => new Delayed<T[]>(full.get(k)!, [], undefined, full));
   }
 
   // ---- element-wise transforms (fused per partition) ----

@@ -330,6 +330,17 @@ describe('take, persist, display', () => {
     expect(calls).toBe(15);
   });
 
+  test('toDelayed gives one Delayed per partition (test_to_delayed)', async () => {
+    const [a, b2, c] = bag.fromSequence([1, 2, 3, 4, 5, 6], { npartitions: 3 }).map(inc).toDelayed();
+    expect(await b2!.compute({ scheduler: 'processes' })).toEqual([4, 5]);
+    expect(await compute(a!, c!, sync)).toEqual([[2, 3], [6, 7]]);
+    expect(await bag.fromSequence([1, 2, 3, 4, 5, 6], { npartitions: 3 }).sum().toDelayed().compute()).toBe(21);
+    const packed = bag.range(5000, { npartitions: 1 }).persist(sync);
+    const [p] = bag.fromSequence(Array.from({ length: 5000 }, (_, i) => i), { npartitions: 1 }).toDelayed();
+    expect(Array.isArray(await p!.compute(sync))).toBe(true);
+    expect((await (await packed).toDelayed()[0]!.compute(sync)).length).toBe(5000);
+  });
+
   test('String, inspect and reprHtml (test_repr)', async () => {
     const { inspect } = await import('node:util');
     expect(String(bag.fromSequence([1, 2, 3, 4], { npartitions: 4 }))).toBe('shoal.Bag<from_sequence, npartitions=4>');
