@@ -123,11 +123,6 @@ export class Bag<T = unknown> implements Collection<T[]> {
     return new Bag<T>(this.name, this.__keys__(), [graph]);
   }
 
-  /** @internal This Bag's partitions as they will be computed, and the layers they need. */
-  materialize(): { keys: Key[]; layers: Graph[] } {
-    return { keys: this.__keys__(), layers: [this.__graph__()] };
-  }
-
   // ---- running ----
 
   /** Compute every element, in order. @example await bag.range(5, { npartitions: 2 }).compute()  // [0, 1, 2, 3, 4] */
@@ -190,7 +185,10 @@ export class Bag<T = unknown> implements Collection<T[]> {
     const layers = [...this.layers];
     const ex = extras.map((x, i) => toExtra(x, this.npartitions, method, i + 1, layers));
     const step: Step = { op, fn: spec, arg, extras: ex };
-    const name = `${method}-${tokenize(this.name, op, spec ? fnToken(fn!, spec) : null, arg, ex.map(extraToken))}`;
+    // As Dask, map-like steps are named after their function (`inc-…[i]`), so progress bars and
+    // profiles say what runs; anonymous functions give the method's name.
+    const prefix = NAMED_BY_FUNCTION.has(method) && fn && /^[A-Za-z_$][\w$]*$/.test(fn.name) ? fn.name : method;
+    const name = `${prefix}-${tokenize(this.name, op, spec ? fnToken(fn!, spec) : null, arg, ex.map(extraToken))}`;
     return new Bag<R>(name, this.base, layers, [...this.steps, step]);
   }
 
@@ -496,6 +494,8 @@ registerTokenizer(
   (v) => v instanceof Bag,
   (v) => (v as Bag).name,
 );
+
+const NAMED_BY_FUNCTION = new Set(['map', 'starmap', 'mapPartitions']);
 
 function keyPrefixOf(name: string): string {
   return name.replace(/-[0-9a-f]{6,}$/, '');
