@@ -158,7 +158,8 @@ export const messages = {
       .join(', ')} from outside the function, and worker ${
       scheduler === 'processes' ? 'processes' : 'threads'
     } do not share this scope. ` +
-    `Fix: pass ${variables.length > 1 ? 'them' : 'it'} as an argument (e.g. delayed(f)(x, ${variables[0]})), ` +
+    `Fix: pass ${variables.length > 1 ? 'them' : 'it'} as an argument (e.g. delayed(f)(x, ${variables[0]}), or as an extra argument of a ` +
+    `collection method: bag.map(f, ${variables[0]}) calls f(element, ${variables[0]})), ` +
     `or export the function from a module and use moduleFunction(import.meta.url, 'name'), ` +
     `or compute with { scheduler: 'sync' }.`,
   unshippable: (fnName: string, why: string, scheduler: string) =>
@@ -228,4 +229,28 @@ export const messages = {
   arrayUnknownChunks: (op: string) =>
     `${op}: this array's block lengths are unknown (it comes from a boolean mask); call \`x = await x.computeChunkSizes()\` first`,
   arrayBlockResult: (key: string, expected: string, got: string) => `mapBlocks: the function returned ${got} for block ${key}, expected ${expected}`,
+
+  // ---- bag: partitioned sequences ----
+  bagNotArray: (what: string, value: unknown) => `${what} must be an array (or another iterable), got ${quote(value)}`,
+  bagPartitionsMismatch: (method: string, position: number, got: number, want: number) =>
+    `${method}: argument ${position} is a Bag with ${got} partitions, but this Bag has ${want}; bags combined element by element ` +
+    `must have the same partitioning (use repartition(${want}) on it, or build both with the same npartitions)`,
+  bagLengthMismatch: (method: string, partition: number, lengths: number[]) =>
+    `${method}: partition ${partition} of the bags combined element by element have different lengths (${lengths.join(' vs ')}); ` +
+    `bags combined element by element must have the same number of elements in every partition`,
+  bagWhere: (partition: number, element?: number) => `[bag partition ${partition}${element === undefined ? '' : `, input element ${element}`}]`,
+  bagPluckMissing: (key: unknown, element: unknown) =>
+    `pluck(${quote(key)}): the element ${quote(element)} has no such key or index; pass a default, e.g. pluck(${quote(key)}, null)`,
+  bagEmpty: (what: string) => `${what} of an empty bag: there are no elements to reduce`,
+  bagTakeTooMany: (npartitions: number, have: number) =>
+    `take: npartitions=${npartitions} but the bag has only ${have} partition${have === 1 ? '' : 's'}; use npartitions=-1 to search them all`,
+  bagTakeShort: (n: number, got: number, npartitions: number) =>
+    `take(${n}) found only ${got} element${got === 1 ? '' : 's'} in the first ${npartitions} partition${npartitions === 1 ? '' : 's'}; ` +
+    `pass { npartitions: -1 } to search every partition`,
+  bagBadEncoding: (encoding: unknown) => `readText: unknown encoding ${quote(encoding)}; use one the WHATWG TextDecoder knows, such as 'utf-8', 'latin1' or 'gb18030'`,
+  bagTextPattern: (pattern: unknown, n: number) =>
+    `toTextFiles: ${quote(pattern)} must be a path containing '*' (replaced by the partition number), a directory, or an array of ${n} paths`,
+  bagCannotEncode: (encoding: string) => `toTextFiles: cannot encode to ${quote(encoding)}; use utf-8, latin1, ascii or utf-16le`,
+  bagTextElement: (element: unknown, partition: number) =>
+    `toTextFiles: partition ${partition} holds ${quote(element)}, which is not a string; map the elements to strings first (e.g. .map((x) => JSON.stringify(x)))`,
 } as const;

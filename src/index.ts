@@ -6,6 +6,8 @@ export { compute, persist, visualize, isCollection, type Collection, type Comput
 export { config, withConfig, type ShoalConfig, type SchedulerName } from './config.ts';
 export { delayed, Delayed, type DelayedOptions } from './delayed/index.ts';
 export * as array from './array/index.ts';
+export * as bag from './bag/index.ts';
+export { Bag, Item as BagItem } from './bag/index.ts';
 export {
   shutdown,
   warmup,

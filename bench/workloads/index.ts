@@ -5,6 +5,9 @@ import { callbackOverhead } from './callback-overhead.ts';
 import { arrayMeanStd } from './array-meanstd.ts';
 import { arraySumAxis0, arrayXxtSum } from './array-xxt.ts';
 import { arrayBandwidth } from './array-bandwidth.ts';
+import { bagCheap } from './bag-cheap.ts';
+import { bagSleep } from './bag-sleep.ts';
+import { bagText } from './bag-text.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
@@ -13,4 +16,7 @@ export const workloads: Record<string, Workload> = {
   'array-xxt-sum': arrayXxtSum,
   'array-sum-axis0': arraySumAxis0,
   'array-bandwidth': arrayBandwidth,
+  'bag-cheap': bagCheap,
+  'bag-sleep': bagSleep,
+  'bag-text': bagText,
 };

@@ -37,7 +37,7 @@ export function specOf(fn: AnyFn): FnSpec {
   if (tagged) return tagged;
   const cached = (fn as { [SPEC]?: FnSpec })[SPEC];
   if (cached) return cached;
-  const code = Function.prototype.toString.call(fn);
+  const code = globalName(fn) ?? Function.prototype.toString.call(fn);
   // `delayed((x) => ...)` in a loop makes a new function object with the same text each time:
   // hash each distinct text once. Each function object still gets its own spec, which links
   // to its own closure for the sync scheduler.
@@ -53,3 +53,19 @@ export function specOf(fn: AnyFn): FnSpec {
 }
 
 const hashes = new Map<string, string>();
+
+/** Namespaces whose built-in functions every worker has (`Math.sqrt`, `JSON.stringify`, ...). */
+const NAMESPACES = ['Math', 'JSON', 'Number', 'String', 'Object', 'Array', 'Date'] as const;
+
+/**
+ * A built-in function has no source (`function String() { [native code] }`), but every worker has
+ * it under the same global name: ship that name instead (`bag.map(String)`, `map(Math.sqrt)`).
+ */
+function globalName(fn: AnyFn): string | undefined {
+  const name = fn.name;
+  if (!name || !/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
+  const g = globalThis as Record<string, unknown>;
+  if (g[name] === fn) return name;
+  for (const ns of NAMESPACES) if ((g[ns] as Record<string, unknown> | undefined)?.[name] === fn) return `${ns}.${name}`;
+  return undefined;
+}
