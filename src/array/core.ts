@@ -29,8 +29,23 @@ import { reprHtml } from './display.ts';
 /** Node's `util.inspect.custom`, by its registered name. */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
-/** The result of computing an Array: a scijs `ndarray` over a typed array. */
-export type NdArray = ndarray.NdArray<TypedArray>;
+/**
+ * The result of computing an Array: a scijs `ndarray` over a typed array (declared here with the
+ * members shoal relies on, so the published types need no `ndarray` typings).
+ */
+export interface NdArray {
+  data: TypedArray;
+  shape: number[];
+  stride: number[];
+  offset: number;
+  size: number;
+  dimension: number;
+  get(...index: number[]): number;
+  set(...indexThenValue: number[]): number;
+  index(...index: number[]): number;
+  transpose(...axes: number[]): NdArray;
+  pick(...index: (number | null)[]): NdArray;
+}
 
 /**
  * How an Array's own blocks are made: `tasks()` builds its layer (one node per block) on demand;
@@ -149,7 +164,7 @@ export class ShoalArray implements Collection<NdArray | number> {
   __postcompute__(values: unknown[]): NdArray | number {
     const data = assemble(values as TypedArray[], this.chunks, this.dtype);
     if (this.ndim === 0) return data[0]!;
-    return ndarray(data, this.hasUnknownChunks ? [data.length] : this.shape);
+    return ndarray(data, this.hasUnknownChunks ? [data.length] : this.shape) as unknown as NdArray;
   }
 
   __postpersist__(graph: Graph): ShoalArray {
