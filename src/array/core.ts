@@ -19,7 +19,7 @@ import { cumulative } from './cumulative.ts';
 import { rechunk as rechunkOf } from './rechunk.ts';
 import type { ChunksSpec } from './chunks.ts';
 import { expandDims, squeeze, transpose } from './shape.ts';
-import { knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
+import { blockOf, knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
 import { reshape as reshapeOf } from './reshape.ts';
 import { dot as dotOf } from './linalg.ts';
 import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type Boundary, type MapBlocksOptions } from './blockwise.ts';
@@ -434,6 +434,14 @@ export class ShoalArray implements Collection<NdArray | number> {
    */
   mapOverlap(f: AnyFn, opts: MapBlocksOptions & { depth: number | readonly number[]; boundary?: Boundary }): ShoalArray {
     return mapOverlapOf(f, this, opts);
+  }
+
+  /**
+   * One block as an Array of its own (Dask's `x.blocks[i, j]`), negative indices from the end.
+   * @example await x.block([0, -1]).toArray()
+   */
+  block(index: readonly number[]): ShoalArray {
+    return blockOf(this, index);
   }
 
   /** The same values cut into new blocks. @example x.rechunk([1000, -1]) */
