@@ -129,7 +129,7 @@ describe('the Array', () => {
   });
   test('persist keeps the blocks: later computes start from them', async () => {
     const x = array.random.uniform({ shape: [20], chunks: 5, seed: 3 }).mul(10);
-    const p = await x.persist({ scheduler: 'sync' });
+    const p = await x.persist({ scheduler: 'threads' });
     expect(p.ntasks).toBe(4);
     expect(p.name).toBe(x.name);
     expect(await p.sum().compute()).toBeCloseTo((await x.sum().compute()) as number, 10);
