@@ -5,6 +5,7 @@
  */
 import { array } from '../../src/index.ts';
 import type { Workload } from './types.ts';
+import { cpuFields, cpuTimer } from './array-cpu.ts';
 
 const N = 1e8;
 let data: Float64Array | undefined;
@@ -38,15 +39,16 @@ const expected = () => (N / 1000) * ((999 * 1000) / 2) * 0.5;
 export const arrayBandwidth: Workload = {
   schedulers: ['threads'],
   async run({ scheduler }) {
+    const cpu = cpuTimer();
     const src = source();
     // Blocks are views of the shared buffer; the name skips hashing 800 MB.
     const x = array.fromArray(src, { chunks: [1e7], name: 'bandwidth-source' });
     const s = (await x.sum().compute({ scheduler, numWorkers: 2 })) as number;
     if (s !== expected()) throw new Error(`array-bandwidth: sum ${s}, expected ${expected()}`);
-    return { checksum: s };
+    return { checksum: s, cpu_s: cpu() };
   },
   fields: (wall) => {
     const gbs = (N * 8) / wall / 1e9;
-    return { gb_per_s: +gbs.toFixed(2), single_loop_gb_per_s: +loopGBs.toFixed(2), ratio_to_2x_loop: +(gbs / (2 * loopGBs)).toFixed(2) };
+    return { ...cpuFields(wall), gb_per_s: +gbs.toFixed(2), single_loop_gb_per_s: +loopGBs.toFixed(2), ratio_to_2x_loop: +(gbs / (2 * loopGBs)).toFixed(2) };
   },
 };

@@ -19,7 +19,7 @@ import { cumulative } from './cumulative.ts';
 import { rechunk as rechunkOf } from './rechunk.ts';
 import type { ChunksSpec } from './chunks.ts';
 import { expandDims, squeeze, transpose } from './shape.ts';
-import { knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
+import { blockOf, knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
 import { reshape as reshapeOf } from './reshape.ts';
 import { dot as dotOf } from './linalg.ts';
 import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type Boundary, type MapBlocksOptions } from './blockwise.ts';
@@ -29,8 +29,23 @@ import { reprHtml } from './display.ts';
 /** Node's `util.inspect.custom`, by its registered name. */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
-/** The result of computing an Array: a scijs `ndarray` over a typed array. */
-export type NdArray = ndarray.NdArray<TypedArray>;
+/**
+ * The result of computing an Array: a scijs `ndarray` over a typed array (declared here with the
+ * members shoal relies on, so the published types need no `ndarray` typings).
+ */
+export interface NdArray {
+  data: TypedArray;
+  shape: number[];
+  stride: number[];
+  offset: number;
+  size: number;
+  dimension: number;
+  get(...index: number[]): number;
+  set(...indexThenValue: number[]): number;
+  index(...index: number[]): number;
+  transpose(...axes: number[]): NdArray;
+  pick(...index: (number | null)[]): NdArray;
+}
 
 /**
  * How an Array's own blocks are made: `tasks()` builds its layer (one node per block) on demand;
@@ -149,7 +164,7 @@ export class ShoalArray implements Collection<NdArray | number> {
   __postcompute__(values: unknown[]): NdArray | number {
     const data = assemble(values as TypedArray[], this.chunks, this.dtype);
     if (this.ndim === 0) return data[0]!;
-    return ndarray(data, this.hasUnknownChunks ? [data.length] : this.shape);
+    return ndarray(data, this.hasUnknownChunks ? [data.length] : this.shape) as unknown as NdArray;
   }
 
   __postpersist__(graph: Graph): ShoalArray {
@@ -419,6 +434,14 @@ export class ShoalArray implements Collection<NdArray | number> {
    */
   mapOverlap(f: AnyFn, opts: MapBlocksOptions & { depth: number | readonly number[]; boundary?: Boundary }): ShoalArray {
     return mapOverlapOf(f, this, opts);
+  }
+
+  /**
+   * One block as an Array of its own (Dask's `x.blocks[i, j]`), negative indices from the end.
+   * @example await x.block([0, -1]).toArray()
+   */
+  block(index: readonly number[]): ShoalArray {
+    return blockOf(this, index);
   }
 
   /** The same values cut into new blocks. @example x.rechunk([1000, -1]) */

@@ -2,7 +2,6 @@
  * Making Arrays: from data in memory, constants, ranges, the identity, and seeded random values.
  * Every maker takes `chunks` (any spec `normalizeChunks` accepts; default `'auto'`) and `dtype`.
  */
-import type ndarray from 'ndarray';
 import { messages, OptionError } from '../errors.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data } from '../graph/types.ts';
@@ -105,7 +104,14 @@ export function eye(n: number, opts: CreateOptions & { m?: number; k?: number } 
 }
 
 /** What `fromArray` accepts: an ndarray, a typed array (1-D), or nested JS arrays of numbers. */
-export type ArraySource = ndarray.NdArray<ndarray.Data<number>> | TypedArray | NestedArray;
+export type ArraySource = StridedLike | TypedArray | NestedArray;
+/** An ndarray (scijs) or anything with its strided layout. */
+export interface StridedLike {
+  data: ArrayLike<number>;
+  shape: number[];
+  stride: number[];
+  offset: number;
+}
 type NestedArray = number | NestedArray[];
 
 /** Byte size below which `fromArray` names its blocks by content; above, by a unique token. */
@@ -177,7 +183,7 @@ function toStrided(src: ArraySource): { flat: ArrayLike<number>; shape: number[]
     return { flat: flat as number[], shape, stride: stridesOf(shape), offset: 0 };
   }
   if (typeof src === 'object' && src !== null && 'shape' in src && 'stride' in src && 'data' in src) {
-    const nd = src as ndarray.NdArray<ndarray.Data<number>>;
+    const nd = src as StridedLike;
     return { flat: nd.data as ArrayLike<number>, shape: nd.shape.slice(), stride: nd.stride.slice(), offset: nd.offset };
   }
   throw new OptionError(messages.arrayBadSource(src));

@@ -63,7 +63,7 @@ export function allocShared(dtype: DType, n: number): TypedArray {
  * long-standing `setFlagsFromString` route); if that is unavailable, nothing happens.
  */
 const NUDGE_MIN = 1 << 20;
-const NUDGE_BYTES = 512 * 2 ** 20;
+const NUDGE_BYTES = 256 * 2 ** 20;
 let sinceGc = 0;
 let collect: (() => void) | null | undefined;
 

@@ -89,8 +89,9 @@ export const sum: Red = (x, o) => x.sum(o);
 export const prod: Red = (x, o) => x.prod(o);
 /** Mean. @example array.mean(x) */
 export const mean: Red = (x, o) => x.mean(o);
-/** Variance. @example array.var_(x, { ddof: 1 }) */
-export const var_ = (x: ShoalArray, o?: ReduceOptions & { ddof?: number }) => x.var(o);
+/** Variance (exported as `var`). @example array.var(x, { ddof: 1 }) */
+const var_ = (x: ShoalArray, o?: ReduceOptions & { ddof?: number }) => x.var(o);
+export { var_ as var };
 /** Standard deviation. @example array.std(x) */
 export const std = (x: ShoalArray, o?: ReduceOptions & { ddof?: number }) => x.std(o);
 /** Minimum. @example array.min(x) */

@@ -8,7 +8,7 @@
 export { ShoalArray as Array, type NdArray, type NestedNumbers } from './core.ts';
 export { normalizeChunks, type Chunks, type ChunksSpec } from './chunks.ts';
 export { promoteTypes, DTYPES, type DType, type TypedArray } from './dtype.ts';
-export { zeros, ones, full, empty, arange, linspace, eye, fromArray, random, type CreateOptions, type RandomOptions } from './creation.ts';
+export { zeros, ones, full, empty, arange, linspace, eye, fromArray, random, type CreateOptions, type RandomOptions, type ArraySource, type StridedLike } from './creation.ts';
 export { rechunk } from './rechunk.ts';
 export { slice, type AxisIndex } from './slicing.ts';
 export { reshape } from './reshape.ts';

@@ -1,8 +1,10 @@
 /**
  * Reshape without moving data. A block is a C-ordered run of values, so it can take a new shape
- * as long as each group of input axes that becomes a group of output axes is cut only along its
- * first axis, in pieces the output axes can hold. Then each output block is an input block under
+ * as long as each block of a group of input axes that becomes a group of output axes is one
+ * contiguous run of the merged values (before the group's last cut axis blocks have length 1,
+ * after it axes are whole), in pieces the output axes can hold. Then each output block is an input block under
  * a new shape (an alias, no task does any work). Otherwise the error says which axis to rechunk.
+ * (Dask rechunks on its own here; shoal asks, so a reshape never hides an all-to-all copy.)
  */
 import { messages, OptionError } from '../errors.ts';
 import { blockKey } from '../graph/keys.ts';
@@ -70,28 +72,36 @@ export function reshape(x: ShoalArray, shape: readonly number[]): ShoalArray {
   let ok = true;
   const why: string[] = [];
   for (const [gi, gj] of groups(from, to)) {
-    // Only the group's first input axis may have several blocks.
-    const cut = gi.slice(1).filter((d) => x.chunks[d]!.length > 1);
-    if (cut.length) {
-      ok = false;
-      for (const d of cut) {
-        fix[d] = -1;
-        why.push(`axis ${d} (length ${from[d]}) is cut into ${x.chunks[d]!.length} blocks but is merged with axis ${gi[0]}`);
-      }
-      continue;
-    }
-    const inner = prod(gi.slice(1).map((d) => from[d]!));
-    const lead = gi.length ? x.chunks[gi[0]!]!.map((c) => c * inner) : [1];
-    const tail = prod(gj.slice(1).map((d) => to[d]!));
-    if (gj.length === 0) continue;
-    if (tail === 0 || lead.some((c) => c % tail !== 0)) {
-      if (lead.length > 1) {
+    // A block is a contiguous run of the merged axes when, before the last cut axis L, every
+    // block has length 1, and after L every axis is whole.
+    const cutAxes = gi.filter((d) => x.chunks[d]!.length > 1);
+    const L = cutAxes.length ? cutAxes[cutAxes.length - 1]! : gi[0];
+    if (L !== undefined) {
+      const before = gi.filter((d) => d < L && x.chunks[d]!.some((c) => c !== 1));
+      if (before.length) {
+        // Suggest the simplest fix: every merged axis after the group's first one whole.
         ok = false;
-        // A block length that splits evenly (rows of `tail` over the inner axes).
-        if (gi.length) fix[gi[0]!] = Math.max(1, Math.round(Math.max(...lead) / tail)) * (tail / inner) || -1;
-        why.push(`blocks of ${lead.join(', ')} elements along axis ${gi[0]} do not split evenly into rows of ${tail}`);
+        for (const d of cutAxes.filter((c) => c !== gi[0])) {
+          fix[d] = -1;
+          why.push(`axis ${d} (length ${from[d]}) is cut into ${x.chunks[d]!.length} blocks but is merged with axis ${gi[0]}`);
+        }
         continue;
       }
+    }
+    const inner = L === undefined ? 1 : prod(gi.filter((d) => d > L).map((d) => from[d]!));
+    // The merged axis' blocks, in C order over the group's cut axes.
+    const lead =
+      L === undefined
+        ? [1]
+        : blockIndices(gi.filter((d) => d <= L).map((d) => x.chunks[d]!.length)).map((bi) => x.chunks[L]![bi[bi.length - 1]!]! * inner);
+    if (gj.length === 0) continue;
+    const tail = prod(gj.slice(1).map((d) => to[d]!));
+    if (lead.length > 1 && (tail === 0 || lead.some((c) => c % tail !== 0))) {
+      ok = false;
+      // A block length that splits evenly into rows of `tail` over the inner axes.
+      if (L !== undefined) fix[L] = Math.max(1, Math.round(Math.max(...lead) / tail)) * (tail / inner) || -1;
+      why.push(`blocks of ${lead.join(', ')} elements along axis ${L} do not split evenly into rows of ${tail}`);
+      continue;
     }
     chunks[gj[0]!] = lead.length === 1 ? [to[gj[0]!]!] : lead.map((c) => c / tail);
     for (const d of gj.slice(1)) chunks[d] = [to[d]!];

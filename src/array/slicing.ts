@@ -5,7 +5,8 @@
  */
 import { messages, OptionError } from '../errors.ts';
 import { tokenize } from '../graph/tokenize.ts';
-import { ref, task } from '../graph/types.ts';
+import { alias, ref, task } from '../graph/types.ts';
+import { blockKey } from '../graph/keys.ts';
 import { blockwiseArray } from './blocks.ts';
 import { offsets } from './chunks.ts';
 import { compute, type Collection } from '../base.ts';
@@ -171,4 +172,16 @@ export async function knownChunks(x: ShoalArray, opts: import('../base.ts').Comp
   };
   const [lens] = await compute(probe, opts);
   return new ShoalArray(x.name, [lens], x.dtype, x.layer);
+}
+
+/** Block `index` of `x` as an Array (an alias of that block). */
+export function blockOf(x: ShoalArray, index: readonly number[]): ShoalArray {
+  assertKnown('block', x);
+  const nb = x.numblocks;
+  if (index.length !== nb.length || index.some((b, d) => !Number.isInteger(b) || b < -nb[d]! || b >= nb[d]!))
+    throw new OptionError(messages.arrayIndex('block', `block index [${index.join(', ')}] is outside the grid of ${nb.join(' x ')} blocks`, x.shape));
+  const idx = index.map((b, d) => (b < 0 ? b + nb[d]! : b));
+  const chunks = idx.map((b, d) => [x.chunks[d]![b]!]);
+  const name = `blocks-${tokenize(x.name, idx)}`;
+  return new ShoalArray(name, chunks, x.dtype, { deps: [x], tasks: () => [alias(blockKey(name, idx.map(() => 0)), x.blockKey(idx))] });
 }

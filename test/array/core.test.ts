@@ -129,10 +129,25 @@ describe('the Array', () => {
   });
   test('persist keeps the blocks: later computes start from them', async () => {
     const x = array.random.uniform({ shape: [20], chunks: 5, seed: 3 }).mul(10);
-    const p = await x.persist({ scheduler: 'sync' });
+    const p = await x.persist({ scheduler: 'threads' });
     expect(p.ntasks).toBe(4);
     expect(p.name).toBe(x.name);
     expect(await p.sum().compute()).toBeCloseTo((await x.sum().compute()) as number, 10);
+  });
+});
+
+describe('blocks and the graph', () => {
+  test('block(i, j) is one block as an Array', async () => {
+    const x = array.arange(0, 12, 1, { chunks: 4 }).reshape([3, 4]).rechunk([2, 3]);
+    expect(await x.block([1, 1]).toArray()).toEqual([[11]]);
+    expect(await x.block([0, -2]).toArray()).toEqual([[0, 1, 2], [4, 5, 6]]);
+    expect(() => x.block([2, 0])).toThrow(/block: block index \[2, 0\] is outside the grid of 2 x 2 blocks/);
+  });
+  test('visualize draws the task graph (DOT text here)', async () => {
+    const x = array.ones([4], { chunks: 2 });
+    const dot = await x.add(1).sum().visualize({ format: 'dot' });
+    expect(dot).toContain('digraph');
+    expect(dot).toMatch(/sum-/);
   });
 });
 

@@ -118,6 +118,18 @@ describe('elementwise ops match a plain loop', () => {
   });
 });
 
+describe('0-d operands', () => {
+  test('standardising with a computed mean and std (0-d arrays broadcast)', async () => {
+    const v = lcg(8, 50, -4, 9);
+    const x = array.fromArray(new Float64Array(v), { chunks: 7 });
+    const z = x.sub(x.mean()).div(x.std());
+    const m = v.reduce((a, b) => a + b) / v.length;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
+    expect(allClose(flat(await z.compute({ scheduler: 'threads' })), v.map((q) => (q - m) / sd), 1e-12)).toBe(true);
+    expect(await x.max().sub(x.min()).compute()).toBeCloseTo(Math.max(...v) - Math.min(...v), 12);
+  });
+});
+
 describe('fusion', () => {
   test('a chain of elementwise ops is one task per output block', () => {
     const x = array.random.uniform({ shape: [100, 100], chunks: 50, seed: 1 });

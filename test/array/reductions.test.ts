@@ -166,6 +166,12 @@ describe("cases from Dask's test_reductions.py", () => {
     expect(await m.argmax().compute()).toBe(4);
   });
 
+  test('function forms', async () => {
+    const x = array.fromArray([[1, 2], [3, 4]], { chunks: 1 });
+    const got = await compute(array.sum(x), array.prod(x), array.mean(x, { axis: 0 }), array.var(x), array.std(x), array.min(x), array.max(x), array.argmax(x), array.argmin(x, { axis: 1 }), array.any(x), array.all(x), array.nansum(x), array.nanmean(x), array.cumsum(x, { axis: 1 }));
+    expect(got.map((v) => (typeof v === 'number' ? v : Array.from((v as { data: ArrayLike<number> }).data)))).toEqual([10, 24, [2, 3], 1.25, Math.sqrt(1.25), 1, 4, 3, [0, 0], 1, 1, 10, 2.5, [1, 3, 3, 7]]);
+  });
+
   test('all-NaN nanmean is NaN; var of one value with ddof=1 is NaN', async () => {
     expect(await array.fromArray(new Float64Array([NaN, NaN])).nanmean().compute()).toBeNaN();
     expect(await array.ones([1]).var({ ddof: 1 }).compute()).toBeNaN();

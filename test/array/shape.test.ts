@@ -151,6 +151,31 @@ describe('transpose, rechunk, reshape', () => {
     expect(await range([2, 3], [1, 3]).reshape([1, 6, 1]).shape).toEqual([1, 6, 1]);
   });
 
+  test("Dask's reshape_rechunk cases that need no rechunk", async () => {
+    const cases: [number[], number[], number[][], number[][]][] = [
+      [[4], [4], [[2, 2]], [[2, 2]]],
+      [[4], [2, 2], [[2, 2]], [[1, 1], [2]]],
+      [[4], [4, 1], [[2, 2]], [[2, 2], [1]]],
+      [[4], [1, 4], [[2, 2]], [[1], [2, 2]]],
+      [[1, 4], [4], [[1], [2, 2]], [[2, 2]]],
+      [[4, 1], [4], [[2, 2], [1]], [[2, 2]]],
+      [[4, 1, 4], [4, 4], [[2, 2], [1], [2, 2]], [[2, 2], [2, 2]]],
+      [[4, 4], [4, 1, 4], [[2, 2], [2, 2]], [[2, 2], [1], [2, 2]]],
+      [[2, 2], [4], [[1, 1], [2]], [[2, 2]]],
+      [[2, 2], [4], [[2], [2]], [[4]]],
+      [[2, 3, 4], [6, 4], [[1, 1], [1, 2], [2, 2]], [[1, 2, 1, 2], [2, 2]]],
+      [[2, 2, 3, 4], [4, 3, 4], [[2], [2], [1, 2], [4]], [[4], [1, 2], [4]]],
+      [[1, 2, 3, 4], [6, 4], [[1], [1, 1], [1, 2], [2, 2]], [[1, 2, 1, 2], [2, 2]]],
+    ];
+    for (const [inshape, outshape, inchunks, outchunks] of cases) {
+      const x = range(inshape, inchunks as never);
+      const y = x.reshape(outshape);
+      expect(y.chunks, JSON.stringify([inshape, outshape, inchunks])).toEqual(outchunks);
+      expect(await y.toArray({ scheduler: 'sync' })).toEqual(nest({ data: [...Array(x.size).keys()], shape: outshape }));
+    }
+    expect(() => range([2, 3, 4], [[2], [1, 2], [2, 2]] as never).reshape([6, 4])).toThrow(/axis 1 \(length 3\) is cut into 2 blocks but is merged with axis 0/);
+  });
+
   test('reshape errors say which axis to rechunk', () => {
     expect(() => range([4, 6], 2).reshape([24])).toThrow(
       /reshape: cannot reshape \[4, 6\] with chunks \[\[2,2\],\[2,2,2\]\] to \[24\]: axis 1 \(length 6\) is cut into 3 blocks but is merged with axis 0\. Rechunk first, e\.g\. x\.rechunk\(\[\[2, 2\], -1\]\)\.reshape\(\[24\]\)/,

@@ -62,6 +62,14 @@ function foldChunk(kind: FoldKind, x: TypedArray, shape: number[], mask: boolean
     out[0] = foldRange(kind, x, 0, x.length, INIT[kind]);
     return out;
   }
+  if (kind === 'sum') {
+    // The common case gets its own loop (no per-element dispatch).
+    forRows(shape, mask, (ib, ob, len, os) => {
+      if (os === 0) out[ob] = foldRange(kind, x, ib, ib + len, out[ob]!);
+      else for (let j = 0; j < len; j++) out[ob + j]! += x[ib + j]!;
+    });
+    return out;
+  }
   forRows(shape, mask, (ib, ob, len, os) => {
     if (os === 0) out[ob] = foldRange(kind, x, ib, ib + len, out[ob]!);
     else for (let j = 0; j < len; j++) out[ob + j] = step(kind, out[ob + j]!, x[ib + j]!);
