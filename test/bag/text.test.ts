@@ -98,6 +98,17 @@ describe('readText', () => {
     await expect(b.compute({ scheduler: 'processes' })).rejects.toThrow(/cannot read ".*gone\.txt"/);
   });
 
+  test('take stops reading a block once it has its lines', async () => {
+    const fn = join(tmp.dir, 'stop.txt');
+    writeFileSync(fn, 'a\nb\nBOOM\nc\n');
+    const lines = bag.readText(fn).map((l) => {
+      if (l === 'BOOM') throw new Error('read past what take needed');
+      return l.toUpperCase();
+    });
+    expect(await lines.take(2, { scheduler: 'processes' })).toEqual(['A', 'B']);
+    await expect(lines.take(3, sync)).rejects.toThrow(/read past what take needed \[bag partition 0, input element 2\]/);
+  });
+
   test('empty files give an empty bag', async () => {
     const fn = join(tmp.dir, 'empty.txt');
     writeFileSync(fn, '');
