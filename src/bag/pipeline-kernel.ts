@@ -76,7 +76,12 @@ export function runPipeline(part: unknown, steps: StepArgs[], index: number): un
     const out: unknown[] = [];
     const sink: Push = last && reducer ? reducer.add : (x) => void out.push(x);
     elementSteps(source, steps.slice(s, e), index, sink);
-    if (last) return reducer ? reducer.done() : out;
+    if (last) {
+      if (reducer) return reducer.done();
+      // A Promise cannot be an element (nor cross to another process): say so instead of failing later.
+      if (out.length > 0 && isThenable(out[0])) throw new TypeError(messages.bagAsync(index));
+      return out;
+    }
     source = arraySource(partitionStep(out, steps[e]!, index));
     s = e + 1;
   }
@@ -84,14 +89,21 @@ export function runPipeline(part: unknown, steps: StepArgs[], index: number): un
 
 function partitionStep(items: unknown[], [, fn, , extras]: StepArgs, index: number): unknown[] {
   // mapPartitions: a Bag passed as an extra argument gives its whole partition.
+  let r: unknown;
   try {
-    return asArray(fn!(items, ...extras.map((e) => (e[0] === 1 ? asArray(e[1]) : e[1]))));
+    r = fn!(items, ...extras.map((e) => (e[0] === 1 ? asArray(e[1]) : e[1])));
   } catch (e) {
     throw annotate(e, messages.bagWhere(index));
   }
+  if (isThenable(r)) throw new TypeError(messages.bagAsync(index));
+  return asArray(r);
 }
 
 type Push = (x: unknown) => void;
+
+function isThenable(x: unknown): boolean {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
+}
 
 /** Feed `source` through element-wise `steps` into `out`. */
 function elementSteps(source: Source, steps: StepArgs[], index: number, out: Push): void {
