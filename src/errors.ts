@@ -239,6 +239,9 @@ export const messages = {
     `${method}: partition ${partition} of the bags combined element by element have different lengths (${lengths.join(' vs ')}); ` +
     `bags combined element by element must have the same number of elements in every partition`,
   bagWhere: (partition: number, element?: number) => `[bag partition ${partition}${element === undefined ? '' : `, input element ${element}`}]`,
+  bagAsync: (partition: number) =>
+    `partition ${partition} holds Promises: functions given to a Bag must be synchronous (an async function returns a Promise). ` +
+    `Do the asynchronous work with delayed() and bag.fromDelayed(), or make the function synchronous`,
   bagPluckMissing: (key: unknown, element: unknown) =>
     `pluck(${quote(key)}): the element ${quote(element)} has no such key or index; pass a default, e.g. pluck(${quote(key)}, null)`,
   bagEmpty: (what: string) => `${what} of an empty bag: there are no elements to reduce`,

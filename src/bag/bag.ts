@@ -10,14 +10,14 @@ import type { SchedulerName } from '../config.ts';
 import { Delayed } from '../delayed/delayed.ts';
 import { messages, OptionError } from '../errors.ts';
 import { blockKey } from '../graph/keys.ts';
-import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
+import { registerTokenizer, tokenize } from '../graph/tokenize.ts';
 import { fnArg, mergeGraphs, ref, task, type Arg, type FnSpec, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
-import { isSelfContained } from '../schedulers/ship.ts';
 import { specOf } from '../schedulers/specs.ts';
 import * as parts from './graph-parts.ts';
 import { Item } from './item.ts';
 import { reductions, type Reduction } from './reductions.ts';
+import { extraArg, extraToken, fnToken, initialArg, keyArg, type Extra, type Step } from './steps.ts';
 import { textFileTargets, writeLayer } from './text-out.ts';
 
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
@@ -25,15 +25,6 @@ const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never
 /** An extra argument of `map` & co: a Bag (zipped element by element), an Item/Delayed, or a value. */
 export type BagArg<A> = A | Bag<A> | Item<A> | Delayed<A>;
 export type BagArgs<A extends readonly unknown[]> = { [K in keyof A]: BagArg<A[K]> };
-
-/** A pending transform, as the calling thread keeps it. */
-interface Step {
-  op: string;
-  fn: FnSpec | null;
-  arg: unknown;
-  extras: Extra[];
-}
-type Extra = { kind: 'bag'; keys: readonly Key[] } | { kind: 'ref'; key: Key } | { kind: 'value'; value: unknown };
 
 /** Options of `take`. */
 export interface TakeOptions extends ComputeOptions {
@@ -501,23 +492,6 @@ function keyPrefixOf(name: string): string {
   return name.replace(/-[0-9a-f]{6,}$/, '');
 }
 
-/** A start value, or a function making one per key (shipped like any function argument). */
-function initialArg(v: unknown): { arg: Arg; token: unknown } {
-  if (typeof v !== 'function') return { arg: v as Arg, token: v };
-  const spec = specOf(v as AnyFn);
-  return { arg: fnArg(spec), token: ['make', fnToken(v as AnyFn, spec)] };
-}
-
-/** A key given as a function (shipped) or as a property name / index (a value). */
-function keyArg(key: unknown): { arg: Arg; token: unknown } {
-  if (typeof key === 'function') {
-    const spec = specOf(key as AnyFn);
-    return { arg: fnArg(spec), token: fnToken(key as AnyFn, spec) };
-  }
-  if (typeof key !== 'string' && typeof key !== 'number') throw new OptionError(messages.badOption('key', key, 'must be a function, a property name or an index'));
-  return { arg: key, token: key };
-}
-
 function dedupe(layers: readonly Graph[]): Graph[] {
   return [...new Set(layers)];
 }
@@ -543,23 +517,4 @@ function toExtra(x: unknown, npartitions: number, method: string, position: numb
   }
   if (typeof x === 'function') return { kind: 'value', value: fnArg(specOf(x as AnyFn)) };
   return { kind: 'value', value: x };
-}
-
-function extraArg(e: Extra, i: number): Arg {
-  if (e.kind === 'bag') return [1, ref(e.keys[i]!)];
-  if (e.kind === 'ref') return [0, ref(e.key)];
-  return [0, e.value as Arg];
-}
-
-function extraToken(e: Extra): unknown {
-  return e.kind === 'bag' ? ['bag', e.keys] : e.kind === 'ref' ? ['ref', e.key] : ['value', e.value];
-}
-
-/** What makes a function's keys: its spec when its text determines it, else the object's identity. */
-const identities = new WeakMap<object, string>();
-export function fnToken(fn: AnyFn, spec: FnSpec): unknown {
-  if (spec.kind !== 'source' || isSelfContained(spec)) return spec;
-  let t = identities.get(fn);
-  if (!t) identities.set(fn, (t = uniqueToken()));
-  return t;
 }

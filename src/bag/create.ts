@@ -44,14 +44,13 @@ export function fromSequence<T>(xs: Iterable<T>, opts: FromSequenceOptions = {})
   // Long runs of plain numbers (the common large case) are held as float64 bytes: hashed for the
   // name in one pass and copied to workers as one block instead of element by element. Every JS
   // number is a float64, so nothing changes for the elements; kernels read them by index.
-  const numbers = seq.length >= PACK_MIN ? packNumbers(seq) : null;
-  const name = `from_sequence-${tokenize(sequenceToken(seq, numbers), size)}`;
+  const packed = seq.length >= PACK_MIN ? packNumbers(seq, size) : null;
+  const name = `from_sequence-${tokenize(sequenceToken(seq, packed), size)}`;
   const layer = new Map<Key, GraphNode>();
   const keys: Key[] = [];
   for (let start = 0; start < seq.length || keys.length === 0; start += size) {
     const key = blockKey(name, [keys.length]);
-    // slice() copies: a view would carry the whole buffer to every worker.
-    layer.set(key, data(key, numbers ? numbers.slice(start, start + size) : seq.slice(start, start + size)));
+    layer.set(key, data(key, packed ? packed[keys.length] : seq.slice(start, start + size)));
     keys.push(key);
   }
   return new Bag<T>(name, keys, [layer]);
@@ -62,13 +61,21 @@ const PACK_MIN = 4096;
 /** Longer sequences are named by a fresh token instead of a hash of their content. */
 const HASH_MAX = 1 << 16;
 
-/** The numbers of `seq` as float64s, or null if it holds anything else (one pass, early exit). */
-function packNumbers(seq: readonly unknown[]): Float64Array | null {
-  const out = new Float64Array(seq.length);
-  for (let i = 0; i < seq.length; i++) {
-    const x = seq[i];
-    if (typeof x !== 'number') return null;
-    out[i] = x;
+/**
+ * The numbers of `seq` as one Float64Array per partition of `size`, or null if it holds anything
+ * else (one pass, early exit). Separate buffers: a view of one big buffer would carry all of it to
+ * every worker.
+ */
+function packNumbers(seq: readonly unknown[], size: number): Float64Array[] | null {
+  const out: Float64Array[] = [];
+  for (let start = 0; start < seq.length; start += size) {
+    const part = new Float64Array(Math.min(size, seq.length - start));
+    for (let i = 0; i < part.length; i++) {
+      const x = seq[start + i];
+      if (typeof x !== 'number') return null;
+      part[i] = x;
+    }
+    out.push(part);
   }
   return out;
 }
@@ -78,10 +85,12 @@ function packNumbers(seq: readonly unknown[]): Float64Array | null {
  * million elements costs more than mapping them, and the only loss is that two equal long
  * sequences built separately are not recognised as one (each is still named correctly).
  */
-function sequenceToken(seq: readonly unknown[], numbers: Float64Array | null): unknown {
+function sequenceToken(seq: readonly unknown[], packed: Float64Array[] | null): unknown {
   if (seq.length > HASH_MAX) return uniqueToken();
-  if (numbers) return `f64:${createHash('sha1').update(new Uint8Array(numbers.buffer)).digest('hex')}`;
-  return seq;
+  if (!packed) return seq;
+  const h = createHash('sha1');
+  for (const p of packed) h.update(new Uint8Array(p.buffer));
+  return `f64:${h.digest('hex')}`;
 }
 
 /**

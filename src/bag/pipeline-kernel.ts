@@ -2,7 +2,8 @@
  * The worker side of a Bag's fused transforms: one call runs every pending step of one partition.
  * Consecutive element-wise steps (map, filter, pluck, flatten, ...) are chained into a push
  * pipeline, so each element goes through all of them in one loop and no intermediate array is
- * built; partition-wise steps (mapPartitions, head) take and return whole arrays. The elements come
+ * built; partition-wise steps (mapPartitions) take and return whole arrays; `head` (take) stops the source
+ * once it has its elements. The elements come
  * from an array or, for `readText`, straight from a file block's lines; they end in an array or,
  * for a reduction, in a streaming reducer.
  * Loaded in workers: imports nothing heavy.
@@ -26,14 +27,21 @@ export type ExtraArg = [perElement: 0 | 1, value: unknown];
 export type StepArgs = [op: string, fn: AnyFn | null, arg: unknown, extras: ExtraArg[]];
 
 /** Ops that take and return a whole partition (they end a push pipeline). */
-const PARTITION_OPS = new Set(['mapPartitions', 'head']);
+const PARTITION_OPS = new Set(['mapPartitions']);
 
-/** Feeds elements to a sink; `at.j` is the position of the element being fed (for error messages). */
-type Source = (sink: Push, at: { j: number }) => void;
+/**
+ * Feeds elements to a sink. `at.j` is the position of the element being fed (for error messages);
+ * a stage sets `at.done` when it needs nothing more (`take`), and the source stops.
+ */
+export interface Cursor {
+  j: number;
+  done: boolean;
+}
+type Source = (sink: Push, at: Cursor) => void;
 
 function arraySource(items: ArrayLike<unknown>): Source {
   return (sink, at) => {
-    for (let j = 0, n = items.length; j < n; j++) {
+    for (let j = 0, n = items.length; j < n && !at.done; j++) {
       at.j = j;
       sink(items[j]);
     }
@@ -68,36 +76,48 @@ export function runPipeline(part: unknown, steps: StepArgs[], index: number): un
     const out: unknown[] = [];
     const sink: Push = last && reducer ? reducer.add : (x) => void out.push(x);
     elementSteps(source, steps.slice(s, e), index, sink);
-    if (last) return reducer ? reducer.done() : out;
+    if (last) {
+      if (reducer) return reducer.done();
+      // A Promise cannot be an element (nor cross to another process): say so instead of failing later.
+      if (out.length > 0 && isThenable(out[0])) throw new TypeError(messages.bagAsync(index));
+      return out;
+    }
     source = arraySource(partitionStep(out, steps[e]!, index));
     s = e + 1;
   }
 }
 
-function partitionStep(items: unknown[], [op, fn, arg, extras]: StepArgs, index: number): unknown[] {
-  if (op === 'head') return items.length > (arg as number) ? items.slice(0, arg as number) : items;
+function partitionStep(items: unknown[], [, fn, , extras]: StepArgs, index: number): unknown[] {
   // mapPartitions: a Bag passed as an extra argument gives its whole partition.
+  let r: unknown;
   try {
-    return asArray(fn!(items, ...extras.map((e) => (e[0] === 1 ? asArray(e[1]) : e[1]))));
+    r = fn!(items, ...extras.map((e) => (e[0] === 1 ? asArray(e[1]) : e[1])));
   } catch (e) {
     throw annotate(e, messages.bagWhere(index));
   }
+  if (isThenable(r)) throw new TypeError(messages.bagAsync(index));
+  return asArray(r);
 }
 
 type Push = (x: unknown) => void;
 
+function isThenable(x: unknown): boolean {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
+}
+
 /** Feed `source` through element-wise `steps` into `out`. */
 function elementSteps(source: Source, steps: StepArgs[], index: number, out: Push): void {
   const checks: Array<() => void> = [];
+  const at: Cursor = { j: 0, done: false };
   let sink = out;
-  for (let k = steps.length - 1; k >= 0; k--) sink = stage(steps[k]!, sink, checks, index);
-  const at = { j: 0 };
+  for (let k = steps.length - 1; k >= 0; k--) sink = stage(steps[k]!, sink, checks, index, at);
   try {
     source(sink, at);
   } catch (e) {
     throw annotate(e, messages.bagWhere(index, at.j));
   }
-  for (const c of checks) c();
+  // A source stopped early (take) has not fed every element: lengths cannot be compared.
+  if (!at.done) for (const c of checks) c();
 }
 
 /** Add where it happened to a user's error (the key and remote stack come with the TaskError). */
@@ -114,8 +134,20 @@ function annotate(e: unknown, where: string): unknown {
 }
 
 /** One element-wise step as a push stage in front of `next`. */
-function stage([op, fn, arg, extras]: StepArgs, next: Push, checks: Array<() => void>, index: number): Push {
+function stage([op, fn, arg, extras]: StepArgs, next: Push, checks: Array<() => void>, index: number, at: Cursor): Push {
   switch (op) {
+    case 'head': {
+      // take(n): pass the first n elements, then tell the source to stop reading.
+      const n = arg as number;
+      let c = 0;
+      if (n === 0) at.done = true;
+      return (x) => {
+        if (c >= n) return;
+        c++;
+        next(x);
+        if (c >= n) at.done = true;
+      };
+    }
     case 'map':
       return callStage(fn!, extras, next, checks, index, 'map', false);
     case 'starmap':

@@ -13,9 +13,9 @@ import { asArray } from './partition.ts';
  * trailing terminator does not make an extra empty line.
  * @example
  * const lines: string[] = [];
- * lineSource(splitBlocks(['a.txt'], null)[0]!, 'utf-8')((l) => lines.push(l), { j: 0 });
+ * lineSource(splitBlocks(['a.txt'], null)[0]!, 'utf-8')((l) => lines.push(l), { j: 0, done: false });
  */
-export function lineSource(block: Block, encoding: string): (sink: (line: string) => void, at: { j: number }) => void {
+export function lineSource(block: Block, encoding: string): (sink: (line: string) => void, at: { j: number; done: boolean }) => void {
   return (sink, at) => {
     const { data } = readBlock(block);
     const utf8 = encoding === 'utf-8' || encoding === 'utf8';
@@ -23,11 +23,11 @@ export function lineSource(block: Block, encoding: string): (sink: (line: string
     let j = 0;
     // Decode about CHUNK bytes at a time, cut after a newline byte (for ASCII-compatible
     // encodings a newline byte never sits inside a character): the block is never one big string.
-    for (let from = 0; from < data.length; ) {
+    for (let from = 0; from < data.length && !at.done; ) {
       let to = from + CHUNK >= data.length ? data.length : data.indexOf(NL, from + CHUNK) + 1;
       if (to === 0) to = data.length;
       const text = utf8 ? data.toString('utf8', from, to) : decoder!.decode(data.subarray(from, to));
-      for (let start = 0; start < text.length; j++) {
+      for (let start = 0; start < text.length && !at.done; j++) {
         let nl = text.indexOf('\n', start);
         if (nl < 0) nl = text.length;
         const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;

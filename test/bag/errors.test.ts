@@ -63,6 +63,12 @@ describe('errors inside user functions', () => {
     await expect(b.compute({ scheduler: 'processes' })).rejects.toThrow(/no fours \[bag partition 2\]/);
   });
 
+  test('async functions are refused with a clear message', async () => {
+    const b = bag.range(4, { npartitions: 2 });
+    await expect(b.map(async (x) => x * 2).compute({ scheduler: 'sync' })).rejects.toThrow(/holds Promises: functions given to a Bag must be synchronous/);
+    await expect(b.mapPartitions(async (xs) => xs).compute({ scheduler: 'processes' })).rejects.toThrow(/must be synchronous/);
+  });
+
   test('the pool stays usable after a failure', async () => {
     await expect(bag.range(4, { npartitions: 2 }).map((x) => { throw new Error(`x${x}`); }).compute()).rejects.toBeInstanceOf(TaskError);
     expect(await bag.range(4, { npartitions: 2 }).sum().compute()).toBe(6);

@@ -83,6 +83,42 @@ describe.each(SCHEDULERS)('results do not depend on partitioning (%s)', (schedul
     );
   });
 
+  test('zip/flatten/pluck/starmap/remove/product/concat/mapPartitions/take/min/any/all', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: -20, max: 20 }), { maxLength: 40 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), async (xs, np, np2) => {
+        const b = bag.fromSequence(xs, { npartitions: np });
+        const small = bag.fromSequence(xs.slice(0, 3), { npartitions: np2 });
+        const [zipped, flat, plucked, star, removed, prod, cat, sizes, anyV, allV] = await compute(
+          b.zip(b.map((x) => -x)),
+          b.map((x) => [x, x + 1]).flatten(),
+          b.map((x) => ({ v: x })).pluck('v'),
+          b.map((x) => [x, 2] as [number, number]).starmap((x, k, off: number) => x * k + off, 1),
+          b.remove((x) => x > 0),
+          b.product(small),
+          bag.concat([b, small]),
+          b.mapPartitions((p) => [p.length]),
+          b.any(),
+          b.all(),
+          { scheduler },
+        );
+        expect(zipped).toEqual(xs.map((x) => [x, -x]));
+        expect(flat).toEqual(xs.flatMap((x) => [x, x + 1]));
+        expect(plucked).toEqual(xs);
+        expect(star).toEqual(xs.map((x) => x * 2 + 1));
+        expect(removed).toEqual(xs.filter((x) => !(x > 0)));
+        expect(prod.map((p) => p.join(',')).sort()).toEqual(xs.flatMap((x) => xs.slice(0, 3).map((y) => `${x},${y}`)).sort());
+        expect(cat).toEqual([...xs, ...xs.slice(0, 3)]);
+        expect(sizes.reduce((a, n) => a + n, 0)).toBe(xs.length);
+        expect(anyV).toBe(xs.some(Boolean));
+        expect(allV).toBe(xs.every(Boolean));
+        if (xs.length > 0) expect(await b.min({ splitEvery: 2 }).compute({ scheduler })).toBe(Math.min(...xs));
+        const n = xs.length > 0 ? xs.length - 1 : 0;
+        expect(await b.take(n, { npartitions: -1, scheduler, warn: false })).toEqual(xs.slice(0, n));
+      }),
+      { numRuns: RUNS[scheduler], seed: 99 },
+    );
+  });
+
   test('mean and variance match a two-pass reference on every partitioning', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 50 }), fc.integer({ min: 1, max: 7 }), async (xs, np) => {

@@ -1,7 +1,8 @@
 /**
  * readText and toTextFiles, after Dask's test_read_text* and test_to_textfiles* cases.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -71,6 +72,41 @@ describe('readText', () => {
     const c = bag.readText(fn, { blocksize: 50 });
     expect(c.npartitions).toBe(1);
     expect((await c.compute({ scheduler: 'threads' })).join('\n') + '\n').toBe('Hello, world!\n'.repeat(100));
+  });
+
+  test('property: any lines, any blocksize, give back the same lines', async () => {
+    const line = fc.string({ unit: fc.constantFrom('a', 'b', ',', ' ', 'é', '\u4f60', '\r'), maxLength: 12 }).filter((l) => !l.endsWith('\r'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), async (lines, blocksize, lastNewline) => {
+        const fn = join(tmp.dir, 'prop.txt');
+        const content = lines.join('\n') + (lastNewline && lines.length ? '\n' : '');
+        writeFileSync(fn, content);
+        // The reference meaning of a text file: split at newlines; a final newline ends the last line.
+        const want = content === '' ? [] : content.split('\n');
+        if (want[want.length - 1] === '') want.pop();
+        expect(await bag.readText(fn, { blocksize }).compute(sync)).toEqual(want);
+      }),
+      { numRuns: 60, seed: 42 },
+    );
+  });
+
+  test('a file that disappears after the Bag was built fails naming it', async () => {
+    const fn = join(tmp.dir, 'gone.txt');
+    writeFileSync(fn, 'a\nb\n');
+    const b = bag.readText(fn);
+    rmSync(fn);
+    await expect(b.compute({ scheduler: 'processes' })).rejects.toThrow(/cannot read ".*gone\.txt"/);
+  });
+
+  test('take stops reading a block once it has its lines', async () => {
+    const fn = join(tmp.dir, 'stop.txt');
+    writeFileSync(fn, 'a\nb\nBOOM\nc\n');
+    const lines = bag.readText(fn).map((l) => {
+      if (l === 'BOOM') throw new Error('read past what take needed');
+      return l.toUpperCase();
+    });
+    expect(await lines.take(2, { scheduler: 'processes' })).toEqual(['A', 'B']);
+    await expect(lines.take(3, sync)).rejects.toThrow(/read past what take needed \[bag partition 0, input element 2\]/);
   });
 
   test('empty files give an empty bag', async () => {

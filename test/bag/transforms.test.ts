@@ -311,6 +311,13 @@ describe('take, persist, display', () => {
       return x;
     });
     expect(await bomb.take(3, { scheduler: 'processes' })).toEqual([0, 1, 2]);
+    // Within a partition, elements after the first n are not even mapped.
+    expect(await bag.range(10, { npartitions: 1 }).map((x) => {
+      if (x >= 3) throw new Error('mapped an element take did not need');
+      return x;
+    }).take(3, sync)).toEqual([0, 1, 2]);
+    expect(await bag.zip(bag.range(5, { npartitions: 1 }), bag.range(5, { npartitions: 1 })).take(2, sync)).toEqual([[0, 0], [1, 1]]);
+    expect(await b.take(0, sync)).toEqual([]);
     const warnings: string[] = [];
     const onWarn = (w: Error) => warnings.push(w.message);
     process.on('warning', onWarn);
