@@ -446,14 +446,18 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * Group elements by `key` into `[key, elements]` pairs with a shuffle across partitions: each
    * partition is cut into `npartitions` buckets by key hash and each output partition gathers its
    * buckets (default: as many partitions as this Bag). Elements keep their order within a group.
+   * Past `maxBranch` partitions (default 32, Dask's) the shuffle runs in stages of at most that
+   * fan-out, so the task count grows as n·log(n) rather than n².
    * @example await bag.range(6, { npartitions: 2 }).groupBy((x) => x % 2).compute()   // [[0, [0, 2, 4]], [1, [1, 3, 5]]] (group order may vary)
    */
-  groupBy<K>(key: ((x: T) => K) | string | number, opts: { npartitions?: number } = {}): Bag<[K, T[]]> {
+  groupBy<K>(key: ((x: T) => K) | string | number, opts: { npartitions?: number; maxBranch?: number } = {}): Bag<[K, T[]]> {
     const nout = opts.npartitions ?? this.npartitions;
     if (!Number.isInteger(nout) || nout < 1) throw new OptionError(messages.badOption('npartitions', nout, 'must be a whole number >= 1'));
+    const maxBranch = opts.maxBranch ?? parts.DEFAULT_MAX_BRANCH;
+    if (!Number.isInteger(maxBranch) || maxBranch < 2) throw new OptionError(messages.badOption('maxBranch', maxBranch, 'must be a whole number >= 2'));
     const k = keyArg(key);
-    const token = tokenize(this.name, k.token, nout);
-    const { keys, layer } = parts.shuffle(this.__keys__(), k.arg, nout, token);
+    const token = tokenize(this.name, k.token, nout, maxBranch);
+    const { keys, layer } = parts.shuffle(this.__keys__(), k.arg, nout, token, maxBranch);
     return new Bag<[K, T[]]>(`groupby-${token}`, keys, [...this.own(), layer]);
   }
 
