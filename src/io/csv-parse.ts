@@ -1,0 +1,292 @@
+/**
+ * The fast CSV path: a byte-level tokenizer that parses one block (UTF-8, a one-byte delimiter,
+ * double quotes with `""` escapes, LF or CRLF line ends, an optional BOM) straight into typed
+ * columns. Fields of columns the query does not use are skipped without being decoded; numbers are
+ * parsed from their bytes (fused decimal parsing: digits accumulate into an integer divided once by
+ * a power of ten, which is exact, i.e. identical to `Number(text)`, for up to 15 significant digits;
+ * longer numbers, exponents and quoted fields go through the shared text conversion); strings are
+ * interned by their bytes, so a JS string is created once per distinct value. No per-row objects.
+ */
+import { lineNumberAt } from './blocks.ts';
+import type { Columns, Dtype } from './csv-columns.ts';
+import { ColumnBuilder, suggestDtype } from './csv-convert.ts';
+import { ShoalError, messages } from '../errors.ts';
+
+/** How to parse the blocks of one CSV data set (plain data: it travels in task arguments). */
+export interface CsvParseSpec {
+  /** Every column of the files, in file order. */
+  names: string[];
+  /** The dtype of each column of `names`. */
+  dtypes: Dtype[];
+  /** The columns to produce, in output order (a subset of `names`). */
+  keep: string[];
+  delimiter: string;
+  nullValues: string[];
+  /** Whether each file starts with a header line. */
+  header: boolean;
+  onBadLines: 'error' | 'skip' | 'warn';
+  /** Where each column's dtype came from, for error messages ('inferred' or 'given'). */
+  dtypeSource?: Record<string, 'inferred' | 'given'>;
+  /** Bytes used to infer dtypes (for the error message). */
+  sampleBytes?: number;
+}
+
+/** Where a block's bytes come from (for `file:line` errors and header handling). */
+export interface BlockWhere {
+  path: string;
+  /** Byte offset of the data in the file. */
+  offset: number;
+}
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const SKIP = 0;
+const FLOAT = 1;
+const INT = 2;
+const STRING = 3;
+const TEXT = 4;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** Whether the fast path handles this dialect (else the papaparse path is used). */
+export function fastPathHandles(spec: Pick<CsvParseSpec, 'delimiter'>): boolean {
+  return spec.delimiter.length === 1 && spec.delimiter.charCodeAt(0) < 128 && spec.delimiter !== '"' && spec.delimiter !== '\n' && spec.delimiter !== '\r';
+}
+
+/** Length of a UTF-8 BOM at `pos`, or 0. */
+export function bomAt(data: Uint8Array, pos: number): number {
+  return data[pos] === 0xef && data[pos + 1] === 0xbb && data[pos + 2] === 0xbf ? 3 : 0;
+}
+
+/**
+ * Read one record as strings from `pos` (used for headers and inference samples).
+ * Returns the fields and where the next record starts.
+ * @example
+ * readRecord(Buffer.from('a,"b,c"\n1,2'), 0, 44); // { fields: ['a', 'b,c'], next: 8 }
+ */
+export function readRecord(data: Uint8Array, pos: number, delim: number): { fields: string[]; next: number; closed: boolean } {
+  const n = data.length;
+  const fields: string[] = [];
+  for (;;) {
+    if (pos < n && data[pos] === QUOTE) {
+      const q = readQuoted(data, pos);
+      if (!q) return { fields, next: n, closed: false };
+      fields.push(q.text);
+      pos = q.next;
+    } else {
+      const s = pos;
+      while (pos < n && data[pos] !== delim && data[pos] !== LF && !(data[pos] === CR && (pos + 1 >= n || data[pos + 1] === LF))) pos++;
+      fields.push(decode(data, s, pos));
+    }
+    if (pos < n && data[pos] === delim) {
+      pos++;
+      continue;
+    }
+    if (pos < n && data[pos] === CR) pos++;
+    if (pos < n && data[pos] === LF) pos++;
+    return { fields, next: pos, closed: true };
+  }
+}
+
+function decode(data: Uint8Array, s: number, e: number): string {
+  return Buffer.from(data.buffer, data.byteOffset + s, e - s).toString('utf8');
+}
+
+/** A quoted field starting at `pos` (the opening quote): its text and the position after the closing quote. */
+function readQuoted(data: Uint8Array, pos: number): { text: string; next: number } | undefined {
+  const n = data.length;
+  let s = pos + 1;
+  let text = '';
+  for (let i = s; i < n; i++) {
+    if (data[i] !== QUOTE) continue;
+    if (data[i + 1] === QUOTE) {
+      text += decode(data, s, i + 1);
+      s = i + 2;
+      i++;
+      continue;
+    }
+    return { text: text + decode(data, s, i), next: i + 1 };
+  }
+  return undefined;
+}
+
+/** Count the lines in a block: an upper bound on its rows, used to size the columns once. */
+function countLines(data: Uint8Array): number {
+  let count = 1;
+  let i = -1;
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
+  while ((i = buf.indexOf(LF, i + 1)) !== -1) count++;
+  return count;
+}
+
+/**
+ * Parse the bytes of one block into columns (see the module comment). `first` says that the block
+ * starts at the beginning of its file (it then holds the BOM and the header line).
+ * @example
+ * parseCsvBlock(Buffer.from('x,y\n1,a\n'), { names: ['x', 'y'], dtypes: ['int32', 'string'], keep: ['y'],
+ *   delimiter: ',', nullValues: [''], header: true, onBadLines: 'error' }, { path: 'a.csv', offset: 0 });
+ */
+export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: BlockWhere): Columns {
+  const n = data.length;
+  const ncols = spec.names.length;
+  const delim = spec.delimiter.charCodeAt(0);
+  const capacity = countLines(data);
+  const kind = new Uint8Array(ncols);
+  const builders: Array<ColumnBuilder | undefined> = new Array(ncols);
+  const nullSet = new Set(spec.nullValues);
+  const emptyIsNull = nullSet.has('');
+  for (const name of spec.keep) {
+    const c = spec.names.indexOf(name);
+    const dtype = spec.dtypes[c]!;
+    builders[c] = new ColumnBuilder(dtype, capacity);
+    kind[c] = dtype === 'float64' ? FLOAT : dtype === 'int32' ? INT : dtype === 'string' ? STRING : TEXT;
+  }
+  const nullFlags: Array<Array<boolean | undefined>> = builders.map(() => []);
+  const lineOf = (p: number) => lineNumberAt(where.path, where.offset + p);
+  const fail = (p: number, c: number, text: string): never => {
+    throw new ShoalError('ERR_SHOAL_IO', messages.csvBadValue(where.path, lineOf(p), spec.names[c]!, text, spec.dtypes[c]!, spec.dtypeSource?.[spec.names[c]!] ?? 'inferred', spec.sampleBytes, suggestDtype(text)));
+  };
+  const storeText = (c: number, row: number, text: string, p: number) => {
+    const b = builders[c]!;
+    if (nullSet.has(text)) b.setNull(row);
+    else if (!b.setText(row, text)) fail(p, c, text);
+  };
+
+  let pos = 0;
+  if (where.offset === 0) {
+    pos += bomAt(data, 0);
+    if (spec.header && pos < n) {
+      const rec = readRecord(data, pos, delim);
+      if (rec.fields.join('\u0000') !== spec.names.join('\u0000')) {
+        throw new ShoalError('ERR_SHOAL_IO', messages.csvHeaderMismatch(where.path, rec.fields, spec.names));
+      }
+      pos = rec.next;
+    }
+  }
+
+  let row = 0;
+  while (pos < n) {
+    let b = data[pos]!;
+    // Blank lines are skipped (pandas' skip_blank_lines).
+    if (b === LF) {
+      pos++;
+      continue;
+    }
+    if (b === CR && (pos + 1 >= n || data[pos + 1] === LF)) {
+      pos += pos + 1 < n ? 2 : 1;
+      continue;
+    }
+    const lineStart = pos;
+    let c = 0;
+    for (;;) {
+      const k = c < ncols ? kind[c]! : SKIP;
+      b = pos < n ? data[pos]! : LF;
+      if (b === QUOTE) {
+        const q = readQuoted(data, pos);
+        if (!q) throw new ShoalError('ERR_SHOAL_IO', messages.csvUnterminatedQuote(where.path, lineOf(pos)));
+        if (k !== SKIP) storeText(c, row, q.text, pos);
+        pos = q.next;
+        const after = pos < n ? data[pos]! : LF;
+        if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
+      } else if (k === FLOAT || k === INT) {
+        const fs = pos;
+        let neg = false;
+        if (b === MINUS) {
+          neg = true;
+          pos++;
+        } else if (b === PLUS) pos++;
+        let m = 0;
+        let digits = 0;
+        let frac = 0;
+        while (pos < n) {
+          const d = data[pos]! - 48;
+          if (d < 0 || d > 9) break;
+          m = m * 10 + d;
+          digits++;
+          pos++;
+        }
+        if (k === FLOAT && pos < n && data[pos] === DOT) {
+          pos++;
+          while (pos < n) {
+            const d = data[pos]! - 48;
+            if (d < 0 || d > 9) break;
+            m = m * 10 + d;
+            digits++;
+            frac++;
+            pos++;
+          }
+        }
+        const t = pos < n ? data[pos]! : LF;
+        const ended = t === delim || t === LF || (t === CR && (pos + 1 >= n || data[pos + 1] === LF));
+        const b2 = builders[c]!;
+        if (ended && digits > 0 && digits <= 15 && (k === FLOAT || (m <= 2147483647 + (neg ? 1 : 0)))) {
+          const v = frac === 0 ? m : m / POW10[frac]!;
+          b2.values[row] = neg ? -v : v;
+          b2.markValid(row);
+        } else {
+          // Anything unusual (empty, null markers, exponents, long numbers, bad text): the shared text path.
+          pos = fieldEnd(data, fs, delim);
+          const text = decode(data, fs, pos);
+          if (text === '' && emptyIsNull) b2.setNull(row);
+          else storeText(c, row, text, fs);
+        }
+      } else if (k === STRING) {
+        const fs = pos;
+        let h = 0x811c9dc5 | 0;
+        while (pos < n) {
+          const x = data[pos]!;
+          if (x === delim || x === LF || (x === CR && (pos + 1 >= n || data[pos + 1] === LF))) break;
+          h = Math.imul(h ^ x, 16777619);
+          pos++;
+        }
+        const b2 = builders[c]!;
+        if (pos === fs && emptyIsNull) b2.setNull(row);
+        else {
+          const code = b2.interner!.internBytes(data, fs, pos, h);
+          const flags = nullFlags[c]!;
+          let isNull = flags[code];
+          if (isNull === undefined) isNull = flags[code] = nullSet.has(b2.interner!.strings[code]!);
+          if (isNull) b2.setNull(row);
+          else {
+            b2.values[row] = code;
+            b2.markValid(row);
+          }
+        }
+      } else {
+        const fs = pos;
+        pos = fieldEnd(data, fs, delim);
+        if (k === TEXT) storeText(c, row, decode(data, fs, pos), fs);
+      }
+      // After a field: a delimiter (next field) or the end of the record.
+      if (pos < n && data[pos] === delim) {
+        pos++;
+        c++;
+        continue;
+      }
+      if (pos < n && data[pos] === CR) pos++;
+      if (pos < n && data[pos] === LF) pos++;
+      break;
+    }
+    if (c + 1 !== ncols) {
+      if (spec.onBadLines === 'error') throw new ShoalError('ERR_SHOAL_IO', messages.csvFieldCount(where.path, lineOf(lineStart), ncols, c + 1));
+      if (spec.onBadLines === 'warn') console.warn(messages.csvFieldCount(where.path, lineOf(lineStart), ncols, c + 1) + ' (skipped)');
+      continue; // the row slot is reused by the next record
+    }
+    row++;
+  }
+  return { names: spec.keep.slice(), columns: spec.keep.map((name) => builders[spec.names.indexOf(name)]!.finish(row)), length: row };
+}
+
+/** End of an unquoted field starting at `pos`: the delimiter, the line end (before a CR of CRLF) or the end. */
+function fieldEnd(data: Uint8Array, pos: number, delim: number): number {
+  const n = data.length;
+  while (pos < n) {
+    const x = data[pos]!;
+    if (x === delim || x === LF || (x === CR && (pos + 1 >= n || data[pos + 1] === LF))) return pos;
+    pos++;
+  }
+  return pos;
+}
