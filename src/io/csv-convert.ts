@@ -83,12 +83,20 @@ export function fits(dtype: Dtype, s: string): boolean {
 export class Interner {
   readonly strings: string[] = [];
   private byString = new Map<string, number>();
-  private slots: Int32Array = new Int32Array(1024).fill(-1);
-  private hashes: Int32Array = new Int32Array(512);
-  private starts: Int32Array = new Int32Array(512);
-  private lens: Int32Array = new Int32Array(512);
-  private store: Uint8Array = new Uint8Array(1 << 14);
+  // Public so the tokenizer can inline the lookup of a value seen before (the common case).
+  slots: Int32Array = new Int32Array(1024).fill(-1);
+  hashes: Int32Array = new Int32Array(512);
+  starts: Int32Array = new Int32Array(512);
+  lens: Int32Array = new Int32Array(512);
+  store: Uint8Array = new Uint8Array(1 << 14);
+  /** 1 for codes whose string is a null marker (so the tokenizer tests one byte per row). */
+  nullCode: Uint8Array = new Uint8Array(512);
   private used = 0;
+  private readonly nulls: ReadonlySet<string>;
+
+  constructor(nulls: ReadonlySet<string> = new Set()) {
+    this.nulls = nulls;
+  }
 
   /** The code of `s` (text from a slow path). */
   internString(s: string): number {
@@ -129,7 +137,11 @@ export class Interner {
       this.hashes = grow(this.hashes, code * 2);
       this.starts = grow(this.starts, code * 2);
       this.lens = grow(this.lens, code * 2);
+      const nc = new Uint8Array(code * 2);
+      nc.set(this.nullCode);
+      this.nullCode = nc;
     }
+    this.nullCode[code] = this.nulls.has(str) ? 1 : 0;
     if (this.used + len > this.store.length) {
       const next = new Uint8Array(Math.max(this.store.length * 2, this.used + len));
       next.set(this.store.subarray(0, this.used));
@@ -176,13 +188,29 @@ export class ColumnBuilder {
   values: Float64Array | Int32Array | Uint8Array;
   valid: Uint8Array | undefined;
   readonly interner: Interner | undefined;
-  private readonly capacity: number;
+  private capacity: number;
 
-  constructor(dtype: Dtype, capacity: number) {
+  constructor(dtype: Dtype, capacity: number, nulls?: ReadonlySet<string>) {
     this.dtype = dtype;
     this.capacity = capacity;
     this.values = allocArray(arrayTypeOf(dtype) as never, capacity) as Float64Array;
-    this.interner = dtype === 'string' ? new Interner() : undefined;
+    this.interner = dtype === 'string' ? new Interner(nulls) : undefined;
+  }
+
+  /** Make room for `n` rows (the tokenizer calls this once per piece, never per row). */
+  ensure(n: number): void {
+    if (n <= this.capacity) return;
+    const cap = Math.max(n, Math.ceil(this.capacity * 1.5));
+    const values = allocArray(arrayTypeOf(this.dtype) as never, cap) as Float64Array;
+    values.set(this.values as Float64Array);
+    this.values = values;
+    if (this.valid) {
+      const valid = allocArray(Uint8Array, cap);
+      valid.set(this.valid);
+      valid.fill(1, this.capacity);
+      this.valid = valid;
+    }
+    this.capacity = cap;
   }
 
   setNull(row: number): void {

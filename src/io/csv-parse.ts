@@ -29,6 +29,8 @@ export interface CsvParseSpec {
   dtypeSource?: Record<string, 'inferred' | 'given'>;
   /** Bytes used to infer dtypes (for the error message). */
   sampleBytes?: number;
+  /** Bytes read at a time within a block (default 8 MiB; small values are for tests). */
+  pieceBytes?: number;
 }
 
 /** Where a block's bytes come from (for `file:line` errors and header handling). */
@@ -122,18 +124,40 @@ function countLines(data: Uint8Array): number {
   return count;
 }
 
+/** A parser fed a block's bytes in pieces (each ending at a line end); rows accumulate across pieces. */
+export interface CsvParser {
+  /**
+   * Parse the complete records of `data` (which starts at byte `offset` of the file). Returns how
+   * many bytes were consumed: less than `data.length` only when `final` is false and the last
+   * record continues in the next piece (a quoted field with a newline); pass those bytes again,
+   * followed by the next piece.
+   */
+  feed(data: Uint8Array, offset: number, final: boolean): number;
+  finish(): Columns;
+}
+
 /**
- * Parse the bytes of one block into columns (see the module comment). `first` says that the block
- * starts at the beginning of its file (it then holds the BOM and the header line).
+ * Parse the bytes of one block into columns (see the module comment). A block starting at offset 0
+ * of its file holds the BOM and the header line.
  * @example
  * parseCsvBlock(Buffer.from('x,y\n1,a\n'), { names: ['x', 'y'], dtypes: ['int32', 'string'], keep: ['y'],
  *   delimiter: ',', nullValues: [''], header: true, onBadLines: 'error' }, { path: 'a.csv', offset: 0 });
  */
 export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: BlockWhere): Columns {
-  const n = data.length;
+  const p = createCsvParser(spec, where.path);
+  p.feed(data, where.offset, true);
+  return p.finish();
+}
+
+/**
+ * A parser for the blocks of `path` (see `CsvParser`).
+ * @example
+ * const p = createCsvParser(spec, 'a.csv'); p.feed(piece1, 0, false); …; p.finish();
+ */
+export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 0): CsvParser {
   const ncols = spec.names.length;
   const delim = spec.delimiter.charCodeAt(0);
-  const capacity = countLines(data);
+  const capacity = 0;
   const kind = new Uint8Array(ncols);
   const builders: Array<ColumnBuilder | undefined> = new Array(ncols);
   const nullSet = new Set(spec.nullValues);
@@ -141,25 +165,53 @@ export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: Block
   for (const name of spec.keep) {
     const c = spec.names.indexOf(name);
     const dtype = spec.dtypes[c]!;
-    builders[c] = new ColumnBuilder(dtype, capacity);
+    builders[c] = new ColumnBuilder(dtype, capacity, nullSet);
     kind[c] = dtype === 'float64' ? FLOAT : dtype === 'int32' ? INT : dtype === 'string' ? STRING : TEXT;
   }
-  const nullFlags: Array<Array<boolean | undefined>> = builders.map(() => []);
+  const interners = builders.map((b) => b?.interner);
+  const where = { path, offset: 0 };
   const lineOf = (p: number) => lineNumberAt(where.path, where.offset + p);
   const fail = (p: number, c: number, text: string): never => {
     throw new ShoalError('ERR_SHOAL_IO', messages.csvBadValue(where.path, lineOf(p), spec.names[c]!, text, spec.dtypes[c]!, spec.dtypeSource?.[spec.names[c]!] ?? 'inferred', spec.sampleBytes, suggestDtype(text)));
   };
+  // Hot-loop views, one array per kind so each store site sees one typed-array type.
+  const f64: Array<Float64Array | undefined> = [];
+  const i32: Array<Int32Array | undefined> = [];
+  const valids: Array<Uint8Array | undefined> = [];
+  const refresh = () => {
+    builders.forEach((b, c) => {
+      f64[c] = b?.dtype === 'float64' ? (b.values as Float64Array) : undefined;
+      i32[c] = b && (b.dtype === 'int32' || b.dtype === 'string') ? (b.values as Int32Array) : undefined;
+      valids[c] = b?.valid;
+    });
+  };
+  const setNull = (c: number, row: number) => {
+    const b = builders[c]!;
+    b.setNull(row);
+    valids[c] = b.valid;
+  };
   const storeText = (c: number, row: number, text: string, p: number) => {
     const b = builders[c]!;
-    if (nullSet.has(text)) b.setNull(row);
+    if (nullSet.has(text)) setNull(c, row);
     else if (!b.setText(row, text)) fail(p, c, text);
   };
+  let row = 0;
 
+  const feed = (data: Uint8Array, offset: number, final: boolean): number => {
+  where.offset = offset;
+  const n = data.length;
+  // Size the columns once for the whole block (from this piece's bytes per line), not per piece.
+  const lines = countLines(data);
+  let need = row + lines;
+  if (row === 0 && expectBytes > n && n > 0) need = Math.ceil((lines * expectBytes * 1.05) / n) + 16;
+  for (const b of builders) b?.ensure(need);
+  refresh();
   let pos = 0;
-  if (where.offset === 0) {
+  if (offset === 0) {
     pos += bomAt(data, 0);
     if (spec.header && pos < n) {
       const rec = readRecord(data, pos, delim);
+      if (!rec.closed && !final) return 0;
       if (rec.fields.join('\u0000') !== spec.names.join('\u0000')) {
         throw new ShoalError('ERR_SHOAL_IO', messages.csvHeaderMismatch(where.path, rec.fields, spec.names));
       }
@@ -167,7 +219,6 @@ export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: Block
     }
   }
 
-  let row = 0;
   while (pos < n) {
     let b = data[pos]!;
     // Blank lines are skipped (pandas' skip_blank_lines).
@@ -186,11 +237,16 @@ export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: Block
       b = pos < n ? data[pos]! : LF;
       if (b === QUOTE) {
         const q = readQuoted(data, pos);
+        if (!q && !final) return lineStart; // the record continues in the next piece
         if (!q) throw new ShoalError('ERR_SHOAL_IO', messages.csvUnterminatedQuote(where.path, lineOf(pos)));
         if (k !== SKIP) storeText(c, row, q.text, pos);
         pos = q.next;
         const after = pos < n ? data[pos]! : LF;
         if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
+      } else if (k === SKIP) {
+        // Not a column of the query: find its end, nothing else (a CR before LF ends the record below).
+        while (b !== delim && b !== LF) b = ++pos < n ? data[pos]! : LF;
+        if (pos > lineStart && data[pos - 1] === CR && b === LF) pos--;
       } else if (k === FLOAT || k === INT) {
         const fs = pos;
         let neg = false;
@@ -221,16 +277,17 @@ export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: Block
         }
         const t = pos < n ? data[pos]! : LF;
         const ended = t === delim || t === LF || (t === CR && (pos + 1 >= n || data[pos + 1] === LF));
-        const b2 = builders[c]!;
-        if (ended && digits > 0 && digits <= 15 && (k === FLOAT || (m <= 2147483647 + (neg ? 1 : 0)))) {
+        if (ended && digits > 0 && digits <= 15 && (k === FLOAT || m <= 2147483647 + (neg ? 1 : 0))) {
           const v = frac === 0 ? m : m / POW10[frac]!;
-          b2.values[row] = neg ? -v : v;
-          b2.markValid(row);
+          if (k === FLOAT) f64[c]![row] = neg ? -v : v;
+          else i32[c]![row] = neg ? -v : v;
+          const vv = valids[c];
+          if (vv !== undefined) vv[row] = 1;
         } else {
           // Anything unusual (empty, null markers, exponents, long numbers, bad text): the shared text path.
           pos = fieldEnd(data, fs, delim);
           const text = decode(data, fs, pos);
-          if (text === '' && emptyIsNull) b2.setNull(row);
+          if (text === '' && emptyIsNull) setNull(c, row);
           else storeText(c, row, text, fs);
         }
       } else if (k === STRING) {
@@ -242,23 +299,34 @@ export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: Block
           h = Math.imul(h ^ x, 16777619);
           pos++;
         }
-        const b2 = builders[c]!;
-        if (pos === fs && emptyIsNull) b2.setNull(row);
+        if (pos === fs && emptyIsNull) setNull(c, row);
         else {
-          const code = b2.interner!.internBytes(data, fs, pos, h);
-          const flags = nullFlags[c]!;
-          let isNull = flags[code];
-          if (isNull === undefined) isNull = flags[code] = nullSet.has(b2.interner!.strings[code]!);
-          if (isNull) b2.setNull(row);
+          const it = interners[c]!;
+          // The common case inline: the value was seen before and sits in its first slot.
+          let code = it.slots[h & (it.slots.length - 1)]!;
+          const len = pos - fs;
+          if (code >= 0 && it.hashes[code] === h && it.lens[code] === len) {
+            const store = it.store;
+            const at = it.starts[code]!;
+            for (let j = 0; j < len; j++) {
+              if (store[at + j] !== data[fs + j]) {
+                code = -1;
+                break;
+              }
+            }
+          } else code = -1;
+          if (code < 0) code = it.internBytes(data, fs, pos, h);
+          if (it.nullCode[code]) setNull(c, row);
           else {
-            b2.values[row] = code;
-            b2.markValid(row);
+            i32[c]![row] = code;
+            const vv = valids[c];
+            if (vv !== undefined) vv[row] = 1;
           }
         }
       } else {
         const fs = pos;
         pos = fieldEnd(data, fs, delim);
-        if (k === TEXT) storeText(c, row, decode(data, fs, pos), fs);
+        storeText(c, row, decode(data, fs, pos), fs);
       }
       // After a field: a delimiter (next field) or the end of the record.
       if (pos < n && data[pos] === delim) {
@@ -277,7 +345,11 @@ export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: Block
     }
     row++;
   }
-  return { names: spec.keep.slice(), columns: spec.keep.map((name) => builders[spec.names.indexOf(name)]!.finish(row)), length: row };
+  return n;
+  };
+
+  const finish = (): Columns => ({ names: spec.keep.slice(), columns: spec.keep.map((name) => builders[spec.names.indexOf(name)]!.finish(row)), length: row });
+  return { feed, finish };
 }
 
 /** End of an unquoted field starting at `pos`: the delimiter, the line end (before a CR of CRLF) or the end. */

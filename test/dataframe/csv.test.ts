@@ -192,3 +192,28 @@ describe('malformed CSV', () => {
     expect(rows(await readCsv(g!, { blocksize: 4 }).compute({ scheduler: 'sync' }))).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }]);
   });
 });
+
+describe('streaming a block through a small buffer', () => {
+  test('property: any piece size gives the same columns, with quoted newlines and CRLF', async () => {
+    const { readCsvBlock } = await import('../../src/io/csv-read.ts');
+    const { parseCsvBlock } = await import('../../src/io/csv-parse.ts');
+    const { splitBlocks } = await import('../../src/io/blocks.ts');
+    const { readFileSync } = await import('node:fs');
+    const cellArb = fc.constantFrom('a', '"b\nc"', '"d,""e"""', 'fff', '', '"g\r\nh"');
+    await fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 99 }), cellArb), { minLength: 1, maxLength: 40 }), fc.integer({ min: 4, max: 64 }), fc.boolean(), (rs, piece, crlf) => {
+        const nl = crlf ? '\r\n' : '\n';
+        const text = 'n,s' + nl + rs.map(([n, s]) => `${n},${s}`).join(nl) + (rs.length % 2 ? nl : '');
+        const [p] = writeFiles(dir, { 'stream.csv': text });
+        const spec = { names: ['n', 's'], dtypes: ['int32', 'string'] as const, keep: ['n', 's'], delimiter: ',', nullValues: [''], header: true, onBadLines: 'error' as const };
+        const whole = parseCsvBlock(readFileSync(p!), { ...spec, dtypes: [...spec.dtypes] }, { path: p!, offset: 0 });
+        const [block] = splitBlocks([p!], null);
+        const streamed = readCsvBlock(block!, { ...spec, dtypes: [...spec.dtypes], pieceBytes: piece }, 'fast', ['n', 's']);
+        const decode = (c: typeof whole) => Array.from({ length: c.length }, (_, i) => [c.columns[0]!.values[i], c.columns[1]!.valid?.[i] === 0 ? null : c.columns[1]!.dict![c.columns[1]!.values[i]!]]);
+        expect(decode(streamed)).toEqual(decode(whole));
+        expect(whole.length).toBe(rs.length);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
