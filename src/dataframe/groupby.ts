@@ -39,7 +39,9 @@ export class Aggregation<S = unknown> {
 }
 
 export type AggName = AggFn;
-export type AggRequest = AggName | Aggregation | Array<AggName | Aggregation>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyAggregation = Aggregation<any>;
+export type AggRequest = AggName | AnyAggregation | Array<AggName | AnyAggregation>;
 
 const NUMERIC_ONLY = new Set<AggFn>(['sum', 'mean', 'std', 'var']);
 
@@ -85,7 +87,7 @@ export class GroupBy {
     return this.build(this.valueColumns(fn).map((c) => this.spec(c, fn, c)));
   }
 
-  private spec(col: string, fn: AggFn | Aggregation, out: string): AggSpec {
+  private spec(col: string, fn: AggFn | AnyAggregation, out: string): AggSpec {
     const dtype = this.df.meta.dtypes[this.df.meta.names.indexOf(col)]!;
     if (fn instanceof Aggregation) {
       const custom = { chunk: fnArg(specOf(fn.chunk as AnyFn)), combine: fnArg(specOf(fn.combine as AnyFn)), finalize: fnArg(specOf(fn.finalize as AnyFn)) };
