@@ -193,6 +193,11 @@ export function evalExpr(part: Part, e: Expr): Column {
     case 'un':
       return evalUnary(e.fn, evalExpr(part, e.a), n);
     case 'bin':
+      // A number on the right (x > 0, x * 2): no column of copies of it.
+      if (e.b.op === 'lit' && typeof e.b.value === 'number' && e.b.dtype !== 'string') {
+        const a = evalExpr(part, e.a);
+        if (a.dtype !== 'string') return evalScalar(e.fn, a, e.b.value, n);
+      }
       return evalBinary(e.fn, evalExpr(part, e.a), evalExpr(part, e.b), n, e.b.op === 'lit' && e.b.value !== null);
   }
 }
@@ -317,6 +322,66 @@ function evalBinary(fn: BinOp, a: Column, b: Column, n: number, bIsLit: boolean)
       if ((a.valid && !a.valid[i]) || (b.valid && !b.valid[i])) out[i] = fn === 'ne' ? 1 : 0;
     }
   }
+  return { dtype: 'bool', values: out };
+}
+
+/** `column op number`, for numeric columns. */
+function evalScalar(fn: BinOp, a: Column, y: number, n: number): Column {
+  const x = numbers(a, n);
+  if (ARITH.has(fn)) {
+    const out = allocArray(Float64Array, n);
+    switch (fn) {
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = x[i]! + y;
+        break;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = x[i]! - y;
+        break;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = x[i]! * y;
+        break;
+      case 'div':
+        for (let i = 0; i < n; i++) out[i] = x[i]! / y;
+        break;
+      case 'mod':
+        for (let i = 0; i < n; i++) {
+          const r = x[i]! % y;
+          out[i] = r !== 0 && r < 0 !== y < 0 ? r + y : r;
+        }
+        break;
+      default:
+        for (let i = 0; i < n; i++) out[i] = x[i]! ** y;
+    }
+    return a.valid ? { dtype: 'float64', values: out, valid: a.valid } : { dtype: 'float64', values: out };
+  }
+  const out = allocArray(Uint8Array, n);
+  switch (fn) {
+    case 'eq':
+      for (let i = 0; i < n; i++) out[i] = x[i] === y ? 1 : 0;
+      break;
+    case 'ne':
+      for (let i = 0; i < n; i++) out[i] = x[i] !== y ? 1 : 0;
+      break;
+    case 'lt':
+      for (let i = 0; i < n; i++) out[i] = x[i]! < y ? 1 : 0;
+      break;
+    case 'le':
+      for (let i = 0; i < n; i++) out[i] = x[i]! <= y ? 1 : 0;
+      break;
+    case 'gt':
+      for (let i = 0; i < n; i++) out[i] = x[i]! > y ? 1 : 0;
+      break;
+    case 'ge':
+      for (let i = 0; i < n; i++) out[i] = x[i]! >= y ? 1 : 0;
+      break;
+    case 'and':
+      for (let i = 0; i < n; i++) out[i] = x[i]! & (y ? 1 : 0);
+      break;
+    case 'or':
+      for (let i = 0; i < n; i++) out[i] = x[i]! | (y ? 1 : 0);
+      break;
+  }
+  if (a.valid) for (let i = 0; i < n; i++) if (!a.valid[i]) out[i] = fn === 'ne' ? 1 : 0;
   return { dtype: 'bool', values: out };
 }
 

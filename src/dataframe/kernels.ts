@@ -29,7 +29,7 @@ import { timeseriesPart, type TimeseriesPart } from './timeseries-gen.ts';
 import { readIpcPart, readJsonPart, recordsToPart, type JsonPartArg } from './readers.ts';
 import type { Table } from 'apache-arrow';
 import { OptionError, messages } from '../errors.ts';
-import { allocArray } from '../io/csv-columns.ts';
+import { allocArray, shareColumns } from '../io/csv-columns.ts';
 import { writeCsvFile, type CsvWriteOptions } from '../io/csv-write.ts';
 import { hashPartition, joinParts, sortPart, type JoinSpec, type ShuffleSpec } from './shuffle-kernels.ts';
 
@@ -99,7 +99,7 @@ function chunk(part: Part, r: Reducer): State {
     case 'group':
       return groupChunk(part, r.spec);
     case 'collect':
-      return part;
+      return shareColumns(part);
   }
 }
 
@@ -121,13 +121,13 @@ function combine(r: Reducer, states: State[]): State | null {
     case 'group':
       return groupCombine(states as GroupPartial[], r.spec);
     case 'collect':
-      return concatParts(states as Part[]);
+      return shareColumns(concatParts(states as Part[]));
   }
 }
 
 export const dfKernels = defineOps(import.meta.url, {
   /** One partition: produce it and run its steps. */
-  'df.part': (input: Input, steps: Step[], index: number): Part => materialize(input, steps, index),
+  'df.part': (input: Input, steps: Step[], index: number): Part => shareColumns(materialize(input, steps, index)),
   /** A reduction's state of one partition (the partition itself is never kept). */
   'df.chunk': (input: Input, steps: Step[], index: number, r: Reducer): State => chunk(materialize(input, steps, index), r),
   /** Merge states (a node of the reduction tree). */
@@ -135,26 +135,26 @@ export const dfKernels = defineOps(import.meta.url, {
   /** The group-by result of one bucket: merged partials as a partition sorted by key. */
   'df.groupFinalize': (spec: GroupSpec, j: number, ...states: Array<GroupPartial | GroupPartial[]>): Part => {
     const parts = states.map((s) => (Array.isArray(s) ? s[j]! : s));
-    return groupFinalize(parts.length === 1 ? parts[0]! : groupCombine(parts, spec), spec);
+    return shareColumns(groupFinalize(parts.length === 1 ? parts[0]! : groupCombine(parts, spec), spec));
   },
   /** Merge bucket `j` of partials (chunks give one partial per bucket; merges give one partial). */
   'df.groupMerge': (spec: GroupSpec, j: number, ...states: Array<GroupPartial | GroupPartial[]>): GroupPartial =>
     groupCombine(states.map((s) => (Array.isArray(s) ? s[j]! : s)), spec),
   /** Concatenate partitions (repartition to fewer). */
-  'df.concat': (meta: Meta, ...parts: Part[]): Part => concatParts(parts, meta),
+  'df.concat': (meta: Meta, ...parts: Part[]): Part => shareColumns(concatParts(parts, meta)),
   /** Rows [start, end) of a partition (repartition to more, head). */
   'df.slice': (part: Part, start: number, end: number): Part => sliceRows(part, start, end),
   /** Slice `i` of `k` equal slices of a partition (repartition to more). */
   'df.sliceFrac': (part: Part, i: number, k: number): Part => sliceRows(part, Math.floor((i * part.length) / k), Math.floor(((i + 1) * part.length) / k)),
   /** Split a partition into hash or range buckets (merge, sortValues). */
-  'df.split': (input: Input, steps: Step[], index: number, spec: ShuffleSpec): Part[] => hashPartition(materialize(input, steps, index), spec),
+  'df.split': (input: Input, steps: Step[], index: number, spec: ShuffleSpec): Part[] => hashPartition(materialize(input, steps, index), spec).map(shareColumns),
   /** Concatenate the pieces of one bucket from every input partition, optionally sorted. */
   'df.gather': (meta: Meta, sortBy: { by: string[]; ascending: boolean[] } | null, ...pieces: Part[]): Part => {
     const all = concatParts(pieces, meta);
-    return sortBy ? sortPart(all, sortBy.by, sortBy.ascending) : all;
+    return shareColumns(sortBy ? sortPart(all, sortBy.by, sortBy.ascending) : all);
   },
   /** Join two partitions (one bucket of each side, or a partition with the broadcast side). */
-  'df.join': (left: Part, right: Part, spec: JoinSpec): Part => joinParts(left, right, spec),
+  'df.join': (left: Part, right: Part, spec: JoinSpec): Part => shareColumns(joinParts(left, right, spec)),
   /** Cut points splitting a sorted sample into `n` ranges (sortValues). */
   'df.bounds': (state: Sketch | Array<Array<number | string | boolean>> | null, n: number): Array<number | string> => {
     if (state === null) return [];
@@ -174,7 +174,7 @@ export const dfKernels = defineOps(import.meta.url, {
     const part = Array.isArray(value) ? recordsToPart(value as Array<Record<string, unknown>>, meta) : tableToPart(value as Table);
     const missing = meta.names.filter((n) => !part.names.includes(n));
     if (missing.length) throw new OptionError(messages.metaMismatch('fromDelayed', meta.names.join(','), part.names.join(',')));
-    return { names: meta.names.slice(), columns: meta.names.map((n) => part.columns[part.names.indexOf(n)]!), length: part.length };
+    return shareColumns({ names: meta.names.slice(), columns: meta.names.map((n) => part.columns[part.names.indexOf(n)]!), length: part.length });
   },
   /** An Arrow table of a partition (for user code that wants one in a task). */
   'df.toTable': (part: Part) => partToTable(part),

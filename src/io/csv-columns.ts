@@ -32,16 +32,39 @@ export interface Columns {
 type TypedCtor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; BYTES_PER_ELEMENT: number };
 
 /**
- * A typed array of `n` elements, in SharedArrayBuffer when running in a worker thread (so results
- * pass to other threads by reference), in ordinary memory elsewhere (child processes cannot share
- * memory, and the calling thread does not need to).
+ * A typed array of `n` elements in ordinary memory. Kernels allocate their working arrays here
+ * (V8 counts this memory when deciding to collect garbage; SharedArrayBuffer memory it notices
+ * late, which let dead intermediates pile up); partitions that leave a task on a worker thread are
+ * moved into SharedArrayBuffer once by `shareColumns`.
  * @example
  * const xs = allocArray(Float64Array, 1000);
  */
 export function allocArray<T>(ctor: TypedCtor<T>, n: number): T {
-  const bytes = Math.max(0, n) * ctor.BYTES_PER_ELEMENT;
-  const buf = isMainThread ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes);
-  return new ctor(buf, 0, n);
+  return new ctor(new ArrayBuffer(Math.max(0, n) * ctor.BYTES_PER_ELEMENT), 0, Math.max(0, n));
+}
+
+function toShared<T extends Float64Array | Int32Array | Uint8Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as TypedCtor<T>;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength), 0, a.length);
+  (out as unknown as Float64Array).set(a as unknown as Float64Array);
+  return out;
+}
+
+/**
+ * The same columns with their arrays in SharedArrayBuffer when running on a worker thread, so the
+ * partition passes to other threads (and the calling thread) by reference; unchanged elsewhere
+ * (child processes cannot share memory; the calling thread does not need to).
+ * @example
+ * return shareColumns(part); // at the end of a kernel that returns a partition
+ */
+export function shareColumns(part: Columns): Columns {
+  if (isMainThread) return part;
+  return {
+    names: part.names,
+    length: part.length,
+    columns: part.columns.map((c) => ({ ...c, values: toShared(c.values), ...(c.valid ? { valid: toShared(c.valid) } : {}) })),
+  };
 }
 
 /** The typed-array constructor that stores values of `dtype`. */
