@@ -197,8 +197,16 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
   };
   let row = 0;
 
-  const feed = (data: Uint8Array, offset: number, final: boolean): number => {
+  const feed = (input: Uint8Array, offset: number, final: boolean): number => {
   where.offset = offset;
+  // The scans below stop at a newline without bounds checks: make sure the data ends with one.
+  const given = input.length;
+  let data = input;
+  if (given > 0 && input[given - 1] !== LF) {
+    data = new Uint8Array(given + 1);
+    data.set(input);
+    data[given] = LF;
+  }
   const n = data.length;
   // Size the columns once for the whole block (from this piece's bytes per line), not per piece.
   const lines = countLines(data);
@@ -234,18 +242,18 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
     let c = 0;
     for (;;) {
       const k = c < ncols ? kind[c]! : SKIP;
-      b = pos < n ? data[pos]! : LF;
+      b = data[pos]!;
       if (b === QUOTE) {
         const q = readQuoted(data, pos);
         if (!q && !final) return lineStart; // the record continues in the next piece
         if (!q) throw new ShoalError('ERR_SHOAL_IO', messages.csvUnterminatedQuote(where.path, lineOf(pos)));
         if (k !== SKIP) storeText(c, row, q.text, pos);
         pos = q.next;
-        const after = pos < n ? data[pos]! : LF;
+        const after = data[pos]!;
         if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
       } else if (k === SKIP) {
         // Not a column of the query: find its end, nothing else (a CR before LF ends the record below).
-        while (b !== delim && b !== LF) b = ++pos < n ? data[pos]! : LF;
+        while (b !== delim && b !== LF) b = data[++pos]!;
         if (pos > lineStart && data[pos - 1] === CR && b === LF) pos--;
       } else if (k === FLOAT || k === INT) {
         const fs = pos;
@@ -257,16 +265,16 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
         let m = 0;
         let digits = 0;
         let frac = 0;
-        while (pos < n) {
+        for (;;) {
           const d = data[pos]! - 48;
           if (d < 0 || d > 9) break;
           m = m * 10 + d;
           digits++;
           pos++;
         }
-        if (k === FLOAT && pos < n && data[pos] === DOT) {
+        if (k === FLOAT && data[pos] === DOT) {
           pos++;
-          while (pos < n) {
+          for (;;) {
             const d = data[pos]! - 48;
             if (d < 0 || d > 9) break;
             m = m * 10 + d;
@@ -275,8 +283,8 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
             pos++;
           }
         }
-        const t = pos < n ? data[pos]! : LF;
-        const ended = t === delim || t === LF || (t === CR && (pos + 1 >= n || data[pos + 1] === LF));
+        const t = data[pos]!;
+        const ended = t === delim || t === LF || (t === CR && data[pos + 1] === LF);
         if (ended && digits > 0 && digits <= 15 && (k === FLOAT || m <= 2147483647 + (neg ? 1 : 0))) {
           const v = frac === 0 ? m : m / POW10[frac]!;
           if (k === FLOAT) f64[c]![row] = neg ? -v : v;
@@ -293,9 +301,9 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
       } else if (k === STRING) {
         const fs = pos;
         let h = 0x811c9dc5 | 0;
-        while (pos < n) {
+        for (;;) {
           const x = data[pos]!;
-          if (x === delim || x === LF || (x === CR && (pos + 1 >= n || data[pos + 1] === LF))) break;
+          if (x === delim || x === LF || (x === CR && data[pos + 1] === LF)) break;
           h = Math.imul(h ^ x, 16777619);
           pos++;
         }
@@ -329,13 +337,14 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
         storeText(c, row, decode(data, fs, pos), fs);
       }
       // After a field: a delimiter (next field) or the end of the record.
-      if (pos < n && data[pos] === delim) {
+      const e = data[pos]!;
+      if (e === delim) {
         pos++;
         c++;
         continue;
       }
-      if (pos < n && data[pos] === CR) pos++;
-      if (pos < n && data[pos] === LF) pos++;
+      if (e === CR) pos++;
+      if (data[pos] === LF) pos++;
       break;
     }
     if (c + 1 !== ncols) {
@@ -345,7 +354,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
     }
     row++;
   }
-  return n;
+  return given;
   };
 
   const finish = (): Columns => ({ names: spec.keep.slice(), columns: spec.keep.map((name) => builders[spec.names.indexOf(name)]!.finish(row)), length: row });
