@@ -157,7 +157,7 @@ export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: Block
 export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 0): CsvParser {
   const ncols = spec.names.length;
   const delim = spec.delimiter.charCodeAt(0);
-  const capacity = 0;
+  let capacity = 0;
   const kind = new Uint8Array(ncols);
   const builders: Array<ColumnBuilder | undefined> = new Array(ncols);
   const nullSet = new Set(spec.nullValues);
@@ -209,10 +209,14 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
   }
   const n = data.length;
   // Size the columns once for the whole block (from this piece's bytes per line), not per piece.
-  const lines = countLines(data);
-  let need = row + lines;
-  if (row === 0 && expectBytes > n && n > 0) need = Math.ceil((lines * expectBytes * 1.05) / n) + 16;
-  for (const b of builders) b?.ensure(need);
+  // Size the columns once for the whole block: lines per byte of the first 64 kB, times the block's
+  // bytes (+5%). Rows beyond that grow the columns (checked once per row, below).
+  if (row === 0 || capacity === 0) {
+    const head = data.subarray(0, Math.min(n, 1 << 16));
+    const perByte = countLines(head) / Math.max(1, head.length);
+    capacity = Math.max(capacity, Math.ceil(perByte * Math.max(expectBytes, n) * 1.05) + 16);
+    for (const b of builders) b?.ensure(capacity);
+  }
   refresh();
   let pos = 0;
   if (offset === 0) {
@@ -237,6 +241,11 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
     if (b === CR && (pos + 1 >= n || data[pos + 1] === LF)) {
       pos += pos + 1 < n ? 2 : 1;
       continue;
+    }
+    if (row >= capacity) {
+      capacity = Math.ceil(capacity * 1.5) + 16;
+      for (const b of builders) b?.ensure(capacity);
+      refresh();
     }
     const lineStart = pos;
     let c = 0;
