@@ -4,7 +4,8 @@
  * - csv-groupby-agg: readCsv(glob).groupby('name').agg({ x: 'mean', y: 'max' })
  * - csv-filter-mean: df.filter(df.col('x').gt(0)).col('y').mean()
  * Each timed run builds the DataFrame (glob, stat, schema sample) and computes it. Reported:
- * `mb` read, `parse_mb_s` over the whole run, and `parse_mb_s_per_thread` (divided by workers).
+ * `mb` read, `parse_mb_s` over the whole run, `parse_mb_s_per_thread` (divided by workers), and
+ * `mb_per_cpu_s` (MB per CPU-second of the last run, all threads together).
  */
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -32,7 +33,10 @@ function checksumOf(t: Table): number {
 function fields(wall: number, result: Record<string, unknown>): Record<string, unknown> {
   const mb = (result.bytes as number) / 1e6;
   const threads = result.scheduler === 'sync' ? 1 : availableParallelism();
-  return { mb: +mb.toFixed(1), parse_mb_s: +(mb / wall).toFixed(1), parse_mb_s_per_thread: +(mb / wall / threads).toFixed(1) };
+  const cpu = result.cpuSeconds as number;
+  // MB per CPU-second of the whole process (all threads): what one thread parses when it has a core
+  // to itself; less sensitive than wall time to other load on the machine.
+  return { mb: +mb.toFixed(1), parse_mb_s: +(mb / wall).toFixed(1), parse_mb_s_per_thread: +(mb / wall / threads).toFixed(1), cpu_s_last: +cpu.toFixed(3), mb_per_cpu_s: +(mb / cpu).toFixed(1) };
 }
 
 function workload(run: (ctx: RunContext) => Promise<number>): Workload {
@@ -40,7 +44,10 @@ function workload(run: (ctx: RunContext) => Promise<number>): Workload {
     schedulers: ['threads', 'sync'],
     async run(ctx) {
       const b = bytes();
-      return { checksum: await run(ctx), bytes: b, scheduler: ctx.scheduler };
+      const cpu0 = process.cpuUsage();
+      const checksum = await run(ctx);
+      const cpu = process.cpuUsage(cpu0);
+      return { checksum, bytes: b, scheduler: ctx.scheduler, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
     },
     fields,
   };

@@ -157,6 +157,7 @@ export function parseCsvBlock(data: Uint8Array, spec: CsvParseSpec, where: Block
 export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 0): CsvParser {
   const ncols = spec.names.length;
   const delim = spec.delimiter.charCodeAt(0);
+  const delim4 = Math.imul(delim, 0x01010101);
   let capacity = 0;
   const kind = new Uint8Array(ncols);
   const builders: Array<ColumnBuilder | undefined> = new Array(ncols);
@@ -208,6 +209,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
     data[given] = LF;
   }
   const n = data.length;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   // Size the columns once for the whole block (from this piece's bytes per line), not per piece.
   // Size the columns once for the whole block: lines per byte of the first 64 kB, times the block's
   // bytes (+5%). Rows beyond that grow the columns (checked once per row, below).
@@ -262,6 +264,16 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
         if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
       } else if (k === SKIP) {
         // Not a column of the query: find its end, nothing else (a CR before LF ends the record below).
+        // Four bytes at a time while none of them is the delimiter or a newline (SWAR zero-byte test).
+        const stop4 = n - 4;
+        while (pos <= stop4) {
+          const v = view.getUint32(pos, true);
+          const xd = v ^ delim4;
+          const xl = v ^ 0x0a0a0a0a;
+          if ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) break;
+          pos += 4;
+        }
+        b = data[pos]!;
         while (b !== delim && b !== LF) b = data[++pos]!;
         if (pos > lineStart && data[pos - 1] === CR && b === LF) pos--;
       } else if (k === FLOAT || k === INT) {
