@@ -353,7 +353,6 @@ export function groupFinalize(p: GroupPartial, spec: GroupSpec): Part {
     }
     return 0;
   });
-  const n = p.n;
   const columns: Column[] = [];
   spec.keys.forEach((_, j) => columns.push(fromValues(order.map((g) => p.keys[j]![g]!), spec.keyDtypes[j]!)));
   spec.aggs.forEach((a, ai) => {
@@ -392,7 +391,6 @@ export function groupFinalize(p: GroupPartial, spec: GroupSpec): Part {
     }
     columns.push(fromValues(vals, dtype));
   });
-  void n;
   return { names: [...spec.keys, ...spec.aggs.map((a) => a.out)], columns, length: p.n };
 }
 

@@ -8,7 +8,6 @@ import {
   Bool,
   Data,
   DateDay,
-  DateMillisecond,
   Dictionary,
   Field,
   Float64,
@@ -189,7 +188,6 @@ export function vectorToColumn(v: Vector, name: string): Column {
       col.values[i] = x === null ? 0 : Number(x);
     }
   }
-  void DateMillisecond;
   return col;
 }
 

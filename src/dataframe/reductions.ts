@@ -193,14 +193,12 @@ export function sketchQuantile(s: Sketch, q: number): number {
   const pos = q * (n - 1);
   let acc = 0;
   for (let i = 0; i < s.v.length; i++) {
-    const lo = acc;
     acc += s.w[i]!;
     if (pos < acc - 1 + 1e-9 || i === s.v.length - 1) return s.v[i]!;
     if (pos < acc) {
       const frac = pos - (acc - 1);
       return s.v[i]! + frac * ((s.v[i + 1] ?? s.v[i]!) - s.v[i]!);
     }
-    void lo;
   }
   return s.v[s.v.length - 1]!;
 }

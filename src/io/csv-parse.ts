@@ -199,183 +199,182 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
   let row = 0;
 
   const feed = (input: Uint8Array, offset: number, final: boolean): number => {
-  where.offset = offset;
-  // The scans below stop at a newline without bounds checks: make sure the data ends with one.
-  const given = input.length;
-  let data = input;
-  if (given > 0 && input[given - 1] !== LF) {
-    data = new Uint8Array(given + 1);
-    data.set(input);
-    data[given] = LF;
-  }
-  const n = data.length;
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  // Size the columns once for the whole block (from this piece's bytes per line), not per piece.
-  // Size the columns once for the whole block: lines per byte of the first 64 kB, times the block's
-  // bytes (+5%). Rows beyond that grow the columns (checked once per row, below).
-  if (row === 0 || capacity === 0) {
-    const head = data.subarray(0, Math.min(n, 1 << 16));
-    const perByte = countLines(head) / Math.max(1, head.length);
-    capacity = Math.max(capacity, Math.ceil(perByte * Math.max(expectBytes, n) * 1.05) + 16);
-    for (const b of builders) b?.ensure(capacity);
-  }
-  refresh();
-  let pos = 0;
-  if (offset === 0) {
-    pos += bomAt(data, 0);
-    if (spec.header && pos < n) {
-      const rec = readRecord(data, pos, delim);
-      if (!rec.closed && !final) return 0;
-      if (rec.fields.join('\u0000') !== spec.names.join('\u0000')) {
-        throw new ShoalError('ERR_SHOAL_IO', messages.csvHeaderMismatch(where.path, rec.fields, spec.names));
-      }
-      pos = rec.next;
+    where.offset = offset;
+    // The scans below stop at a newline without bounds checks: make sure the data ends with one.
+    const given = input.length;
+    let data = input;
+    if (given > 0 && input[given - 1] !== LF) {
+      data = new Uint8Array(given + 1);
+      data.set(input);
+      data[given] = LF;
     }
-  }
-
-  while (pos < n) {
-    let b = data[pos]!;
-    // Blank lines are skipped (pandas' skip_blank_lines).
-    if (b === LF) {
-      pos++;
-      continue;
-    }
-    if (b === CR && (pos + 1 >= n || data[pos + 1] === LF)) {
-      pos += pos + 1 < n ? 2 : 1;
-      continue;
-    }
-    if (row >= capacity) {
-      capacity = Math.ceil(capacity * 1.5) + 16;
+    const n = data.length;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    // Size the columns once for the whole block: lines per byte of the first 64 kB, times the block's
+    // bytes (+5%). Rows beyond that grow the columns (checked once per row, below).
+    if (row === 0 || capacity === 0) {
+      const head = data.subarray(0, Math.min(n, 1 << 16));
+      const perByte = countLines(head) / Math.max(1, head.length);
+      capacity = Math.max(capacity, Math.ceil(perByte * Math.max(expectBytes, n) * 1.05) + 16);
       for (const b of builders) b?.ensure(capacity);
-      refresh();
     }
-    const lineStart = pos;
-    let c = 0;
-    for (;;) {
-      const k = c < ncols ? kind[c]! : SKIP;
-      b = data[pos]!;
-      if (b === QUOTE) {
-        const q = readQuoted(data, pos);
-        if (!q && !final) return lineStart; // the record continues in the next piece
-        if (!q) throw new ShoalError('ERR_SHOAL_IO', messages.csvUnterminatedQuote(where.path, lineOf(pos)));
-        if (k !== SKIP) storeText(c, row, q.text, pos);
-        pos = q.next;
-        const after = data[pos]!;
-        if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
-      } else if (k === SKIP) {
-        // Not a column of the query: find its end, nothing else (a CR before LF ends the record below).
-        // Four bytes at a time while none of them is the delimiter or a newline (SWAR zero-byte test).
-        const stop4 = n - 4;
-        while (pos <= stop4) {
-          const v = view.getUint32(pos, true);
-          const xd = v ^ delim4;
-          const xl = v ^ 0x0a0a0a0a;
-          if ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) break;
-          pos += 4;
+    refresh();
+    let pos = 0;
+    if (offset === 0) {
+      pos += bomAt(data, 0);
+      if (spec.header && pos < n) {
+        const rec = readRecord(data, pos, delim);
+        if (!rec.closed && !final) return 0;
+        if (rec.fields.join('\u0000') !== spec.names.join('\u0000')) {
+          throw new ShoalError('ERR_SHOAL_IO', messages.csvHeaderMismatch(where.path, rec.fields, spec.names));
         }
+        pos = rec.next;
+      }
+    }
+
+    while (pos < n) {
+      let b = data[pos]!;
+      // Blank lines are skipped (pandas' skip_blank_lines).
+      if (b === LF) {
+        pos++;
+        continue;
+      }
+      if (b === CR && (pos + 1 >= n || data[pos + 1] === LF)) {
+        pos += pos + 1 < n ? 2 : 1;
+        continue;
+      }
+      if (row >= capacity) {
+        capacity = Math.ceil(capacity * 1.5) + 16;
+        for (const b of builders) b?.ensure(capacity);
+        refresh();
+      }
+      const lineStart = pos;
+      let c = 0;
+      for (;;) {
+        const k = c < ncols ? kind[c]! : SKIP;
         b = data[pos]!;
-        while (b !== delim && b !== LF) b = data[++pos]!;
-        if (pos > lineStart && data[pos - 1] === CR && b === LF) pos--;
-      } else if (k === FLOAT || k === INT) {
-        const fs = pos;
-        let neg = false;
-        if (b === MINUS) {
-          neg = true;
-          pos++;
-        } else if (b === PLUS) pos++;
-        let m = 0;
-        let digits = 0;
-        let frac = 0;
-        for (;;) {
-          const d = data[pos]! - 48;
-          if (d < 0 || d > 9) break;
-          m = m * 10 + d;
-          digits++;
-          pos++;
-        }
-        if (k === FLOAT && data[pos] === DOT) {
-          pos++;
+        if (b === QUOTE) {
+          const q = readQuoted(data, pos);
+          if (!q && !final) return lineStart; // the record continues in the next piece
+          if (!q) throw new ShoalError('ERR_SHOAL_IO', messages.csvUnterminatedQuote(where.path, lineOf(pos)));
+          if (k !== SKIP) storeText(c, row, q.text, pos);
+          pos = q.next;
+          const after = data[pos]!;
+          if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
+        } else if (k === SKIP) {
+          // Not a column of the query: find its end, nothing else (a CR before LF ends the record below).
+          // Four bytes at a time while none of them is the delimiter or a newline (SWAR zero-byte test).
+          const stop4 = n - 4;
+          while (pos <= stop4) {
+            const v = view.getUint32(pos, true);
+            const xd = v ^ delim4;
+            const xl = v ^ 0x0a0a0a0a;
+            if ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) break;
+            pos += 4;
+          }
+          b = data[pos]!;
+          while (b !== delim && b !== LF) b = data[++pos]!;
+          if (pos > lineStart && data[pos - 1] === CR && b === LF) pos--;
+        } else if (k === FLOAT || k === INT) {
+          const fs = pos;
+          let neg = false;
+          if (b === MINUS) {
+            neg = true;
+            pos++;
+          } else if (b === PLUS) pos++;
+          let m = 0;
+          let digits = 0;
+          let frac = 0;
           for (;;) {
             const d = data[pos]! - 48;
             if (d < 0 || d > 9) break;
             m = m * 10 + d;
             digits++;
-            frac++;
             pos++;
           }
-        }
-        const t = data[pos]!;
-        const ended = t === delim || t === LF || (t === CR && data[pos + 1] === LF);
-        if (ended && digits > 0 && digits <= 15 && (k === FLOAT || m <= 2147483647 + (neg ? 1 : 0))) {
-          const v = frac === 0 ? m : m / POW10[frac]!;
-          if (k === FLOAT) f64[c]![row] = neg ? -v : v;
-          else i32[c]![row] = neg ? -v : v;
-          const vv = valids[c];
-          if (vv !== undefined) vv[row] = 1;
-        } else {
-          // Anything unusual (empty, null markers, exponents, long numbers, bad text): the shared text path.
-          pos = fieldEnd(data, fs, delim);
-          const text = decode(data, fs, pos);
-          if (text === '' && emptyIsNull) setNull(c, row);
-          else storeText(c, row, text, fs);
-        }
-      } else if (k === STRING) {
-        const fs = pos;
-        let h = 0x811c9dc5 | 0;
-        for (;;) {
-          const x = data[pos]!;
-          if (x === delim || x === LF || (x === CR && data[pos + 1] === LF)) break;
-          h = Math.imul(h ^ x, 16777619);
-          pos++;
-        }
-        if (pos === fs && emptyIsNull) setNull(c, row);
-        else {
-          const it = interners[c]!;
-          // The common case inline: the value was seen before and sits in its first slot.
-          let code = it.slots[h & (it.slots.length - 1)]!;
-          const len = pos - fs;
-          if (code >= 0 && it.hashes[code] === h && it.lens[code] === len) {
-            const store = it.store;
-            const at = it.starts[code]!;
-            for (let j = 0; j < len; j++) {
-              if (store[at + j] !== data[fs + j]) {
-                code = -1;
-                break;
-              }
+          if (k === FLOAT && data[pos] === DOT) {
+            pos++;
+            for (;;) {
+              const d = data[pos]! - 48;
+              if (d < 0 || d > 9) break;
+              m = m * 10 + d;
+              digits++;
+              frac++;
+              pos++;
             }
-          } else code = -1;
-          if (code < 0) code = it.internBytes(data, fs, pos, h);
-          if (it.nullCode[code]) setNull(c, row);
-          else {
-            i32[c]![row] = code;
+          }
+          const t = data[pos]!;
+          const ended = t === delim || t === LF || (t === CR && data[pos + 1] === LF);
+          if (ended && digits > 0 && digits <= 15 && (k === FLOAT || m <= 2147483647 + (neg ? 1 : 0))) {
+            const v = frac === 0 ? m : m / POW10[frac]!;
+            if (k === FLOAT) f64[c]![row] = neg ? -v : v;
+            else i32[c]![row] = neg ? -v : v;
             const vv = valids[c];
             if (vv !== undefined) vv[row] = 1;
+          } else {
+            // Anything unusual (empty, null markers, exponents, long numbers, bad text): the shared text path.
+            pos = fieldEnd(data, fs, delim);
+            const text = decode(data, fs, pos);
+            if (text === '' && emptyIsNull) setNull(c, row);
+            else storeText(c, row, text, fs);
           }
+        } else if (k === STRING) {
+          const fs = pos;
+          let h = 0x811c9dc5 | 0;
+          for (;;) {
+            const x = data[pos]!;
+            if (x === delim || x === LF || (x === CR && data[pos + 1] === LF)) break;
+            h = Math.imul(h ^ x, 16777619);
+            pos++;
+          }
+          if (pos === fs && emptyIsNull) setNull(c, row);
+          else {
+            const it = interners[c]!;
+            // The common case inline: the value was seen before and sits in its first slot.
+            let code = it.slots[h & (it.slots.length - 1)]!;
+            const len = pos - fs;
+            if (code >= 0 && it.hashes[code] === h && it.lens[code] === len) {
+              const store = it.store;
+              const at = it.starts[code]!;
+              for (let j = 0; j < len; j++) {
+                if (store[at + j] !== data[fs + j]) {
+                  code = -1;
+                  break;
+                }
+              }
+            } else code = -1;
+            if (code < 0) code = it.internBytes(data, fs, pos, h);
+            if (it.nullCode[code]) setNull(c, row);
+            else {
+              i32[c]![row] = code;
+              const vv = valids[c];
+              if (vv !== undefined) vv[row] = 1;
+            }
+          }
+        } else {
+          const fs = pos;
+          pos = fieldEnd(data, fs, delim);
+          storeText(c, row, decode(data, fs, pos), fs);
         }
-      } else {
-        const fs = pos;
-        pos = fieldEnd(data, fs, delim);
-        storeText(c, row, decode(data, fs, pos), fs);
+        // After a field: a delimiter (next field) or the end of the record.
+        const e = data[pos]!;
+        if (e === delim) {
+          pos++;
+          c++;
+          continue;
+        }
+        if (e === CR) pos++;
+        if (data[pos] === LF) pos++;
+        break;
       }
-      // After a field: a delimiter (next field) or the end of the record.
-      const e = data[pos]!;
-      if (e === delim) {
-        pos++;
-        c++;
-        continue;
+      if (c + 1 !== ncols) {
+        if (spec.onBadLines === 'error') throw new ShoalError('ERR_SHOAL_IO', messages.csvFieldCount(where.path, lineOf(lineStart), ncols, c + 1));
+        if (spec.onBadLines === 'warn') console.warn(messages.csvFieldCount(where.path, lineOf(lineStart), ncols, c + 1) + ' (skipped)');
+        continue; // the row slot is reused by the next record
       }
-      if (e === CR) pos++;
-      if (data[pos] === LF) pos++;
-      break;
+      row++;
     }
-    if (c + 1 !== ncols) {
-      if (spec.onBadLines === 'error') throw new ShoalError('ERR_SHOAL_IO', messages.csvFieldCount(where.path, lineOf(lineStart), ncols, c + 1));
-      if (spec.onBadLines === 'warn') console.warn(messages.csvFieldCount(where.path, lineOf(lineStart), ncols, c + 1) + ' (skipped)');
-      continue; // the row slot is reused by the next record
-    }
-    row++;
-  }
-  return given;
+    return given;
   };
 
   const finish = (): Columns => ({ names: spec.keep.slice(), columns: spec.keep.map((name) => builders[spec.names.indexOf(name)]!.finish(row)), length: row });
