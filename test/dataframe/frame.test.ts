@@ -117,6 +117,23 @@ describe('properties: results never depend on npartitions', () => {
   });
 });
 
+describe('property: results never depend on the scheduler', () => {
+  test('groupby, filter and sort on sync, threads and processes agree with the reference', async () => {
+    await fc.assert(
+      fc.asyncProperty(dataArb, fc.integer({ min: 1, max: 4 }), fc.constantFrom(...SCHEDULERS), async (recs, n, scheduler) => {
+        const df = frame(recs, n);
+        const got = rows(await df.groupby('k').agg({ y: ['sum', 'count'] }).compute({ scheduler }));
+        expect(got).toEqual(groupRef(recs, (r) => r.k).map(([k, rs]) => ({ k, y_sum: sum(rs.map((r) => r.y)), y_count: rs.length })));
+        const byK = rows(await df.sortValues('k').compute({ scheduler })).map((r) => r.k);
+        expect(byK).toEqual(recs.map((r) => r.k).sort());
+        const f = df.filter(df.col('x').notNull());
+        expect(await f.length().compute({ scheduler })).toBe(recs.filter((r) => r.x !== null).length);
+      }),
+      { numRuns: 4 },
+    );
+  });
+});
+
 describe('every scheduler gives the same results', () => {
   const recs: Rec[] = Array.from({ length: 500 }, (_, i) => ({ k: ['a', 'b', 'c'][i % 3]!, g: i % 7, x: i % 11 === 0 ? null : (i * 37) % 101, y: (i * 13) % 17 }));
   for (const scheduler of SCHEDULERS) {
