@@ -27,6 +27,7 @@ import { describeFrame, frameReduction, lengthOf, treeReduce } from './frame-red
 import { mergeFrames, sortFrame, type MergeOptions } from './merge.ts';
 import { toArrowFile, toCsvFiles, type ToCsvOptions } from './write.ts';
 import { reprHtml, reprText } from './repr.ts';
+import { repartitionBySize, repartitionTo } from './repartition.ts';
 
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
@@ -383,35 +384,17 @@ export class DataFrame implements Collection<Table> {
 
   /**
    * Change the number of partitions: fewer by concatenating neighbours, more by splitting each
-   * partition into equal slices. Row order is kept.
-   * @example df.repartition({ npartitions: 2 })
+   * partition into equal slices. Row order is kept. With `partitionSize` ('100MB' or bytes of
+   * column memory), the partitions' sizes are computed first (like Dask), so it returns a Promise.
+   * @example
+   * df.repartition({ npartitions: 2 });
+   * await df.repartition({ partitionSize: '64MB' });
    */
-  repartition(opts: { npartitions: number }): DataFrame {
-    const n = opts.npartitions;
-    if (!Number.isInteger(n) || n < 1) throw new OptionError(messages.badOption('npartitions', n, 'a whole number >= 1'));
-    const { graph, keys } = this.partitionKeys();
-    const g = new Map(graph);
-    const name = `repartition-${tokenize(this.token, n)}`;
-    const out: Key[] = [];
-    const m = keys.length;
-    if (n <= m) {
-      for (let j = 0; j < n; j++) {
-        const group = keys.slice(Math.floor((j * m) / n), Math.floor(((j + 1) * m) / n));
-        const k = blockKey(name, [j]);
-        g.set(k, task(k, op('df.concat'), [this.meta as unknown as Arg, ...group.map(ref)]));
-        out.push(k);
-      }
-    } else {
-      for (let j = 0; j < n; j++) {
-        const src = Math.floor((j * m) / n);
-        const first = Math.ceil((src * n) / m);
-        const pieces = Math.ceil(((src + 1) * n) / m) - first;
-        const k = blockKey(name, [j]);
-        g.set(k, task(k, op('df.sliceFrac'), [ref(keys[src]!), j - first, pieces]));
-        out.push(k);
-      }
-    }
-    return DataFrame.fromKeys(g, out, this.meta, this.sortedBy);
+  repartition(opts: { npartitions: number }): DataFrame;
+  repartition(opts: { partitionSize: number | string }, computeOpts?: ComputeOptions): Promise<DataFrame>;
+  repartition(opts: { npartitions?: number; partitionSize?: number | string }, computeOpts: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+    if (opts.partitionSize !== undefined) return repartitionBySize(this, opts.partitionSize, computeOpts);
+    return repartitionTo(this, opts.npartitions!);
   }
 
   // ---- writing ----

@@ -144,6 +144,15 @@ export const dfKernels = defineOps(import.meta.url, {
   'df.concat': (meta: Meta, ...parts: Part[]): Part => shareColumns(concatParts(parts, meta)),
   /** Rows [start, end) of a partition (repartition to more, head). */
   'df.slice': (part: Part, start: number, end: number): Part => sliceRows(part, start, end),
+  /** Bytes of column memory of a partition (typed arrays + dictionary strings at 2 bytes a character). */
+  'df.nbytes': (part: Part): number => {
+    let b = 0;
+    for (const c of part.columns) {
+      b += c.values.byteLength + (c.valid?.byteLength ?? 0);
+      if (c.dict) for (const s of c.dict) b += 2 * s.length;
+    }
+    return b;
+  },
   /** Slice `i` of `k` equal slices of a partition (repartition to more). */
   'df.sliceFrac': (part: Part, i: number, k: number): Part => sliceRows(part, Math.floor((i * part.length) / k), Math.floor(((i + 1) * part.length) / k)),
   /** Split a partition into hash or range buckets (merge, sortValues). */

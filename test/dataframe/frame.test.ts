@@ -254,6 +254,19 @@ describe('shape, metadata, partitions, constructors, writing', () => {
     expect(df.reprHtml()).toContain('npartitions=3');
   });
 
+  test('repartition by partitionSize measures partitions, cuts large ones and groups small ones', async () => {
+    const recs = Array.from({ length: 1000 }, (_, i) => ({ x: i + 0.5 }));
+    const one = fromRecords(recs, { npartitions: 1 });
+    const cut = await one.repartition({ partitionSize: 2000 }, { scheduler: 'sync' });
+    expect(cut.npartitions).toBe(4); // 8,000 bytes of float64
+    expect(rows(await cut.compute({ scheduler: 'threads' })).map((r) => r.x)).toEqual(recs.map((r) => r.x));
+    const many = fromRecords(recs, { npartitions: 10 });
+    const grouped = await many.repartition({ partitionSize: '2kB' }, { scheduler: 'threads' });
+    expect(grouped.npartitions).toBe(5);
+    expect(rows(await grouped.compute({ scheduler: 'sync' })).map((r) => r.x)).toEqual(recs.map((r) => r.x));
+    await expect(many.repartition({ partitionSize: 'big' })).rejects.toThrow('partitionSize must be a positive number of bytes');
+  });
+
   test('fromDelayed, readJson, readArrow / toArrow, toCsv round trip', async () => {
     const make = (i: number) => [{ i, sq: i * i }];
     const parts = [0, 1, 2].map((i) => delayed(make)(i));
