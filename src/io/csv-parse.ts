@@ -200,6 +200,13 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
 
   const feed = (input: Uint8Array, offset: number, final: boolean): number => {
     where.offset = offset;
+    // Captured state in locals: the hot loop below then reads registers, not the closure's context.
+    let r = row;
+    const kindL = kind;
+    const f64L = f64;
+    const i32L = i32;
+    const validsL = valids;
+    const internersL = interners;
     // The scans below stop at a newline without bounds checks: make sure the data ends with one.
     const given = input.length;
     let data = input;
@@ -211,20 +218,24 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
     const n = data.length;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     // Size the columns once for the whole block: lines per byte of the first 64 kB, times the block's
-    // bytes (+5%). Rows beyond that grow the columns (checked once per row, below).
-    if (row === 0 || capacity === 0) {
+    // bytes (+5%). Rows beyond that grow the columns (checked once per r, below).
+    if (r === 0 || capacity === 0) {
       const head = data.subarray(0, Math.min(n, 1 << 16));
       const perByte = countLines(head) / Math.max(1, head.length);
       capacity = Math.max(capacity, Math.ceil(perByte * Math.max(expectBytes, n) * 1.05) + 16);
       for (const b of builders) b?.ensure(capacity);
     }
     refresh();
+    let cap = capacity;
     let pos = 0;
     if (offset === 0) {
       pos += bomAt(data, 0);
       if (spec.header && pos < n) {
         const rec = readRecord(data, pos, delim);
-        if (!rec.closed && !final) return 0;
+        if (!rec.closed && !final) {
+          row = r;
+          return 0;
+        }
         if (rec.fields.join('\u0000') !== spec.names.join('\u0000')) {
           throw new ShoalError('ERR_SHOAL_IO', messages.csvHeaderMismatch(where.path, rec.fields, spec.names));
         }
@@ -243,21 +254,24 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
         pos += pos + 1 < n ? 2 : 1;
         continue;
       }
-      if (row >= capacity) {
-        capacity = Math.ceil(capacity * 1.5) + 16;
+      if (r >= cap) {
+        cap = capacity = Math.ceil(capacity * 1.5) + 16;
         for (const b of builders) b?.ensure(capacity);
         refresh();
       }
       const lineStart = pos;
       let c = 0;
       for (;;) {
-        const k = c < ncols ? kind[c]! : SKIP;
+        const k = c < ncols ? kindL[c]! : SKIP;
         b = data[pos]!;
         if (b === QUOTE) {
           const q = readQuoted(data, pos);
-          if (!q && !final) return lineStart; // the record continues in the next piece
+          if (!q && !final) {
+          row = r;
+          return lineStart; // the record continues in the next piece
+        }
           if (!q) throw new ShoalError('ERR_SHOAL_IO', messages.csvUnterminatedQuote(where.path, lineOf(pos)));
-          if (k !== SKIP) storeText(c, row, q.text, pos);
+          if (k !== SKIP) storeText(c, r, q.text, pos);
           pos = q.next;
           const after = data[pos]!;
           if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
@@ -307,16 +321,16 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
           const ended = t === delim || t === LF || (t === CR && data[pos + 1] === LF);
           if (ended && digits > 0 && digits <= 15 && (k === FLOAT || m <= 2147483647 + (neg ? 1 : 0))) {
             const v = frac === 0 ? m : m / POW10[frac]!;
-            if (k === FLOAT) f64[c]![row] = neg ? -v : v;
-            else i32[c]![row] = neg ? -v : v;
-            const vv = valids[c];
-            if (vv !== undefined) vv[row] = 1;
+            if (k === FLOAT) f64L[c]![r] = neg ? -v : v;
+            else i32L[c]![r] = neg ? -v : v;
+            const vv = validsL[c];
+            if (vv !== undefined) vv[r] = 1;
           } else {
             // Anything unusual (empty, null markers, exponents, long numbers, bad text): the shared text path.
             pos = fieldEnd(data, fs, delim);
             const text = decode(data, fs, pos);
-            if (text === '' && emptyIsNull) setNull(c, row);
-            else storeText(c, row, text, fs);
+            if (text === '' && emptyIsNull) setNull(c, r);
+            else storeText(c, r, text, fs);
           }
         } else if (k === STRING) {
           const fs = pos;
@@ -327,9 +341,9 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
             h = Math.imul(h ^ x, 16777619);
             pos++;
           }
-          if (pos === fs && emptyIsNull) setNull(c, row);
+          if (pos === fs && emptyIsNull) setNull(c, r);
           else {
-            const it = interners[c]!;
+            const it = internersL[c]!;
             // The common case inline: the value was seen before and sits in its first slot.
             let code = it.slots[h & (it.slots.length - 1)]!;
             const len = pos - fs;
@@ -344,17 +358,17 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
               }
             } else code = -1;
             if (code < 0) code = it.internBytes(data, fs, pos, h);
-            if (it.nullCode[code]) setNull(c, row);
+            if (it.nullCode[code]) setNull(c, r);
             else {
-              i32[c]![row] = code;
-              const vv = valids[c];
-              if (vv !== undefined) vv[row] = 1;
+              i32L[c]![r] = code;
+              const vv = validsL[c];
+              if (vv !== undefined) vv[r] = 1;
             }
           }
         } else {
           const fs = pos;
           pos = fieldEnd(data, fs, delim);
-          storeText(c, row, decode(data, fs, pos), fs);
+          storeText(c, r, decode(data, fs, pos), fs);
         }
         // After a field: a delimiter (next field) or the end of the record.
         const e = data[pos]!;
@@ -370,10 +384,11 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
       if (c + 1 !== ncols) {
         if (spec.onBadLines === 'error') throw new ShoalError('ERR_SHOAL_IO', messages.csvFieldCount(where.path, lineOf(lineStart), ncols, c + 1));
         if (spec.onBadLines === 'warn') console.warn(messages.csvFieldCount(where.path, lineOf(lineStart), ncols, c + 1) + ' (skipped)');
-        continue; // the row slot is reused by the next record
+        continue; // the r slot is reused by the next record
       }
-      row++;
+      r++;
     }
+    row = r;
     return given;
   };
 
