@@ -13,7 +13,7 @@ import { arrowSchema, emptyPart, metaOf, partToTable, sliceRows, tableToPart, ta
 
 export type Step =
   | { op: 'project'; cols: Array<[string, Expr]> }
-  | { op: 'filter'; mask: Expr }
+  | { op: 'filter'; mask: Expr; keep?: string[] | null }
   | { op: 'map'; fn: unknown; meta: Meta; args: unknown[] }
   | { op: 'dropNulls'; subset: string[] | null }
   | { op: 'dedupe'; subset: string[] | null }
@@ -65,8 +65,9 @@ export function pruneSteps(steps: readonly Step[], needed: ReadonlySet<string> |
         break;
       }
       case 'filter':
+        // Only the columns used after the filter are gathered (the mask's own may be dropped).
+        out.push({ ...s, keep: need ? [...need].sort() : null });
         if (need) exprColumns(s.mask, need);
-        out.push(s);
         break;
       case 'map':
         need = null;
@@ -129,7 +130,8 @@ export function applyStep(part: Part, s: Step, index: number): Part {
       const m = evalExpr(part, s.mask);
       const mask = m.valid ? m.values.map((v, i) => v & m.valid![i]!) : m.values;
       const { idx, count } = indicesWhere(mask as Uint8Array, part.length);
-      return count === part.length ? part : takeRows(part, idx, count);
+      const kept = s.keep ? { names: s.keep, columns: s.keep.map((n) => part.columns[part.names.indexOf(n)]!), length: part.length } : part;
+      return count === part.length ? kept : takeRows(kept, idx, count);
     }
     case 'map': {
       const fn = s.fn as (t: Table, ...args: unknown[]) => Table;
