@@ -254,6 +254,28 @@ describe('shape, metadata, partitions, constructors, writing', () => {
     expect(df.reprHtml()).toContain('npartitions=3');
   });
 
+  test('head computes only the partitions it needs; sample is reproducible; mapPartitions probes or checks meta', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const lines = ['a,b', ...Array.from({ length: 200 }, (_, i) => `${i},${i}`), '200,oops'];
+    writeFileSync(`${dir}/late.csv`, lines.join('\n') + '\n');
+    const df2 = readCsv(`${dir}/late.csv`, { blocksize: 256, dtypes: { b: 'int32' } });
+    expect(rows(await df2.head(3, { scheduler: 'threads' }))).toEqual([{ a: 0, b: 0 }, { a: 1, b: 1 }, { a: 2, b: 2 }]);
+    await expect(df2.compute({ scheduler: 'sync' })).rejects.toThrow(`late.csv:202: column "b"`);
+    const recs = Array.from({ length: 400 }, (_, i) => ({ i }));
+    const s1 = rows(await fromRecords(recs, { npartitions: 4 }).sample({ frac: 0.25, seed: 5 }).compute({ scheduler: 'sync' }));
+    const s2 = rows(await fromRecords(recs, { npartitions: 4 }).sample({ frac: 0.25, seed: 5 }).compute({ scheduler: 'processes' }));
+    expect(s1).toEqual(s2);
+    expect(s1.length).toBeGreaterThan(50);
+    expect(s1.length).toBeLessThan(150);
+    expect(s1.every((r, k) => k === 0 || (r.i as number) > (s1[k - 1]!.i as number))).toBe(true);
+    expect(() => fromRecords(recs).sample({ frac: 2 })).toThrow('invalid option frac=2');
+    const probed = fromRecords(recs, { npartitions: 2 }).mapPartitions((t) => t.select(['i']));
+    expect(probed.columns).toEqual(['i']);
+    expect(await probed.col('i').sum().compute({ scheduler: 'threads' })).toBe((399 * 400) / 2);
+    const wrong = fromRecords(recs, { npartitions: 2 }).mapPartitions((t) => t, { meta: { j: 'int32' } });
+    await expect(wrong.compute({ scheduler: 'threads' })).rejects.toThrow('mapPartitions returned columns i, but its meta says j');
+  });
+
   test('repartition by partitionSize measures partitions, cuts large ones and groups small ones', async () => {
     const recs = Array.from({ length: 1000 }, (_, i) => ({ x: i + 0.5 }));
     const one = fromRecords(recs, { npartitions: 1 });
