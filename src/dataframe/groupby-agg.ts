@@ -157,12 +157,15 @@ function chunkStates(spec: AggSpec, col: Column | undefined, gid: Int32Array, n:
     case 'mean': {
       const s = new Float64Array(n);
       const c = new Float64Array(n);
-      if (spec.fn === 'sum' && !valid && col!.dtype !== 'string') {
-        // The hot path (groupby(...).sum()): no nulls to check, NaN skipped by comparison.
+      if (!valid && col!.dtype !== 'string') {
+        // The hot path (no null mask): NaN skipped by comparison, no per-row closure.
         for (let i = 0; i < len; i++) {
           const g = gid[i]!;
           const x = v![i]!;
-          if (g >= 0 && x === x) s[g]! += x;
+          if (g >= 0 && x === x) {
+            s[g]! += x;
+            c[g]!++;
+          }
         }
         return [s, c];
       }
@@ -192,6 +195,19 @@ function chunkStates(spec: AggSpec, col: Column | undefined, gid: Int32Array, n:
     case 'max':
     case 'first':
     case 'last': {
+      if ((spec.fn === 'min' || spec.fn === 'max') && (col!.dtype === 'float64' || col!.dtype === 'int32' || col!.dtype === 'date')) {
+        // Numbers: a typed array of running extremes (NaN = none yet), no per-row boxing.
+        const ext = new Float64Array(n).fill(NaN);
+        const isMin = spec.fn === 'min';
+        for (let i = 0; i < len; i++) {
+          const g = gid[i]!;
+          const x = v![i]!;
+          if (g < 0 || x !== x || (valid && !valid[i])) continue;
+          const cur = ext[g]!;
+          if (cur !== cur || (isMin ? x < cur : x > cur)) ext[g] = x;
+        }
+        return [Array.from(ext, (x) => (x !== x ? null : x))];
+      }
       const out: Array<KeyValue | null> = new Array(n).fill(null);
       for (let i = 0; i < len; i++) {
         if (!ok(i)) continue;
