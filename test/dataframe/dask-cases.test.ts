@@ -75,6 +75,23 @@ describe('datasets.timeseries', () => {
   });
 });
 
+describe('collection protocol', () => {
+  test('persist keeps computed partitions; compute() of several collections shares work; visualize draws the graph', async () => {
+    const { persist, compute, visualize } = await import('../../src/index.ts');
+    const df = fromRecords(Array.from({ length: 50 }, (_, i) => ({ k: i % 3, x: i })), { npartitions: 3 });
+    const f = df.filter(df.col('x').gt(10));
+    const [p] = await persist(f, { scheduler: 'threads' });
+    expect(p.npartitions).toBe(3);
+    expect(rows(await p.compute({ scheduler: 'sync' }))).toEqual(rows(await f.compute({ scheduler: 'sync' })));
+    expect(await p.col('x').sum().compute({ scheduler: 'processes' })).toBe(Array.from({ length: 39 }, (_, i) => i + 11).reduce((a, b) => a + b, 0));
+    const [n, s] = await compute(f.length(), f.col('x').sum(), { scheduler: 'threads' });
+    expect([n, s]).toEqual([39, 1170]);
+    const dot = await visualize(f.col('x').sum(), { format: 'dot' });
+    expect(dot).toContain('digraph');
+    expect(dot).toContain('sum');
+  });
+});
+
 describe('design: partitions cross threads in shared memory', () => {
   test('a partition computed on a worker thread arrives backed by SharedArrayBuffer', async () => {
     const df = fromRecords(Array.from({ length: 100 }, (_, i) => ({ x: i })), { npartitions: 1 });
