@@ -4,6 +4,7 @@
  * right of an operator without materialising a column of copies.
  */
 import { allocArray, type Column, type Dtype } from '../io/csv-columns.ts';
+import { textToDate } from '../io/csv-convert.ts';
 import { OptionError, messages } from '../errors.ts';
 import { ARITH, DT_PARTS, type BinOp, type Expr, type Scalar, type UnOp } from './expr.ts';
 import { columnOf, type Part } from './part.ts';
@@ -313,7 +314,7 @@ export function castColumn(a: Column, dtype: Dtype, n: number): Column {
   const out = allocArray(Ctor as typeof Float64Array, n);
   let valid = a.valid;
   if (a.dtype === 'string') {
-    const parsed = a.dict!.map((s) => (dtype === 'bool' ? (s === 'true' ? 1 : s === 'false' ? 0 : NaN) : dtype === 'date' ? Date.parse(s.length === 10 ? s : s.endsWith('Z') ? s : s + 'Z') : Number(s)));
+    const parsed = a.dict!.map((s) => (dtype === 'bool' ? (s === 'true' ? 1 : s === 'false' ? 0 : NaN) : dtype === 'date' ? (textToDate(s) ?? NaN) : Number(s)));
     const bad = a.dict!.findIndex((s, k) => Number.isNaN(parsed[k]) && s !== 'NaN');
     if (bad >= 0 && a.values.some((c, i) => c === bad && (!a.valid || a.valid[i]))) throw new OptionError(messages.opDtype(`astype('${dtype}') of ${JSON.stringify(a.dict![bad])}`, 'string', dtype));
     for (let i = 0; i < n; i++) out[i] = parsed[a.values[i]!]!;
