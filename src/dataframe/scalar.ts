@@ -5,7 +5,7 @@
  */
 import { compute, type Collection, type ComputeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
-import { data, type Graph, type GraphNode, type Key } from '../graph/types.ts';
+import type { Graph, Key } from '../graph/types.ts';
 
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
@@ -52,9 +52,4 @@ export class Scalar<T> implements Collection<T> {
   [INSPECT](): string {
     return this.toString();
   }
-}
-
-/** A graph holding one computed value (persist). */
-export function constantGraph(key: Key, value: unknown): Graph {
-  return new Map<Key, GraphNode>([[key, data(key, value)]]);
 }

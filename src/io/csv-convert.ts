@@ -63,22 +63,6 @@ export function suggestDtype(s: string): Dtype {
   return textToFloat(s) !== undefined ? 'float64' : 'string';
 }
 
-/** Whether `s` can be stored in a column of `dtype`. */
-export function fits(dtype: Dtype, s: string): boolean {
-  switch (dtype) {
-    case 'float64':
-      return textToFloat(s) !== undefined;
-    case 'int32':
-      return textToInt(s) !== undefined;
-    case 'bool':
-      return textToBool(s) !== undefined;
-    case 'date':
-      return textToDate(s) !== undefined;
-    case 'string':
-      return true;
-  }
-}
-
 /** Dictionary of strings, interned by their UTF-8 bytes so the tokenizer creates a JS string once per distinct value. */
 export class Interner {
   readonly strings: string[] = [];
