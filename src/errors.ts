@@ -289,4 +289,9 @@ export const messages = {
   noRows: (op: string) => `${op} of an empty column`,
   jsonBadLine: (path: string, line: number, detail: string) => `${path}:${line}: not a JSON object: ${detail}`,
   sameFrame: (op: string) => `${op} needs Series of the same DataFrame`,
+  // ---- bag → dataframe ----
+  bagMetaUnknown: (bad: unknown) =>
+    bad === undefined
+      ? 'toDataFrame() cannot infer the columns: the first partition is empty. Pass meta, e.g. b.toDataFrame({ name: "string", x: "float64" })'
+      : `toDataFrame() needs a bag of records (plain objects), found ${quote(bad)} in the first partition. Map elements to objects first, or pass meta`,
 } as const;
