@@ -1,0 +1,174 @@
+/**
+ * The scheduler state machine by events alone (no processes): transitions, locality, priorities,
+ * refcounts, retries, lost workers and KilledWorker (after Dask's test_scheduler.py and
+ * test_worker_state_machine.py ideas).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { SchedulerState, type Instruction, type NewTask } from '../../src/distributed/scheduler-state.ts';
+
+const t = (key: string, deps: string[] = [], extra: Partial<NewTask> = {}): NewTask => ({ key, deps, run: key, ...extra });
+const computes = (ins: Instruction[]) => ins.filter((i) => i.op === 'compute') as Extract<Instruction, { op: 'compute' }>[];
+const frees = (ins: Instruction[]) => ins.filter((i) => i.op === 'free') as Extract<Instruction, { op: 'free' }>[];
+
+function cluster(workers: Record<string, number> = { a: 1, b: 1 }, opts = {}) {
+  const s = new SchedulerState(opts);
+  for (const [w, n] of Object.entries(workers)) s.handle({ type: 'add-worker', worker: w, nthreads: n });
+  return s;
+}
+
+describe('scheduler state machine', () => {
+  test('a chain: waiting → processing → memory, inputs released after their last use', () => {
+    const s = cluster({ a: 1 });
+    let ins = s.handle({ type: 'update-graph', client: 'c', tasks: [t('x'), t('y', ['x']), t('z', ['y'])], wants: ['z'] });
+    expect(computes(ins).map((i) => i.key)).toEqual(['x']);
+    expect(s.stateOf('y')).toBe('waiting');
+    ins = s.handle({ type: 'task-finished', worker: 'a', key: 'x', nbytes: 8 });
+    expect(computes(ins)).toMatchObject([{ key: 'y', worker: 'a', deps: [['x', ['a']]] }]);
+    ins = s.handle({ type: 'task-finished', worker: 'a', key: 'y', nbytes: 8 });
+    expect(frees(ins)).toEqual([{ op: 'free', worker: 'a', keys: ['x'] }]);
+    ins = s.handle({ type: 'task-finished', worker: 'a', key: 'z', nbytes: 8 });
+    expect(ins).toContainEqual({ op: 'key-in-memory', key: 'z', nbytes: 8 });
+    expect(frees(ins)).toEqual([{ op: 'free', worker: 'a', keys: ['y'] }]);
+    expect(s.stateOf('z')).toBe('memory');
+    // The client lets go: everything is forgotten.
+    ins = s.handle({ type: 'release-keys', client: 'c', keys: ['z'] });
+    expect(frees(ins)).toEqual([{ op: 'free', worker: 'a', keys: ['z'] }]);
+    expect(s.tasks.size).toBe(0);
+  });
+
+  test('tasks run where their inputs are (locality)', () => {
+    const s = cluster({ a: 1, b: 1 });
+    const ins = s.handle({ type: 'update-graph', client: 'c', tasks: [t('p'), t('q')], wants: [] });
+    expect(ins).toEqual([]); // nobody wants them: nothing runs, nothing kept
+    expect(s.tasks.size).toBe(0);
+    const i2 = s.handle({ type: 'update-graph', client: 'c', tasks: [t('p'), t('q'), t('p2', ['p']), t('q2', ['q'])], wants: ['p2', 'q2'] });
+    const placed = Object.fromEntries(computes(i2).map((i) => [i.key, i.worker]));
+    expect(new Set(Object.values(placed))).toEqual(new Set(['a', 'b'])); // roots spread
+    const p = s.handle({ type: 'task-finished', worker: placed.p!, key: 'p', nbytes: 1e6 });
+    expect(computes(p)[0]!.worker).toBe(placed.p);
+    const q = s.handle({ type: 'task-finished', worker: placed.q!, key: 'q', nbytes: 1e6 });
+    expect(computes(q)[0]!.worker).toBe(placed.q);
+  });
+
+  test('priorities: graph order, then user priority', () => {
+    const s = cluster({ a: 1 });
+    const ins = s.handle({
+      type: 'update-graph',
+      client: 'c',
+      tasks: [t('late', [], { order: 5 }), t('early', [], { order: 1 }), t('urgent', [], { order: 9, priority: 10 })],
+      wants: ['late', 'early', 'urgent'],
+    });
+    const pr = Object.fromEntries(computes(ins).map((i) => [i.key, i.priority]));
+    const sorted = Object.keys(pr).sort((x, y) => {
+      const a = pr[x]!, b = pr[y]!;
+      for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
+      return 0;
+    });
+    expect(sorted).toEqual(['urgent', 'early', 'late']);
+  });
+
+  test('refcounts: a key stays while any client reference wants it', () => {
+    const s = cluster({ a: 1 });
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('x')], wants: ['x'] });
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('x')], wants: ['x'] });
+    s.handle({ type: 'task-finished', worker: 'a', key: 'x', nbytes: 1 });
+    expect(frees(s.handle({ type: 'release-keys', client: 'c', keys: ['x'] }))).toEqual([]);
+    expect(s.stateOf('x')).toBe('memory');
+    expect(frees(s.handle({ type: 'release-keys', client: 'c', keys: ['x'] }))).toHaveLength(1);
+    expect(s.stateOf('x')).toBe('forgotten');
+  });
+
+  test('releasing a running key cancels it on its worker', () => {
+    const s = cluster({ a: 1 });
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('x'), t('y', ['x'])], wants: ['y'] });
+    const ins = s.handle({ type: 'release-keys', client: 'c', keys: ['y'] });
+    expect(frees(ins)).toEqual([{ op: 'free', worker: 'a', keys: ['x'] }]);
+    expect(s.tasks.size).toBe(0);
+    // A late result of the cancelled task is freed, not kept.
+    expect(s.handle({ type: 'task-finished', worker: 'a', key: 'x', nbytes: 1 })).toEqual([{ op: 'free', worker: 'a', keys: ['x'] }]);
+  });
+
+  test('an error blames the task and its dependents; retries re-run it first', () => {
+    const s = cluster({ a: 1 });
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('x', [], { retries: 1 }), t('y', ['x'])], wants: ['y'] });
+    const info = { name: 'RangeError', message: 'boom' };
+    const again = s.handle({ type: 'task-erred', worker: 'a', key: 'x', info });
+    expect(computes(again).map((i) => i.key)).toEqual(['x']);
+    const ins = s.handle({ type: 'task-erred', worker: 'a', key: 'x', info });
+    expect(ins).toContainEqual({ op: 'key-erred', key: 'y', failure: { kind: 'exception', key: 'x', worker: 'a', info } });
+    expect(s.counts.retried).toBe(1);
+  });
+
+  test('a dead worker: running tasks move, lost results are recomputed from lineage', () => {
+    const s = cluster({ a: 1, b: 1 });
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('x'), t('y', ['x']), t('z', ['y'])], wants: ['z'] });
+    const w = s.tasks.get('x')!.processingOn!.id;
+    s.handle({ type: 'task-finished', worker: w, key: 'x', nbytes: 1 });
+    s.handle({ type: 'task-finished', worker: w, key: 'y', nbytes: 1 });
+    expect(s.stateOf('x')).toBe('released');
+    const other = w === 'a' ? 'b' : 'a';
+    // z is running on w, which dies holding y: y must be recomputed, which needs x again.
+    const ins = s.handle({ type: 'remove-worker', worker: w });
+    expect(computes(ins)).toMatchObject([{ key: 'x', worker: other }]);
+    s.handle({ type: 'task-finished', worker: other, key: 'x', nbytes: 1 });
+    s.handle({ type: 'task-finished', worker: other, key: 'y', nbytes: 1 });
+    const fin = s.handle({ type: 'task-finished', worker: other, key: 'z', nbytes: 1 });
+    expect(fin).toContainEqual({ op: 'key-in-memory', key: 'z', nbytes: 1 });
+    expect(s.counts.recomputed).toBe(1);
+  });
+
+  test('KilledWorker after exactly allowedFailures deaths', () => {
+    const s = cluster({ w1: 1 }, { allowedFailures: 3 });
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('bomb')], wants: ['bomb'] });
+    let n = 1;
+    for (let death = 1; death <= 3; death++) {
+      s.handle({ type: 'add-worker', worker: `w${++n}`, nthreads: 1 });
+      const ins = s.handle({ type: 'remove-worker', worker: s.tasks.get('bomb')!.processingOn!.id });
+      if (death < 3) expect(computes(ins)).toHaveLength(1);
+      else expect(ins).toContainEqual(expect.objectContaining({ op: 'key-erred', key: 'bomb', failure: expect.objectContaining({ kind: 'killed-worker', deaths: 3 }) }));
+    }
+  });
+
+  test('no workers: ready tasks wait, and run when one joins', () => {
+    const s = new SchedulerState();
+    expect(s.handle({ type: 'update-graph', client: 'c', tasks: [t('x')], wants: ['x'] })).toEqual([]);
+    expect(computes(s.handle({ type: 'add-worker', worker: 'a', nthreads: 2 }))).toHaveLength(1);
+  });
+
+  test('scattered data is in memory on its worker', () => {
+    const s = cluster({ a: 1 });
+    const ins = s.handle({ type: 'add-data', client: 'c', worker: 'a', data: [{ key: 'd', nbytes: 80 }] });
+    expect(ins).toEqual([{ op: 'key-in-memory', key: 'd', nbytes: 80 }]);
+    expect(s.whoHas('d')).toEqual(['a']);
+    expect(s.workers.get('a')!.nbytes).toBe(80);
+  });
+
+  test('property: any DAG computes every wanted key and forgets everything once released', () => {
+    const dag = fc.array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(dag, fc.integer({ min: 1, max: 3 }), fc.nat(), (depLists, nw, seed) => {
+        const tasks = depLists.map((ds, i) => t(`k${i}`, i === 0 ? [] : [...new Set(ds.map((d) => `k${d % i}`))], { order: i }));
+        const wants = tasks.filter((_, i) => (i + seed) % 3 === 0 || i === tasks.length - 1).map((x) => x.key);
+        const s = cluster(Object.fromEntries(Array.from({ length: nw }, (_, i) => [`w${i}`, 1])));
+        const queue = computes(s.handle({ type: 'update-graph', client: 'c', tasks, wants }));
+        const inMemory = new Set<string>();
+        let steps = 0;
+        while (queue.length > 0) {
+          // Finish tasks in a scrambled order.
+          const c = queue.splice((seed + steps++) % queue.length, 1)[0]!;
+          expect(s.tasks.get(c.key)!.deps.every((d) => d.state === 'memory')).toBe(true);
+          for (const ins of s.handle({ type: 'task-finished', worker: c.worker, key: c.key, nbytes: 1 })) {
+            if (ins.op === 'compute') queue.push(ins);
+            if (ins.op === 'key-in-memory') inMemory.add(ins.key);
+          }
+        }
+        expect([...inMemory].sort()).toEqual([...new Set(wants)].sort());
+        s.handle({ type: 'release-keys', client: 'c', keys: wants });
+        expect(s.tasks.size).toBe(0);
+        for (const w of s.workers.values()) expect([w.hasWhat.size, w.nbytes, w.processing.size]).toEqual([0, 0, 0]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

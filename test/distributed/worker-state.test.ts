@@ -1,0 +1,71 @@
+/** The worker state machine by events alone (no processes). */
+import { describe, expect, test } from 'vitest';
+import { WorkerState } from '../../src/distributed/worker-state.ts';
+
+const ops = (ins: { op: string }[]) => ins.map((i) => i.op);
+
+describe('worker state machine', () => {
+  test('runs at most nthreads tasks at once, highest priority first', () => {
+    const w = new WorkerState('w', 2);
+    w.handle({ type: 'compute', key: 'c', run: 'c', priority: [0, 1, 3], deps: [] });
+    w.handle({ type: 'pause', paused: true });
+    w.handle({ type: 'compute', key: 'a', run: 'a', priority: [0, 1, 1], deps: [] });
+    w.handle({ type: 'compute', key: 'b', run: 'b', priority: [0, 1, 2], deps: [] });
+    const ins = w.handle({ type: 'pause', paused: false });
+    expect(ins).toEqual([{ op: 'execute', key: 'a', run: 'a' }]); // c already runs: one slot left
+    const done = w.handle({ type: 'executed', key: 'c', ok: true, nbytes: 8, start: 1, end: 2 });
+    expect(done).toEqual([
+      { op: 'finished', key: 'c', nbytes: 8, start: 1, end: 2 },
+      { op: 'execute', key: 'b', run: 'b' },
+    ]);
+    expect(w.memory).toBe(8);
+  });
+
+  test('missing inputs are gathered, one request per holder, then dropped after their last use', () => {
+    const w = new WorkerState('w', 1);
+    const ins = w.handle({ type: 'compute', key: 'z', run: 'z', priority: [0], deps: [['x', ['p']], ['y', ['p', 'q']]] });
+    expect(ins).toEqual([{ op: 'gather', holder: 'p', keys: ['x', 'y'] }]);
+    expect(w.handle({ type: 'gathered', holder: 'p', keys: ['x', 'y'], nbytes: [10, 20] })).toEqual([{ op: 'execute', key: 'z', run: 'z' }]);
+    expect(w.memory).toBe(30);
+    const fin = w.handle({ type: 'executed', key: 'z', ok: true, nbytes: 5, start: 0, end: 1 });
+    expect(fin).toEqual([
+      { op: 'drop', key: 'x' },
+      { op: 'drop', key: 'y' },
+      { op: 'finished', key: 'z', nbytes: 5, start: 0, end: 1 },
+    ]);
+    expect(w.memory).toBe(5);
+  });
+
+  test('a holder without the data: tell the scheduler, and try the next holder', () => {
+    const w = new WorkerState('w', 1);
+    w.handle({ type: 'compute', key: 'z', run: 'z', priority: [0], deps: [['x', ['p', 'q']]] });
+    const ins = w.handle({ type: 'gather-failed', holder: 'p', keys: ['x'] });
+    expect(ins).toEqual([
+      { op: 'missing', key: 'x', holder: 'p' },
+      { op: 'gather', holder: 'q', keys: ['x'] },
+    ]);
+  });
+
+  test('free: a running task is cancelled (its result dropped), a held value dropped', () => {
+    const w = new WorkerState('w', 1);
+    w.handle({ type: 'compute', key: 'a', run: 'a', priority: [0], deps: [] });
+    expect(w.handle({ type: 'free', keys: ['a'] })).toEqual([]);
+    expect(w.handle({ type: 'executed', key: 'a', ok: true, nbytes: 3, start: 0, end: 1 })).toEqual([{ op: 'drop', key: 'a' }]);
+    expect(w.tasks.size).toBe(0);
+    w.handle({ type: 'put', key: 'd', nbytes: 4 });
+    expect(w.handle({ type: 'free', keys: ['d'] })).toEqual([{ op: 'drop', key: 'd' }]);
+    expect(w.memory).toBe(0);
+  });
+
+  test('errors are reported with their info; the worker carries on', () => {
+    const w = new WorkerState('w', 1);
+    w.handle({ type: 'compute', key: 'a', run: 'a', priority: [0], deps: [] });
+    w.handle({ type: 'compute', key: 'b', run: 'b', priority: [1], deps: [] });
+    const info = { name: 'TypeError', message: 'nope' };
+    expect(w.handle({ type: 'executed', key: 'a', ok: false, info, start: 0, end: 1 })).toEqual([
+      { op: 'erred', key: 'a', info, start: 0, end: 1 },
+      { op: 'execute', key: 'b', run: 'b' },
+    ]);
+    expect(ops(w.handle({ type: 'executed', key: 'b', ok: true, nbytes: 1, start: 1, end: 2 }))).toEqual(['finished']);
+  });
+});
