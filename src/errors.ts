@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'ERR_SHOAL_TASK'
   | 'ERR_SHOAL_WORKER_DIED'
   | 'ERR_SHOAL_CLOSED'
-  | 'ERR_SHOAL_VISUALIZE';
+  | 'ERR_SHOAL_VISUALIZE'
+  | 'ERR_SHOAL_KILLED_WORKER'
+  | 'ERR_SHOAL_CANCELLED';
 
 /**
  * Base class: every shoal error has a stable `code`.
@@ -187,4 +189,50 @@ export const messages = {
   visualizeScaled: (filename: string, width: number, height: number, zoom: number) =>
     `the PNG of this task graph would be ${width}x${height} px, too large to rasterise; ${quote(filename)} is ` +
     `scaled to ${Math.round(zoom * 1000) / 10}%. Write .svg or .dot for full detail`,
+} as const;
+
+// ---- distributed (Client, LocalCluster, futures) ----
+
+/**
+ * A task's workers died `allowedFailures` times while it ran (Dask's `KilledWorker`): the task
+ * probably kills its worker (a crash, running out of memory), so it is not tried again.
+ * @example
+ * await client.submit(crash).result().catch((e) => { if (e instanceof KilledWorkerError) console.log(e.key, e.deaths); });
+ */
+export class KilledWorkerError extends ShoalError {
+  readonly key: string;
+  readonly deaths: number;
+  readonly lastWorker: string;
+  constructor(key: string, deaths: number, lastWorker: string, detail: string) {
+    super('ERR_SHOAL_KILLED_WORKER', distributedMessages.killedWorker(key, deaths, lastWorker, detail));
+    this.key = key;
+    this.deaths = deaths;
+    this.lastWorker = lastWorker;
+  }
+}
+
+/** The Future (or the key it waited for) was cancelled. */
+export class CancelledError extends ShoalError {
+  readonly key: string;
+  constructor(key: string) {
+    super('ERR_SHOAL_CANCELLED', distributedMessages.cancelled(key));
+    this.key = key;
+  }
+}
+
+/** Messages of the distributed area. */
+export const distributedMessages = {
+  killedWorker: (key: string, deaths: number, worker: string, detail: string) =>
+    `task ${quote(key)} failed: ${deaths} workers died while running it (last: ${worker}, ${detail}); ` +
+    `it probably crashes its worker or runs it out of memory. Raise allowedFailures to try more often.`,
+  cancelled: (key: string) => `the future for ${quote(key)} was cancelled`,
+  workerFailedToStart: (worker: string, detail: string) => `${worker} exited before it was ready (${detail})`,
+  nannyRestart: (worker: string, used: string, limit: string) =>
+    `${worker} uses ${used}, over 95% of its memory limit ${limit}: the nanny restarts it`,
+  clientClosed: (what: string) => `${what}: the client is closed`,
+  noWorkers: () => 'the cluster has no workers: scale it up (cluster.scale(n)) first',
+  notAFuture: (value: unknown) => `expected Futures, got ${quote(value)}`,
+  returnWhen: (value: unknown) => `invalid option returnWhen=${quote(value)}: use 'ALL_COMPLETED' or 'FIRST_COMPLETED'`,
+  waitTimeout: (seconds: number, pending: number) => `wait: ${pending} futures still pending after ${seconds} s`,
+  lostResult: (key: string) => `the result of ${quote(key)} was lost and could not be gathered`,
 } as const;

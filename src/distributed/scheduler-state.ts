@@ -31,7 +31,8 @@ export interface NewTask<R = unknown> {
 /** Why a task failed: it threw (on its last retry), or its workers kept dying. */
 export type Failure =
   | { kind: 'exception'; key: Key; worker: string; info: RemoteErrorInfo }
-  | { kind: 'killed-worker'; key: Key; deaths: number; lastWorker: string; detail: string };
+  | { kind: 'killed-worker'; key: Key; deaths: number; lastWorker: string; detail: string }
+  | { kind: 'lost'; key: Key };
 
 export type SchedulerEvent =
   | { type: 'add-worker'; worker: string; nthreads: number }
@@ -271,7 +272,7 @@ export class SchedulerState<R = unknown> {
       ts.retries--;
       this.counts.retried++;
       ts.state = 'waiting';
-      this.toProcessing(ts);
+      this.toProcessing(ts, this.hasQueuedDependents(ts, w) ? w : undefined);
       return;
     }
     this.counts.erred++;
@@ -369,17 +370,48 @@ export class SchedulerState<R = unknown> {
   }
 
   /** A ready task goes to a worker (or waits for one). */
-  private toProcessing(ts: TaskState<R>): void {
-    const w = this.chooseWorker(ts);
+  private toProcessing(ts: TaskState<R>, pinned?: WorkerState<R>): void {
+    const w = pinned ?? this.chooseWorker(ts);
     if (!w) {
       this.unrunnable.add(ts);
       return;
     }
+    this.assign(ts, w);
+    // Queue dependents behind it on the same worker when everything they need is (or will be)
+    // there: a chain then flows through the worker without a round trip per link.
+    const stack = [ts];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      for (const d of t.waiters) {
+        if (d.state === 'waiting' && !this.unrunnable.has(d) && this.runsAfterOn(d, w)) {
+          this.assign(d, w);
+          stack.push(d);
+        }
+      }
+    }
+  }
+
+  private assign(ts: TaskState<R>, w: WorkerState<R>): void {
     ts.state = 'processing';
     ts.processingOn = w;
     w.processing.add(ts);
     const deps: Array<[Key, string[]]> = ts.deps.map((d) => [d.key, [...d.whoHas].map((h) => h.id)]);
     this.out.push({ op: 'compute', worker: w.id, key: ts.key, run: ts.run, priority: ts.priority, deps });
+  }
+
+  /** Every input of `ts` is in memory on `w` or queued there (`w` runs its queue before `ts`). */
+  private runsAfterOn(ts: TaskState<R>, w: WorkerState<R>): boolean {
+    if (w.paused) return false;
+    for (const d of ts.deps) {
+      if (d.state === 'memory' ? !d.whoHas.has(w) : !(d.state === 'processing' && d.processingOn === w)) return false;
+    }
+    return true;
+  }
+
+  /** Dependents already queued behind `ts` on `w` (so a retry must stay there). */
+  private hasQueuedDependents(ts: TaskState<R>, w: WorkerState<R>): boolean {
+    for (const d of ts.waiters) if (d.state === 'processing' && d.processingOn === w && d.waitingOn.has(ts)) return true;
+    return false;
   }
 
   /**
@@ -458,10 +490,12 @@ export class SchedulerState<R = unknown> {
       }
       if (dep.state === 'waiting') dep.waitingOn.add(ts);
     }
-    if (needed) {
+    if (!needed) this.maybeForget(ts);
+    else if (ts.run === undefined) this.toErred(ts, { kind: 'lost', key: ts.key }); // scattered: no lineage
+    else {
       this.counts.recomputed++;
       this.toWaiting(ts);
-    } else this.maybeForget(ts);
+    }
   }
 
   /** Stop work nobody needs any more (a cancelled or released Future). */

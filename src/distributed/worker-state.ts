@@ -103,6 +103,13 @@ export class WorkerState<R = unknown> {
 
   private compute(key: Key, run: R, priority: Priority, deps: ReadonlyArray<readonly [Key, readonly string[]]>): void {
     const known = this.tasks.get(key);
+    if (known && known.state === 'waiting' && known.run === undefined) {
+      // It failed here earlier and local tasks wait for it: this is its retry.
+      this.tasks.delete(key);
+      const t = this.compute0(key, run, priority, deps);
+      t.needers = known.needers;
+      return;
+    }
     if (known) {
       known.assigned = true;
       if (known.state === 'memory') this.out.push({ op: 'finished', key, nbytes: known.nbytes, start: 0, end: 0 });
@@ -113,6 +120,10 @@ export class WorkerState<R = unknown> {
       }
       return;
     }
+    this.compute0(key, run, priority, deps);
+  }
+
+  private compute0(key: Key, run: R, priority: Priority, deps: ReadonlyArray<readonly [Key, readonly string[]]>): WorkerTask<R> {
     const t = this.newTask(key, true);
     t.run = run;
     t.priority = priority;
@@ -129,6 +140,7 @@ export class WorkerState<R = unknown> {
       if (dt.state !== 'memory') t.missing.add(d);
     }
     if (t.missing.size === 0) this.toReady(t);
+    return t;
   }
 
   private toReady(t: WorkerTask<R>): void {
@@ -162,7 +174,12 @@ export class WorkerState<R = unknown> {
     const cancelled = t.state === 'cancelled';
     this.releaseInputs(t);
     if (!ev.ok) {
-      this.tasks.delete(t.key);
+      if (t.needers.size > 0 && !cancelled) {
+        // Local tasks queued behind it wait for a retry (or are freed by the scheduler).
+        t.state = 'waiting';
+        t.run = undefined;
+        t.assigned = false;
+      } else this.tasks.delete(t.key);
       if (!cancelled) this.out.push({ op: 'erred', key: t.key, info: ev.info, start: ev.start, end: ev.end });
       return;
     }
