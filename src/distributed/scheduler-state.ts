@@ -299,7 +299,8 @@ export class SchedulerState<R = unknown> {
     // 2. Tasks it was running: retry elsewhere, unless workers keep dying under them.
     for (const ts of running) {
       if (ts.state !== 'processing') continue;
-      ts.suspicious++;
+      // Only a task whose inputs were all there may have been running when the worker died.
+      if (ts.waitingOn.size === 0) ts.suspicious++;
       if (ts.suspicious >= this.allowedFailures) {
         this.toErred(ts, { kind: 'killed-worker', key: ts.key, deaths: ts.suspicious, lastWorker: id, detail });
         continue;
@@ -477,17 +478,10 @@ export class SchedulerState<R = unknown> {
   private dataLost(ts: TaskState<R>): void {
     ts.state = 'released';
     const needed = ts.wants.size > 0 || ts.waiters.size > 0;
-    // Dependents already sent to a worker need this input again: they wait for the recomputation.
+    // Dependents already sent to a worker need this input again: they wait for the recomputation
+    // (with whatever was queued behind them there).
     for (const dep of [...ts.waiters]) {
-      if (dep.state === 'processing') {
-        const on = dep.processingOn;
-        if (on) {
-          on.processing.delete(dep);
-          dep.processingOn = undefined;
-          this.out.push({ op: 'free', worker: on.id, keys: [dep.key] });
-        }
-        dep.state = 'waiting';
-      }
+      if (dep.state === 'processing') this.unassign(dep);
       if (dep.state === 'waiting') dep.waitingOn.add(ts);
     }
     if (!needed) this.maybeForget(ts);
@@ -495,6 +489,22 @@ export class SchedulerState<R = unknown> {
     else {
       this.counts.recomputed++;
       this.toWaiting(ts);
+    }
+  }
+
+  /** Take a processing task back from its worker, and the tasks queued behind it there. */
+  private unassign(root: TaskState<R>): void {
+    const stack = [root];
+    while (stack.length > 0) {
+      const ts = stack.pop()!;
+      const on = ts.processingOn;
+      if (ts.state !== 'processing') continue;
+      ts.state = 'waiting';
+      if (!on) continue;
+      on.processing.delete(ts);
+      ts.processingOn = undefined;
+      this.out.push({ op: 'free', worker: on.id, keys: [ts.key] });
+      for (const d of ts.waiters) if (d.state === 'processing' && d.processingOn === on && d.waitingOn.has(ts)) stack.push(d);
     }
   }
 

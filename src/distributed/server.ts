@@ -256,14 +256,14 @@ export class SchedulerServer {
         const relay = this.relays.get(msg.req);
         if (relay) {
           this.relays.delete(msg.req);
-          if (msg.values) this.transfers += msg.values.length;
+          if (msg.values) this.transfers += msg.values.length - (msg.missing?.length ?? 0);
           this.post(relay.to, { t: 'gathered', req: relay.req, holder: relay.holder, values: msg.values, missing: msg.missing ?? (msg.error ? [msg.error[0]] : undefined) });
           return;
         }
         const p = this.gets.get(msg.req);
         if (!p) return;
         this.gets.delete(msg.req);
-        if (msg.values) p.resolve(msg.values);
+        if (msg.values && !msg.missing) p.resolve(msg.values);
         else p.reject(new GetError(msg.missing, msg.error, conn.id));
         return;
       }

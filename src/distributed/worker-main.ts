@@ -194,14 +194,15 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
     drain();
   }
 
+  /** Values for a client's gather or a peer's fetch; keys not held here are listed as missing. */
   function onGet(req: number, keys: Key[], raw: boolean): void {
     const missing = keys.filter((k) => !store.has(k));
-    if (missing.length) {
-      port.send({ t: 'data', req, missing });
-      return;
-    }
     const values: unknown[] = [];
     for (const k of keys) {
+      if (!store.has(k)) {
+        values.push(undefined);
+        continue;
+      }
       const v = store.get(k);
       if (!raw) values.push(v);
       else {
@@ -214,7 +215,7 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
       }
     }
     try {
-      port.send({ t: 'data', req, values });
+      port.send(missing.length ? { t: 'data', req, values, missing } : { t: 'data', req, values });
     } catch (e) {
       const bad = keys.find((k) => !canClone(store.get(k))) ?? keys[0]!;
       port.send({ t: 'data', req, error: [bad, { name: 'DataCloneError', message: messages.cannotClone(bad, port.name, (e as Error).message) }] });
@@ -222,14 +223,22 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
   }
 
   function onGathered(holder: string, values: unknown[] | undefined, missing: Key[] | undefined, keys: Key[]): void {
+    const lost = new Set(values ? (missing ?? []) : (missing ?? keys));
     if (values) {
-      const nbytes = keys.map((k, i) => {
+      const got: Key[] = [];
+      const nbytes: number[] = [];
+      keys.forEach((k, i) => {
+        if (lost.has(k)) return;
         const v = values[i];
-        return store.set(k, ArrayBuffer.isView(v) && v instanceof Uint8Array && rawFetch ? deserialize(v) : v);
+        got.push(k);
+        nbytes.push(store.set(k, rawFetch && v instanceof Uint8Array ? deserialize(v) : v));
       });
-      feed(state.handle({ type: 'gathered', holder, keys, nbytes }));
+      if (got.length) feed(state.handle({ type: 'gathered', holder, keys: got, nbytes }));
       checkMemory();
-    } else feed(state.handle({ type: 'gather-failed', holder, keys: missing ?? keys }));
+    }
+    // Asked for but not delivered: the holder lost them (or failed to send them).
+    const failed = keys.filter((k) => lost.has(k) || !values);
+    if (failed.length) feed(state.handle({ type: 'gather-failed', holder, keys: failed }));
     drain();
   }
 

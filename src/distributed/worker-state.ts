@@ -219,14 +219,15 @@ export class WorkerState<R = unknown> {
     const t = this.tasks.get(key);
     if (!t) return;
     t.assigned = false;
-    if (t.needers.size > 0) return; // still an input of a local task: kept as a replica until then
-    if (t.state === 'executing' || t.state === 'cancelled') {
-      t.state = 'cancelled';
-      return;
-    }
     if (t.state === 'waiting' || t.state === 'ready') {
+      // Not started: dropped (the scheduler frees whatever was queued behind it too).
       this.tasks.delete(key);
       this.releaseInputs(t);
+      return;
+    }
+    if (t.needers.size > 0) return; // a value a local task still needs: kept as a replica until then
+    if (t.state === 'executing' || t.state === 'cancelled') {
+      t.state = 'cancelled';
       return;
     }
     this.forget(t);

@@ -130,6 +130,33 @@ describe('scheduler state machine', () => {
     expect(s.counts.recomputed).toBe(1);
   });
 
+  test('a lost input takes back the tasks queued behind its dependent, and they run again', () => {
+    const s = cluster({ a: 1, b: 1 });
+    // p on one worker, q on the other; r = f(p, q) goes to q's holder with s and t queued behind it.
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('p', [], { order: 0 }), t('q', [], { order: 1 }), t('r', ['p', 'q']), t('s', ['r']), t('t', ['s'])], wants: ['t'] });
+    const pw = s.tasks.get('p')!.processingOn!.id;
+    const qw = s.tasks.get('q')!.processingOn!.id;
+    s.handle({ type: 'task-finished', worker: pw, key: 'p', nbytes: 1 });
+    const ins = s.handle({ type: 'task-finished', worker: qw, key: 'q', nbytes: 100 });
+    expect(computes(ins).map((i) => [i.key, i.worker])).toEqual([
+      ['r', qw],
+      ['s', qw],
+      ['t', qw],
+    ]);
+    // p's worker dies before r fetched p: r, s and t are freed on qw and wait for p again.
+    const lost = s.handle({ type: 'remove-worker', worker: pw });
+    expect(frees(lost).flatMap((f) => f.keys).sort()).toEqual(['r', 's', 't']);
+    // p is recomputed on the survivor, and r, s, t queue behind it there again.
+    expect(computes(lost).map((i) => [i.key, i.worker])).toEqual([
+      ['p', qw],
+      ['r', qw],
+      ['s', qw],
+      ['t', qw],
+    ]);
+    // Tasks that were only queued (inputs not ready) are not suspected of killing their worker.
+    expect(s.tasks.get('s')!.suspicious).toBe(0);
+  });
+
   test('KilledWorker after exactly allowedFailures deaths', () => {
     const s = cluster({ w1: 1 }, { allowedFailures: 3 });
     s.handle({ type: 'update-graph', client: 'c', tasks: [t('bomb')], wants: ['bomb'] });

@@ -57,6 +57,24 @@ describe('worker state machine', () => {
     expect(w.memory).toBe(0);
   });
 
+  test('free of a queued task drops it; a retried task wakes the tasks queued behind it', () => {
+    const w = new WorkerState('w', 1);
+    w.handle({ type: 'compute', key: 'a', run: 'a', priority: [0], deps: [] });
+    w.handle({ type: 'compute', key: 'b', run: 'b', priority: [1], deps: [['a', []]] });
+    expect(w.handle({ type: 'free', keys: ['b'] })).toEqual([]);
+    expect(w.tasks.has('b')).toBe(false);
+    w.handle({ type: 'compute', key: 'b', run: 'b', priority: [1], deps: [['a', []]] });
+    const info = { name: 'Error', message: 'flaky' };
+    expect(ops(w.handle({ type: 'executed', key: 'a', ok: false, info, start: 0, end: 1 }))).toEqual(['erred']);
+    expect(w.tasks.get('b')!.state).toBe('waiting');
+    // The scheduler retries a here: b runs after it.
+    expect(ops(w.handle({ type: 'compute', key: 'a', run: 'a', priority: [0], deps: [] }))).toEqual(['execute']);
+    expect(w.handle({ type: 'executed', key: 'a', ok: true, nbytes: 1, start: 1, end: 2 })).toEqual([
+      { op: 'finished', key: 'a', nbytes: 1, start: 1, end: 2 },
+      { op: 'execute', key: 'b', run: 'b' },
+    ]);
+  });
+
   test('errors are reported with their info; the worker carries on', () => {
     const w = new WorkerState('w', 1);
     w.handle({ type: 'compute', key: 'a', run: 'a', priority: [0], deps: [] });
