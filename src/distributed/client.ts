@@ -29,6 +29,8 @@ interface KeyState {
   wanted: boolean;
   done: Promise<void>;
   markDone: () => void;
+  /** Releases this key's hold on the program while it is pending. */
+  unhold?: () => void;
 }
 
 /** Options of `submit` / `map`, given as a trailing object. */
@@ -142,6 +144,7 @@ export class Client implements Scheduler, FutureOwner {
     if (!s || s.status === 'cancelled') return;
     s.status = status;
     s.failure = failure;
+    s.unhold?.();
     s.markDone();
   }
 
@@ -163,6 +166,7 @@ export class Client implements Scheduler, FutureOwner {
     const s = this.keys.get(key);
     if (!s || --s.refs > 0) return;
     this.keys.delete(key);
+    s.unhold?.();
     if (!this.closedFlag && s.wanted) this.cluster.server.release(this.id, [key]);
   }
 
@@ -180,6 +184,7 @@ export class Client implements Scheduler, FutureOwner {
       if (!s.wanted) {
         s.wanted = true;
         fresh.push(k);
+        if (s.status === 'pending') s.unhold = this.server.hold();
       }
     }
     this.server.submit(this.id, tasks, fresh);
@@ -223,6 +228,15 @@ export class Client implements Scheduler, FutureOwner {
       const e = this.errorOf(k, this.keys.get(k));
       if (e) throw e;
     }
+    const unhold = this.server.hold();
+    try {
+      return await this.fetchValues(keys);
+    } finally {
+      unhold();
+    }
+  }
+
+  private async fetchValues(keys: Key[]): Promise<unknown[]> {
     for (let attempt = 0; ; attempt++) {
       const byWorker = new Map<string, Key[]>();
       let lost = false;
@@ -478,6 +492,7 @@ export class Client implements Scheduler, FutureOwner {
       const s = this.keys.get(k);
       if (!s || s.status === 'cancelled') continue;
       s.status = 'cancelled';
+      s.unhold?.();
       s.markDone();
       if (s.wanted) rel.push(k);
       s.wanted = false;
@@ -504,6 +519,7 @@ export class Client implements Scheduler, FutureOwner {
   async close(): Promise<void> {
     if (this.closedFlag) return;
     const held = [...this.keys].filter(([, s]) => s.wanted).map(([k]) => k);
+    for (const s of this.keys.values()) s.unhold?.();
     this.cluster.server.release(this.id, held);
     this.closedFlag = true;
     this.cluster.server.listeners.delete(this.listener);

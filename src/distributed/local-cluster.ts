@@ -153,11 +153,16 @@ export class LocalCluster {
   async scale(n: number): Promise<void> {
     if (!Number.isInteger(n) || n < 0) throw new OptionError(messages.badOption('n', n, 'must be a whole number >= 0'));
     this.target = n;
-    const started: WorkerConn[] = [];
-    while (this.live.size < n) started.push(this.spawn());
-    const extra = [...this.live.values()].sort((a, b) => a.memory - b.memory).slice(0, Math.max(0, this.live.size - n));
-    await Promise.all(extra.map((w) => this.retire(w)));
-    await Promise.all(started.map((w) => waitReady(w, this.died.get(w))));
+    const unhold = this.server.hold(); // waiting for start-up keeps the program alive
+    try {
+      const started: WorkerConn[] = [];
+      while (this.live.size < n) started.push(this.spawn());
+      const extra = [...this.live.values()].sort((a, b) => a.memory - b.memory).slice(0, Math.max(0, this.live.size - n));
+      await Promise.all(extra.map((w) => this.retire(w)));
+      await Promise.all(started.map((w) => waitReady(w, this.died.get(w))));
+    } finally {
+      unhold();
+    }
   }
 
   private async retire(w: WorkerConn): Promise<void> {

@@ -63,6 +63,8 @@ export class SchedulerServer {
   private nextReq = 1;
   private readonly relays = new Map<number, { to: WorkerConn; req: number; holder: string }>();
   private readonly gets = new Map<number, Pending>();
+  /** While positive, worker channels keep the program alive (work or a start-up is pending). */
+  private holds = 0;
   /** Values moved between workers, and messages sent. */
   transfers = 0;
   messages = 0;
@@ -111,6 +113,7 @@ export class SchedulerServer {
       ready: new Promise((r) => (markReady = r)),
     };
     this.workers.set(id, conn);
+    if (this.holds === 0) channel.unref();
     channel.onMessage((m) => {
       const msg = m as unknown as FromWorker;
       if (msg.t === 'ready') {
@@ -150,6 +153,20 @@ export class SchedulerServer {
     if (!this.workers.has(conn.id)) return;
     conn.channel.post(msg as never);
     this.messages++;
+  }
+
+  /**
+   * Keep the program alive while something waits on the cluster (a Future, a gather, a start-up);
+   * an idle cluster never does, like the engine's pools. Returns the matching release.
+   */
+  hold(): () => void {
+    if (this.holds++ === 0) for (const w of this.workers.values()) w.channel.ref();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds === 0) for (const w of this.workers.values()) w.channel.unref();
+    };
   }
 
   // ---- events and instructions ----
