@@ -36,8 +36,10 @@ export interface WorkerInfo {
   pid: number;
   nthreads: number;
   memoryLimit: number | undefined;
-  /** Bytes held, as last reported by the worker. */
+  /** Bytes held in memory and spilled to disk, as last reported by the worker. */
   memory: number;
+  spilled: number;
+  paused: boolean;
 }
 
 /** Dask's `nprocesses_nthreads`: up to 4 cores a process each; beyond, about sqrt(cores) processes. */
@@ -101,7 +103,7 @@ export class LocalCluster {
 
   /** The workers now connected. */
   get workers(): WorkerInfo[] {
-    return [...this.live.values()].map((w) => ({ id: w.id, pid: w.pid, nthreads: w.nthreads, memoryLimit: w.memoryLimit, memory: w.memory }));
+    return [...this.live.values()].map((w) => ({ id: w.id, pid: w.pid, nthreads: w.nthreads, memoryLimit: w.memoryLimit, memory: w.memory, spilled: w.spilled, paused: w.paused }));
   }
 
   /** Total threads and memory limit over the workers. */

@@ -56,7 +56,11 @@ export interface FromWorkerBatch {
   done: unknown[];
   erred?: Array<[Key, RemoteErrorInfo, number, number]>;
   missing?: Array<[Key, string]>;
+  /** Bytes held in memory, and spilled to disk. */
   memory: number;
+  spilled: number;
+  /** Set when the worker paused (memory above 0.8 of its limit) or resumed. */
+  paused?: boolean;
 }
 export interface GatherMsg {
   t: 'gather';

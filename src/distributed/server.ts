@@ -20,8 +20,10 @@ export interface WorkerConn {
   readonly pid: number;
   readonly knownFns: Set<number>;
   outbox: ToWorkerBatch | undefined;
-  /** Bytes held, as last reported. */
+  /** Bytes held in memory and spilled to disk, as last reported. */
   memory: number;
+  spilled: number;
+  paused: boolean;
   booted: boolean;
   ready: Promise<void>;
 }
@@ -109,6 +111,8 @@ export class SchedulerServer {
       knownFns: new Set(),
       outbox: undefined,
       memory: 0,
+      spilled: 0,
+      paused: false,
       booted: false,
       ready: new Promise((r) => (markReady = r)),
     };
@@ -239,6 +243,12 @@ export class SchedulerServer {
     switch (msg.t) {
       case 'report': {
         conn.memory = msg.memory;
+        conn.spilled = msg.spilled;
+        if (msg.paused !== undefined && msg.paused !== conn.paused) {
+          // A paused worker gets no new tasks until it resumes (Dask's worker status).
+          conn.paused = msg.paused;
+          this.handle({ type: 'worker-paused', worker: conn.id, paused: msg.paused });
+        }
         const d = msg.done;
         for (let j = 0; j < d.length; j += DONE_STRIDE) {
           const key = d[j] as Key;

@@ -31,10 +31,17 @@ export class Store {
   private readonly limit: number | undefined;
   private readonly dir: string | undefined;
   private nextFile = 0;
+  private readonly collect: (() => void) | undefined;
+  private freedSinceCollect = 0;
 
-  constructor(opts: { memoryLimit?: number; spillDir?: string }) {
+  /**
+   * `collect` runs a garbage collection: values written to disk (and their serialized copies)
+   * are only garbage until V8 collects them, and the nanny measures the process's real memory.
+   */
+  constructor(opts: { memoryLimit?: number; spillDir?: string; collect?: () => void }) {
     this.limit = opts.memoryLimit;
     this.dir = opts.spillDir;
+    this.collect = opts.collect;
     if (this.dir && this.limit) mkdirSync(this.dir, { recursive: true });
   }
 
@@ -65,6 +72,7 @@ export class Store {
     const s = this.slow.get(key);
     if (!s) return undefined;
     const value = deserialize(readFileSync(s.file));
+    this.freedSinceCollect += s.nbytes; // the bytes read
     this.slow.delete(key);
     this.spilledBytes -= s.nbytes;
     unlinkSync(s.file);
@@ -111,6 +119,11 @@ export class Store {
       this.slow.set(key, { file, nbytes: e.nbytes });
       this.spilledBytes += e.nbytes;
       this.spills++;
+      this.freedSinceCollect += 2 * e.nbytes; // the value and its serialized copy
+    }
+    if (this.collect && this.freedSinceCollect > 0.1 * this.limit) {
+      this.freedSinceCollect = 0;
+      this.collect();
     }
   }
 

@@ -4,7 +4,8 @@
  * and carries out what its state machine (`worker-state.ts`) decides. Reports to the scheduler
  * are batched: one message per drain of the instruction queue, or every millisecond of a long one.
  */
-import { deserialize, serialize } from 'node:v8';
+import { deserialize, serialize, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Key } from '../graph/types.ts';
 import { FNS, RESOLVE } from '../schedulers/protocol.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
@@ -36,7 +37,7 @@ type Run = Pick<RunSpec, 'fnId' | 'args' | 'flags'>;
 
 export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
   const state = new WorkerState<Run>(port.name, opts.nthreads);
-  const store = new Store({ memoryLimit: opts.memoryLimit, spillDir: opts.spillDir });
+  const store = new Store({ memoryLimit: opts.memoryLimit, spillDir: opts.spillDir, collect: opts.memoryLimit ? gcFunction() : undefined });
   const fns: AnyFn[] = [];
   const fnOf = (id: number) => fns[id]!;
   const lookup = (k: Key) => {
@@ -46,7 +47,7 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
   const pending: WorkerInstruction<Run>[] = [];
   let head = 0;
   let draining = false;
-  let out: FromWorkerBatch = { t: 'report', done: [], memory: 0 };
+  let out: FromWorkerBatch = { t: 'report', done: [], memory: 0, spilled: 0 };
   let outCount = 0;
   let nextReq = 1;
   let paused = false;
@@ -56,11 +57,13 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
   };
 
   let sentMemory = -1;
+  let sentSpilled = -1;
   function flush(): void {
-    if (outCount === 0 && sentMemory === store.bytes) return;
+    if (outCount === 0 && sentMemory === store.bytes && sentSpilled === store.spilledBytes) return;
     out.memory = sentMemory = store.bytes;
+    out.spilled = sentSpilled = store.spilledBytes;
     port.send(out);
-    out = { t: 'report', done: [], memory: 0 };
+    out = { t: 'report', done: [], memory: 0, spilled: 0 };
     outCount = 0;
   }
 
@@ -69,6 +72,8 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
     const p = store.shouldPause();
     if (p !== paused) {
       paused = p;
+      out.paused = p;
+      outCount++;
       feed(state.handle({ type: 'pause', paused: p }));
     }
   }
@@ -282,6 +287,16 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
     chain = chain.then(() => handle(msg)).then(done, done);
   });
   port.send({ t: 'ready', pid: process.pid });
+}
+
+/** V8's `gc()`, made available in this process without a command-line flag. */
+function gcFunction(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
 }
 
 function canClone(v: unknown): boolean {
