@@ -235,4 +235,5 @@ export const distributedMessages = {
   returnWhen: (value: unknown) => `invalid option returnWhen=${quote(value)}: use 'ALL_COMPLETED' or 'FIRST_COMPLETED'`,
   waitTimeout: (seconds: number, pending: number) => `wait: ${pending} futures still pending after ${seconds} s`,
   lostResult: (key: string) => `the result of ${quote(key)} was lost and could not be gathered`,
+  noClient: () => 'performanceReport needs a Client: create one first (new Client(cluster) or await Client.start())',
 } as const;

@@ -37,6 +37,7 @@ export {
   Future,
   asCompleted,
   wait,
+  performanceReport,
   type LocalClusterOptions,
   type SubmitOptions,
   type FutureStatus,

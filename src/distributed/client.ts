@@ -511,6 +511,15 @@ export class Client implements Scheduler, FutureOwner {
   }
 
   /**
+   * The live dashboard's address (Dask's `client.dashboard_link`).
+   * @example
+   * console.log(client.dashboardLink);   // http://127.0.0.1:8787/status
+   */
+  get dashboardLink(): string | undefined {
+    return this.cluster.dashboardLink;
+  }
+
+  /**
    * Release every key this client holds and stop being the default scheduler; a client made by
    * `Client.start` also closes its cluster.
    * @example

@@ -5,3 +5,4 @@ export { Future, isFuture, type FutureStatus } from './future.ts';
 export { asCompleted, wait, type WaitOptions } from './wait.ts';
 export { SchedulerState, type SchedulerEvent, type Instruction, type TaskStateName } from './scheduler-state.ts';
 export { WorkerState } from './worker-state.ts';
+export { performanceReport } from './dashboard/report.ts';

@@ -9,6 +9,8 @@ import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { distributedMessages, messages, OptionError, ShoalError } from '../errors.ts';
 import { entryUrl, spawnProcess, spawnThread, type Channel } from '../schedulers/channel.ts';
+import { DashboardModel } from './dashboard/model.ts';
+import { Dashboard } from './dashboard/server.ts';
 import { SchedulerServer, type WorkerConn } from './server.ts';
 import { formatBytes, parseBytes } from './sizeof.ts';
 import { TERMINATE_FRACTION } from './store.ts';
@@ -60,6 +62,8 @@ export class LocalCluster {
   /** Per worker, in bytes (undefined: no limit). */
   readonly memoryLimit: number | undefined;
   readonly dashboardAddress: string | null;
+  /** The live dashboard (unless `dashboardAddress: null`). */
+  dashboard: Dashboard | undefined;
   /** Workers replaced after dying or being restarted by the nanny. */
   restarts = 0;
   private target: number;
@@ -96,6 +100,9 @@ export class LocalCluster {
    */
   static async start(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
     const c = new LocalCluster(opts);
+    if (c.dashboardAddress !== null) {
+      c.dashboard = await Dashboard.start(c.dashboardAddress, new DashboardModel(c.server, () => c.workers), `shoal · LocalCluster ${c.name}`);
+    }
     await c.scale(c.target);
     if (c.processes && c.memoryLimit) c.monitor = setInterval(() => c.checkMemory(), 200).unref();
     return c;
@@ -202,6 +209,7 @@ export class LocalCluster {
     this.server.closed = true;
     const ws = [...this.live.values()];
     this.live.clear();
+    await this.dashboard?.close();
     await Promise.all(ws.map((w) => w.channel.kill()));
     const { rmSync } = await import('node:fs');
     rmSync(this.spillRoot, { recursive: true, force: true });
@@ -209,6 +217,11 @@ export class LocalCluster {
 
   get closed(): boolean {
     return this.closing;
+  }
+
+  /** The dashboard's address, like Dask's `cluster.dashboard_link` (undefined without one). */
+  get dashboardLink(): string | undefined {
+    return this.dashboard?.link;
   }
 
   toString(): string {
