@@ -204,6 +204,64 @@ describe.each([
     expect(cluster.server.transfers - t1).toBe(1);
   });
 
+  test('conformance: diamond, shared intermediates once, module functions (async too), function arguments', async () => {
+    const a = delayed((v: number) => v * 2, { name: 'a' })(5);
+    const b = delayed((v: number) => v + 1, { name: 'b' })(a);
+    const c = delayed((v: number) => v - 1, { name: 'c' })(a);
+    expect(await delayed((p: number, q: number) => p * q, { name: 'd' })(b, c).compute()).toBe(11 * 9);
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, 'calls.txt');
+      writeFileSync(file, '');
+      const j = delayed(countedSquare)(file, 4);
+      expect(await compute(...Array.from({ length: 6 }, (_, k) => j.add(k)))).toEqual([16, 17, 18, 19, 20, 21]);
+      expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+    } finally {
+      cleanup();
+    }
+    const xs = Array.from({ length: 20 }, (_, k) => delayed(sleepMs)(1, k * k));
+    expect(await compute(...xs)).toEqual(Array.from({ length: 20 }, (_, k) => k * k));
+    const apply = (f: (x: number) => number, x: number) => f(x);
+    expect(await delayed(apply)((x: number) => x * 3, 5).compute()).toBe(15);
+    const p = delayed(apply, { name: 'p' })((x: number) => x + 1, 1);
+    const q = delayed(apply, { name: 'q' })((x: number) => x * 10, p);
+    expect(await q.compute({ fuse: true })).toBe(20);
+    expect(await q.compute({ fuse: false })).toBe(20);
+  });
+
+  test('conformance: callbacks see start, pretask before posttask once per task, finish; inputs end before dependents start', async () => {
+    const events: string[] = [];
+    const infos = new Map<string, { worker: string; start: number; end: number }>();
+    let started = 0;
+    let finished = 0;
+    const cb = {
+      start: (info: { scheduler: string; tasks: number }) => {
+        started++;
+        expect(info.scheduler).toBe('distributed');
+        expect(info.tasks).toBe(7);
+      },
+      pretask: (key: string) => events.push(`pre:${key}`),
+      posttask: (key: string, info: { worker: string; start: number; end: number }) => {
+        events.push(`post:${key}`);
+        infos.set(key, info);
+      },
+      finish: () => finished++,
+    };
+    const a = delayed((x: number) => x + 1, { name: 'a' })(1);
+    const bs = [0, 1, 2, 3].map((k) => delayed((x: number, m: number) => x * m, { name: `b${k}` })(a, k));
+    const c = delayed((xs: number[]) => xs.length, { name: 'c' })(bs);
+    const d = delayed((x: number) => -x, { name: 'd' })(c);
+    expect(await d.compute({ callbacks: [cb], fuse: false })).toBe(-4);
+    expect([started, finished]).toEqual([1, 1]);
+    for (const x of [a, ...bs, c, d]) {
+      expect(events.filter((e) => e === `pre:${x.key}`)).toHaveLength(1);
+      expect(events.indexOf(`pre:${x.key}`)).toBeLessThan(events.indexOf(`post:${x.key}`));
+      expect(infos.get(x.key)!.worker).toMatch(/^worker-\d+$/);
+    }
+    for (const b of bs) expect(infos.get(a.key)!.end).toBeLessThanOrEqual(infos.get(b.key)!.start + 5);
+    for (const b of bs) expect(infos.get(b.key)!.end).toBeLessThanOrEqual(infos.get(c.key)!.start + 5);
+  });
+
   test('conformance: raw graph, nested outputs, 10,000-task chain, typed arrays, unclonable results', async () => {
     const { data, ref, task } = await import('../../src/graph/types.ts');
     const g = new Map<string, GraphNode>([
