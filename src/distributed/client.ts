@@ -89,6 +89,10 @@ export class Client implements Scheduler, FutureOwner {
     this.listener = {
       keyInMemory: (key) => this.settle(key, 'finished'),
       keyErred: (key, failure) => this.settle(key, 'error', failure),
+      clusterClosed: () => {
+        // Nothing pending will finish: its futures are cancelled (as Dask's are when the cluster goes).
+        for (const [key, st] of this.keys) if (st.status === 'pending') this.settleCancelled(key);
+      },
       taskStarted: (key, w) => {
         for (const o of this.observers) o.taskStarted?.(key, w);
       },
@@ -123,6 +127,7 @@ export class Client implements Scheduler, FutureOwner {
 
   private get server() {
     if (this.closedFlag) throw new ClosedError(distributedMessages.clientClosed(this.id));
+    if (this.cluster.server.closed) throw new ClosedError(`the cluster ${this.cluster.name}`);
     return this.cluster.server;
   }
 
@@ -144,6 +149,14 @@ export class Client implements Scheduler, FutureOwner {
     if (!s || s.status === 'cancelled') return;
     s.status = status;
     s.failure = failure;
+    s.unhold?.();
+    s.markDone();
+  }
+
+  private settleCancelled(key: Key): void {
+    const s = this.keys.get(key);
+    if (!s) return;
+    s.status = 'cancelled';
     s.unhold?.();
     s.markDone();
   }
@@ -258,6 +271,7 @@ export class Client implements Scheduler, FutureOwner {
         return keys.map((k) => values.get(k));
       } catch (e) {
         if (!(e instanceof GetError)) throw e;
+        if (this.cluster.server.closed) throw new ClosedError(`the cluster ${this.cluster.name}`);
         if (e.failure) throw new TaskError(e.failure[0], e.worker, e.failure[1]);
         // A holder died meanwhile: the scheduler recomputes the key; wait for it and ask again.
         if (attempt >= 50) throw new ClosedError(distributedMessages.lostResult(keys[0]!));
@@ -528,7 +542,8 @@ export class Client implements Scheduler, FutureOwner {
   async close(): Promise<void> {
     if (this.closedFlag) return;
     const held = [...this.keys].filter(([, s]) => s.wanted).map(([k]) => k);
-    for (const s of this.keys.values()) s.unhold?.();
+    // Its futures still pending will never finish: they are cancelled.
+    for (const [key, s] of this.keys) if (s.status === 'pending') this.settleCancelled(key);
     this.cluster.server.release(this.id, held);
     this.closedFlag = true;
     this.cluster.server.listeners.delete(this.listener);

@@ -100,10 +100,15 @@ export class LocalCluster {
    */
   static async start(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
     const c = new LocalCluster(opts);
-    if (c.dashboardAddress !== null) {
-      c.dashboard = await Dashboard.start(c.dashboardAddress, new DashboardModel(c.server, () => c.workers), `shoal · LocalCluster ${c.name}`);
+    try {
+      if (c.dashboardAddress !== null) {
+        c.dashboard = await Dashboard.start(c.dashboardAddress, new DashboardModel(c.server, () => c.workers), `shoal · LocalCluster ${c.name}`);
+      }
+      await c.scale(c.target);
+    } catch (e) {
+      await c.close(); // a worker that cannot start: nothing is left running
+      throw e;
     }
-    await c.scale(c.target);
     if (c.processes && c.memoryLimit) c.monitor = setInterval(() => c.checkMemory(), 200).unref();
     return c;
   }
@@ -206,7 +211,7 @@ export class LocalCluster {
     if (this.closing) return;
     this.closing = true;
     if (this.monitor) clearInterval(this.monitor);
-    this.server.closed = true;
+    this.server.close();
     const ws = [...this.live.values()];
     this.live.clear();
     await this.dashboard?.close();

@@ -36,6 +36,8 @@ export interface ServerListener {
   taskFinished?(key: Key, worker: string, start: number, end: number, nbytes: number): void;
   taskErred?(key: Key, worker: string, start: number, end: number): void;
   workersChanged?(): void;
+  /** The cluster is shutting down: nothing pending will finish. */
+  clusterClosed?(): void;
 }
 
 interface Pending {
@@ -295,6 +297,15 @@ export class SchedulerServer {
         return;
       }
     }
+  }
+
+  /** Shut down: pending gathers fail and listeners hear that nothing pending will finish. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.gets.values()) p.reject(new GetError(p.keys, undefined, p.worker));
+    this.gets.clear();
+    for (const l of [...this.listeners]) l.clusterClosed?.();
   }
 
   /** Values of keys from one worker that holds them all. */

@@ -324,3 +324,27 @@ test('Client.start owns its cluster; close() leaves no process behind; scale up 
   expect(await delayed((v: number) => v + 1)(1).compute()).toBe(2);
   expect(() => client.submit((v: number) => v, 1)).toThrow(/closed/);
 });
+
+test('closing with work pending: pending futures are cancelled, nothing hangs; bad options are named', async () => {
+  const client = await Client.start({ nWorkers: 1, threadsPerWorker: 1, dashboardAddress: null });
+  const slow = client.submit(sleepMs, 10_000, 1, { pure: false });
+  const pending = slow.result().catch((e: unknown) => e);
+  await client.close();
+  expect(slow.status).toBe('cancelled');
+  expect(await pending).toBeInstanceOf(CancelledError);
+  await expect(wait([slow], { timeout: 1 })).resolves.toMatchObject({ notDone: new Set() });
+  await expect(LocalCluster.start({ nWorkers: -1 })).rejects.toThrow(/nWorkers=-1/);
+  await expect(LocalCluster.start({ memoryLimit: 'lots' })).rejects.toThrow(/memoryLimit="lots"/);
+  await expect(LocalCluster.start({ dashboardAddress: 'nowhere' })).rejects.toThrow(/dashboardAddress="nowhere"/);
+  await expect(wait([slow], { returnWhen: 'SOMETIMES' as never })).rejects.toThrow(/returnWhen="SOMETIMES"/);
+});
+
+test('wait with a timeout rejects, naming how many are still pending', async () => {
+  const client = await Client.start({ nWorkers: 1, threadsPerWorker: 1, dashboardAddress: null });
+  try {
+    const f = client.submit(sleepMs, 2000, 1, { pure: false });
+    await expect(wait([f], { timeout: 0.05 })).rejects.toThrow(/1 futures still pending after 0.05 s/);
+  } finally {
+    await client.close();
+  }
+});
