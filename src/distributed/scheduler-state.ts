@@ -380,9 +380,12 @@ export class SchedulerState<R = unknown> {
     this.assign(ts, w);
     // Queue dependents behind it on the same worker when everything they need is (or will be)
     // there: a chain then flows through the worker without a round trip per link.
+    // Only along chains (a result with a single dependent): a result many tasks need is spread
+    // over the workers by chooseWorker instead of piling its dependents onto one.
     const stack = [ts];
     while (stack.length > 0) {
       const t = stack.pop()!;
+      if (t.waiters.size !== 1) continue;
       for (const d of t.waiters) {
         if (d.state === 'waiting' && !this.unrunnable.has(d) && this.runsAfterOn(d, w)) {
           this.assign(d, w);
@@ -418,7 +421,7 @@ export class SchedulerState<R = unknown> {
   /**
    * Where to run a ready task (Dask's `decide_worker`): among the workers holding its inputs,
    * the one where it would start soonest (queued work, plus moving the inputs it lacks). When
-   * every holder is busy and another worker idles, the idle ones are candidates too.
+   * every holder has two or more tasks per thread queued, every worker is a candidate.
    */
   private chooseWorker(ts: TaskState<R>): WorkerState<R> | undefined {
     const running = [...this.workers.values()].filter((w) => !w.paused);
@@ -427,7 +430,8 @@ export class SchedulerState<R = unknown> {
     for (const d of ts.deps) for (const h of d.whoHas) if (!h.paused && !candidates.includes(h)) candidates.push(h);
     if (candidates.length === 0) candidates = running;
     else if (Math.min(...candidates.map((w) => w.processing.size / w.nthreads)) >= 2) {
-      for (const w of running) if (w.processing.size === 0 && !candidates.includes(w)) candidates.push(w);
+      // Every holder is busy: others may start sooner even after moving the inputs (the cost says).
+      for (const w of running) if (!candidates.includes(w)) candidates.push(w);
     }
     let best: WorkerState<R> | undefined;
     let bestCost = Infinity;

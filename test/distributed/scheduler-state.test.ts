@@ -56,6 +56,18 @@ describe('scheduler state machine', () => {
     const q = s.handle({ type: 'task-finished', worker: placed.q!, key: 'q', nbytes: 1e7 });
     expect(computes(q)).toMatchObject([{ key: 'pq', worker: placed.q }]);
   });
+  test('a result many tasks need: its dependents spread over the workers once its holder is busy', () => {
+    const s = cluster({ a: 1, b: 1 });
+    const deps = Array.from({ length: 8 }, (_, i) => t(`f${i}`, ['x'], { order: i + 1 }));
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('x', [], { order: 0 }), ...deps], wants: deps.map((d) => d.key) });
+    const holder = s.tasks.get('x')!.processingOn!.id;
+    const ins = s.handle({ type: 'task-finished', worker: holder, key: 'x', nbytes: 8 });
+    const per = new Map<string, number>();
+    for (const c of computes(ins)) per.set(c.worker, (per.get(c.worker) ?? 0) + 1);
+    expect(per.size).toBe(2);
+    expect(Math.min(...per.values())).toBeGreaterThanOrEqual(2);
+  });
+
   test('priorities: graph order, then user priority', () => {
     const s = cluster({ a: 1 });
     const ins = s.handle({
