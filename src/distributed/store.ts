@@ -4,7 +4,7 @@
  * read back transparently on their next use. `bytes` counts what is in memory, `spilledBytes`
  * what is on disk (both by `sizeOf`, so a value counts the same wherever it is).
  */
-import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { Key } from '../graph/types.ts';
@@ -17,6 +17,36 @@ export const TERMINATE_FRACTION = 0.95;
 interface Spilled {
   file: string;
   nbytes: number;
+  /** A typed array written as its raw bytes: the constructor's name (no serialized copy either way). */
+  typed?: string;
+}
+
+type TypedCtor = new (buffer: ArrayBuffer) => ArrayBufferView;
+const TYPED: Record<string, TypedCtor> = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+};
+
+/** Read a whole file into a fresh ArrayBuffer (no intermediate Buffer). */
+function readInto(file: string, size: number): ArrayBuffer {
+  const ab = new ArrayBuffer(size);
+  const fd = openSync(file, 'r');
+  try {
+    let off = 0;
+    while (off < size) off += readSync(fd, new Uint8Array(ab, off), 0, size - off, off);
+  } finally {
+    closeSync(fd);
+  }
+  return ab;
 }
 
 export class Store {
@@ -71,8 +101,8 @@ export class Store {
     }
     const s = this.slow.get(key);
     if (!s) return undefined;
-    const value = deserialize(readFileSync(s.file));
-    this.freedSinceCollect += s.nbytes; // the bytes read
+    const value = s.typed ? new TYPED[s.typed]!(readInto(s.file, s.nbytes)) : deserialize(readFileSync(s.file));
+    if (!s.typed) this.freedSinceCollect += s.nbytes; // the bytes read
     this.slow.delete(key);
     this.spilledBytes -= s.nbytes;
     unlinkSync(s.file);
@@ -106,9 +136,12 @@ export class Store {
     for (const [key, e] of this.fast) {
       if (this.bytes <= target) break;
       if (key === keep) continue;
+      const v = e.value;
+      const typed = ArrayBuffer.isView(v) && TYPED[v.constructor.name] === v.constructor ? v.constructor.name : undefined;
       let bytes: Uint8Array;
       try {
-        bytes = serialize(e.value);
+        // Typed arrays go to disk as their own bytes (also from shared memory); the rest serialized.
+        bytes = typed ? new Uint8Array((v as ArrayBufferView).buffer, (v as ArrayBufferView).byteOffset, (v as ArrayBufferView).byteLength) : serialize(v);
       } catch {
         continue; // cannot be written (functions inside): stays in memory
       }
@@ -116,12 +149,12 @@ export class Store {
       writeFileSync(file, bytes);
       this.fast.delete(key);
       this.bytes -= e.nbytes;
-      this.slow.set(key, { file, nbytes: e.nbytes });
+      this.slow.set(key, typed ? { file, nbytes: e.nbytes, typed } : { file, nbytes: e.nbytes });
       this.spilledBytes += e.nbytes;
       this.spills++;
-      this.freedSinceCollect += 2 * e.nbytes; // the value and its serialized copy
+      this.freedSinceCollect += typed ? e.nbytes : 2 * e.nbytes; // the value (and its serialized copy)
     }
-    if (this.collect && this.freedSinceCollect > 0.1 * this.limit) {
+    if (this.collect && this.freedSinceCollect > 0.05 * this.limit) {
       this.freedSinceCollect = 0;
       this.collect();
     }
