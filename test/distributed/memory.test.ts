@@ -90,7 +90,7 @@ test('1 GiB of array data computes on a worker limited to 256 MiB, spilling to d
   } finally {
     await client.close();
   }
-});
+}, 180_000); // writes and reads back ~0.9 GiB: slow on a busy 2-core machine
 
 test('the nanny restarts a worker whose memory passes 95% of its limit', async () => {
   const client = await Client.start({ nWorkers: 1, threadsPerWorker: 1, memoryLimit: '64MiB', dashboardAddress: null, allowedFailures: 2 });

@@ -64,7 +64,7 @@ test('chaos: kill 1 of 4 workers at ~30% of a 10,000-task graph; the result equa
   expect(cluster.restarts).toBeGreaterThanOrEqual(1);
   // Nothing is left behind on the scheduler.
   expect(await waitFor(() => cluster.server.state.tasks.size === 0)).toBe(true);
-});
+}, 120_000);
 
 test('a task that kills its worker every time fails with KilledWorkerError after exactly 3 deaths', async () => {
   const { dir, cleanup } = tempDir();
