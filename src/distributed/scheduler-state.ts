@@ -88,6 +88,12 @@ export interface SchedulerOptions {
   allowedFailures?: number;
 }
 
+// Most tasks are never wanted by a client, and hold no result most of their life: they share these
+// empty collections until the first `add`/`set` (delete and clear on them change nothing).
+const NO_WANTS: Map<string, number> = new Map();
+const NO_HOLDERS: Set<never> = new Set();
+const NO_IDS: string[] = [];
+
 /** Seconds to move a byte between local workers, and the fixed cost of one transfer (ms). */
 const MS_PER_BYTE = 1e-6;
 const TRANSFER_MS = 1;
@@ -184,7 +190,7 @@ export class SchedulerState<R = unknown> {
     for (const k of wants) {
       const ts = this.tasks.get(k);
       if (!ts) throw new Error(`internal: a client wants unknown key ${k}`);
-      ts.wants.set(client, (ts.wants.get(client) ?? 0) + 1);
+      this.addWant(ts, client);
       if (ts.state === 'memory') this.out.push({ op: 'key-in-memory', key: ts.key, nbytes: ts.nbytes });
       else if (ts.state === 'erred') this.out.push({ op: 'key-erred', key: ts.key, failure: ts.failure! });
       else if (ts.state === 'released') this.toWaiting(ts);
@@ -202,8 +208,8 @@ export class SchedulerState<R = unknown> {
       dependents: new Set(),
       waiters: new Set(),
       waitingOn: new Set(),
-      wants: new Map(),
-      whoHas: new Set(),
+      wants: NO_WANTS,
+      whoHas: NO_HOLDERS,
       processingOn: undefined,
       priority: [-(t.priority ?? 0), gen, t.order ?? 0],
       nbytes: 0,
@@ -220,7 +226,7 @@ export class SchedulerState<R = unknown> {
     for (const { key, nbytes } of data) {
       let ts = this.tasks.get(key);
       ts ??= this.newTask({ key, deps: [], run: undefined }, ++this.generation);
-      ts.wants.set(client, (ts.wants.get(client) ?? 0) + 1);
+      this.addWant(ts, client);
       if (!w) continue;
       if (ts.state !== 'memory') {
         this.leaveState(ts);
@@ -399,7 +405,11 @@ export class SchedulerState<R = unknown> {
     ts.state = 'processing';
     ts.processingOn = w;
     w.processing.add(ts);
-    const deps: Array<[Key, string[]]> = ts.deps.map((d) => [d.key, [...d.whoHas].map((h) => h.id)]);
+    const deps: Array<[Key, string[]]> = new Array(ts.deps.length);
+    for (let i = 0; i < ts.deps.length; i++) {
+      const d = ts.deps[i]!;
+      deps[i] = [d.key, d.whoHas.size === 0 ? NO_IDS : [...d.whoHas].map((h) => h.id)];
+    }
     this.out.push({ op: 'compute', worker: w.id, key: ts.key, run: ts.run, priority: ts.priority, deps });
   }
 
@@ -525,8 +535,14 @@ export class SchedulerState<R = unknown> {
     this.maybeForget(ts);
   }
 
+  private addWant(ts: TaskState<R>, client: string): void {
+    if (ts.wants === NO_WANTS) ts.wants = new Map();
+    ts.wants.set(client, (ts.wants.get(client) ?? 0) + 1);
+  }
+
   private addReplica(ts: TaskState<R>, w: WorkerState<R>): void {
     if (ts.whoHas.has(w)) return;
+    if (ts.whoHas === NO_HOLDERS) ts.whoHas = new Set();
     ts.whoHas.add(w);
     w.hasWhat.add(ts);
     w.nbytes += ts.nbytes;
