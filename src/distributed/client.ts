@@ -425,7 +425,9 @@ export class Client implements Scheduler, FutureOwner {
     if (args.length > 0 && isSubmitOptions(args[args.length - 1])) opts = args.pop() as SubmitOptions;
     const spec = specOf(fn as AnyFn);
     assertShippable(spec, SCHEDULER_NAME);
-    const wired = args.map((a) => rewrite(a, futureToRef, undefined));
+    const inputs: Future[] = [];
+    const wired = args.map((a) => rewrite(a, futureToRef, inputs));
+    for (const f of inputs) if (f.status === 'cancelled') throw new CancelledError(f.key);
     const prefix = (fn.name || 'lambda').replace(/[^\w.-]/g, '_');
     const key = opts.key ?? `${prefix}-${opts.pure === false ? uniqueToken() : tokenize([spec.kind === 'source' ? spec.hash : spec, wired])}`;
     const node = task(key, spec, wired as never[]);
@@ -561,8 +563,10 @@ export class Client implements Scheduler, FutureOwner {
   }
 }
 
-function futureToRef(v: object): unknown {
-  return isFuture(v) ? ref(v.key) : KEEP;
+function futureToRef(v: object, found: Future[]): unknown {
+  if (!isFuture(v)) return KEEP;
+  found.push(v);
+  return ref(v.key);
 }
 
 function typeNameOf(v: unknown): string {

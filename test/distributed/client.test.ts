@@ -157,6 +157,28 @@ describe.each([
     expect(ok).toBe(true);
   });
 
+  test('two clients on one cluster: a key stays while either wants it; a cancelled input is refused', async () => {
+    const other = new Client(cluster);
+    try {
+      const mine = client.submit((x: number) => x * 7, 6);
+      const theirs = other.submit((x: number) => x * 7, 6);
+      expect(mine.key).toBe(theirs.key);
+      expect([await mine, await theirs]).toEqual([42, 42]);
+      mine.release();
+      expect(cluster.server.state.stateOf(theirs.key)).toBe('memory');
+      expect(await theirs.result()).toBe(42);
+      const gone = other.submit(sleepMs, 1000, 1, { pure: false });
+      await gone.cancel();
+      expect(() => other.submit((x: number) => x, gone)).toThrow(CancelledError);
+    } finally {
+      await other.close();
+    }
+    // The first client is the default scheduler again.
+    const names: string[] = [];
+    await delayed((v: number) => v)(1).compute({ callbacks: [{ start: (i) => names.push(i.scheduler) }] });
+    expect(names).toEqual(['distributed']);
+  });
+
   test('a user exception arrives with name, message and remote stack; the cluster stays usable', async () => {
     const bad = client.submit(function explode(x: number) {
       if (x > 1) throw new RangeError(`too big: ${x}`);
