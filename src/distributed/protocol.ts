@@ -44,6 +44,8 @@ export interface GatheredMsg {
   holder: string;
   values?: unknown[];
   missing?: Key[];
+  /** A value the holder could not serialize: the tasks that need it fail with this. */
+  error?: [Key, RemoteErrorInfo];
 }
 export type ToWorker = ToWorkerBatch | GetMsg | GatheredMsg;
 

@@ -286,13 +286,13 @@ export class SchedulerServer {
         if (relay) {
           this.relays.delete(msg.req);
           if (msg.values) this.transfers += msg.values.length - (msg.missing?.length ?? 0);
-          this.post(relay.to, { t: 'gathered', req: relay.req, holder: relay.holder, values: msg.values, missing: msg.missing ?? (msg.error ? [msg.error[0]] : undefined) });
+          this.post(relay.to, { t: 'gathered', req: relay.req, holder: relay.holder, values: msg.values, missing: msg.missing, error: msg.error });
           return;
         }
         const p = this.gets.get(msg.req);
         if (!p) return;
         this.gets.delete(msg.req);
-        if (msg.values && !msg.missing) p.resolve(msg.values);
+        if (msg.values && !msg.missing && !msg.error) p.resolve(msg.values);
         else p.reject(new GetError(msg.missing, msg.error, conn.id));
         return;
       }

@@ -11,8 +11,8 @@ import { FNS, RESOLVE } from '../schedulers/protocol.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from '../schedulers/runtime.ts';
 import { toShared } from '../schedulers/worker-main.ts';
-import { messages } from '../errors.ts';
-import { LITERAL, type FromWorker, type FromWorkerBatch, type RunSpec, type ToWorker, type ToWorkerBatch } from './protocol.ts';
+import { messages, type RemoteErrorInfo } from '../errors.ts';
+import { LITERAL, type DataMsg, type FromWorker, type FromWorkerBatch, type RunSpec, type ToWorker, type ToWorkerBatch } from './protocol.ts';
 import { WorkerState, type WorkerInstruction } from './worker-state.ts';
 import { Store } from './store.ts';
 
@@ -203,6 +203,7 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
   function onGet(req: number, keys: Key[], raw: boolean): void {
     const missing = keys.filter((k) => !store.has(k));
     const values: unknown[] = [];
+    let error: [Key, RemoteErrorInfo] | undefined;
     for (const k of keys) {
       if (!store.has(k)) {
         values.push(undefined);
@@ -214,13 +215,16 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
         try {
           values.push(serialize(v));
         } catch (e) {
-          port.send({ t: 'data', req, error: [k, { name: 'DataCloneError', message: messages.cannotClone(k, port.name, (e as Error).message) }] });
-          return;
+          values.push(undefined);
+          error ??= [k, { name: 'DataCloneError', message: messages.cannotClone(k, port.name, (e as Error).message) }];
         }
       }
     }
+    const msg: DataMsg = { t: 'data', req, values };
+    if (missing.length) msg.missing = missing;
+    if (error) msg.error = error;
     try {
-      port.send(missing.length ? { t: 'data', req, values, missing } : { t: 'data', req, values });
+      port.send(msg);
     } catch (e) {
       const bad = keys.find((k) => !canClone(store.get(k))) ?? keys[0]!;
       port.send({ t: 'data', req, error: [bad, { name: 'DataCloneError', message: messages.cannotClone(bad, port.name, (e as Error).message) }] });
@@ -267,6 +271,15 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
       case 'gathered': {
         const keys = gathers.get(msg.req) ?? [];
         gathers.delete(msg.req);
+        if (msg.error) {
+          // The holder has it but cannot send it: no retry will help, the tasks needing it fail.
+          const bad = msg.error[0];
+          feed(state.handle({ type: 'input-unsendable', key: bad, info: msg.error[1] }));
+          const i = keys.indexOf(bad);
+          const rest = keys.filter((k) => k !== bad);
+          const values = msg.values?.filter((_, j) => j !== i);
+          return onGathered(msg.holder, values, values ? msg.missing : rest, rest);
+        }
         return onGathered(msg.holder, msg.values, msg.missing, keys);
       }
     }

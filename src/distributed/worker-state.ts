@@ -39,6 +39,8 @@ export type WorkerEvent<R = unknown> =
   | { type: 'executed'; key: Key; ok: false; info: RemoteErrorInfo; start: number; end: number }
   | { type: 'gathered'; holder: string; keys: readonly Key[]; nbytes: readonly number[] }
   | { type: 'gather-failed'; holder: string; keys: readonly Key[] }
+  /** An input exists but cannot be sent here (it cannot be serialized): the tasks needing it fail. */
+  | { type: 'input-unsendable'; key: Key; info: RemoteErrorInfo }
   | { type: 'pause'; paused: boolean };
 
 export type WorkerInstruction<R = unknown> =
@@ -82,6 +84,9 @@ export class WorkerState<R = unknown> {
         break;
       case 'gathered':
         ev.keys.forEach((k, i) => this.gathered(k, ev.nbytes[i]!));
+        break;
+      case 'input-unsendable':
+        this.inputUnsendable(ev.key, ev.info);
         break;
       case 'gather-failed':
         for (const k of ev.keys) this.gatherFailed(k, ev.holder);
@@ -242,6 +247,18 @@ export class WorkerState<R = unknown> {
     this.inMemory(t, nbytes);
     if (t.assigned) this.out.push({ op: 'finished', key, nbytes, start: 0, end: 0 });
     else if (t.needers.size === 0) this.forget(t);
+  }
+
+  private inputUnsendable(key: Key, info: RemoteErrorInfo): void {
+    const t = this.tasks.get(key);
+    if (!t) return;
+    for (const k of [...t.needers]) {
+      const n = this.tasks.get(k);
+      if (!n || (n.state !== 'waiting' && n.state !== 'ready')) continue;
+      this.tasks.delete(k);
+      this.releaseInputs(n);
+      if (n.assigned) this.out.push({ op: 'erred', key: k, info, start: 0, end: 0 });
+    }
   }
 
   private gatherFailed(key: Key, holder: string): void {

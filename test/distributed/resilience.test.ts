@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Client, delayed, KilledWorkerError, LocalCluster, moduleFunction, type Delayed } from '../../src/index.ts';
+import { Client, delayed, KilledWorkerError, LocalCluster, moduleFunction, TaskError, type Delayed } from '../../src/index.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
 
 const fx = new URL('./fixtures.ts', import.meta.url);
@@ -98,4 +98,19 @@ test('a worker dying between tasks: held results needed later are recomputed', a
   // The key is recomputed from its task on another worker; the future still resolves.
   expect(await client.submit((x: number) => x * 2, a)).toBe(84);
   expect(await a.result()).toBe(42);
+});
+
+test('an input that cannot be sent to another worker fails its dependents clearly (no retry loop)', async () => {
+  await waitFor(() => cluster.server.state.workers.size === 4); // replacements from the tests above are up
+  const bad = client.submit(() => ({ fn: () => 1 }), { pure: false });
+  await bad.whenDone();
+  const holder = cluster.server.state.whoHas(bad.key)[0]!;
+  const elsewhere = cluster.workers.find((w) => w.id !== holder)!.id;
+  // The other input is large and lives elsewhere, so `bad` is the one that must move.
+  const [big] = client.scatter([new Float64Array(1e6)], { workers: [elsewhere] });
+  const dep = client.submit((o: { fn: () => number }, a: Float64Array) => o.fn() + a.length, bad, big);
+  const err = await dep.exception();
+  expect(err).toBeInstanceOf(TaskError);
+  expect(err!.message).toMatch(/cannot be sent between threads\/processes/);
+  expect(await client.submit((x: number) => x + 1, 1)).toBe(2);
 });
