@@ -6,8 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { asCompleted, CancelledError, Client, compute, delayed, Future, LocalCluster, moduleFunction, TaskError, wait } from '../../src/index.ts';
+import { asCompleted, CancelledError, Client, compute, delayed, Future, LocalCluster, moduleFunction, TaskError, wait, type Delayed } from '../../src/index.ts';
 import { defaultWorkers } from '../../src/distributed/local-cluster.ts';
 import type { GraphNode } from '../../src/graph/types.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
@@ -282,6 +283,24 @@ describe.each([
     }
     for (const b of bs) expect(infos.get(a.key)!.end).toBeLessThanOrEqual(infos.get(b.key)!.start + 5);
     for (const b of bs) expect(infos.get(b.key)!.end).toBeLessThanOrEqual(infos.get(c.key)!.start + 5);
+  });
+
+  test('property: random graphs give the same results on the cluster as on sync', async () => {
+    const dag = fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 40 });
+    await fc.assert(
+      fc.asyncProperty(dag, fc.boolean(), async (nodes, fuse) => {
+        const xs: Delayed<number>[] = [delayed((v: number) => v + 1, { name: 'seed' })(1)];
+        for (const [a, b, op] of nodes) {
+          const p = xs[a % xs.length]!;
+          const q = xs[b % xs.length]!;
+          xs.push(op === 0 ? p.add(q) : op === 1 ? p.mul(q).mod(1_000_003) : delayed((u: number, v: number) => (u * 31 + v) % 1_000_003, { name: 'mix' })(p, q));
+        }
+        const outs = xs.filter((_, i) => i % 3 === 0 || i === xs.length - 1);
+        const expected = await compute(...outs, { scheduler: 'sync' });
+        expect(await compute(...outs, { fuse })).toEqual(expected);
+      }),
+      { numRuns: 8 },
+    );
   });
 
   test('conformance: raw graph, nested outputs, 10,000-task chain, typed arrays, unclonable results', async () => {
