@@ -92,3 +92,24 @@ test('performanceReport saves the same panels as a static HTML file', async () =
     cleanup();
   }
 });
+
+test('the dashboard moves to a free port when its port is taken (as Dask does)', async () => {
+  const { createServer } = await import('node:http');
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const taken = (blocker.address() as { port: number }).port;
+  const { LocalCluster } = await import('../../src/index.ts');
+  const cluster = await LocalCluster.start({ nWorkers: 0, dashboardAddress: `127.0.0.1:${taken}` });
+  try {
+    const port = Number(new URL(cluster.dashboardLink!).port);
+    expect(port).not.toBe(taken);
+    const res = await fetch(cluster.dashboardLink!);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Task stream');
+    const snap = (await (await fetch(cluster.dashboardLink!.replace('/status', '/snapshot.json'))).json()) as { workers: unknown[] };
+    expect(snap.workers).toEqual([]);
+  } finally {
+    await cluster.close();
+    blocker.close();
+  }
+});
