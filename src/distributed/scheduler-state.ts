@@ -304,7 +304,9 @@ export class SchedulerState<R = unknown> {
     for (const ts of lost) this.dataLost(ts);
     // 2. Tasks it was running: retry elsewhere, unless workers keep dying under them.
     for (const ts of running) {
-      if (ts.state !== 'processing') continue;
+      // Skip what is no longer processing, or was already sent elsewhere (queued behind an input
+      // that was rescheduled just above).
+      if (ts.state !== 'processing' || ts.processingOn !== undefined) continue;
       // Only a task whose inputs were all there may have been running when the worker died.
       if (ts.waitingOn.size === 0) ts.suspicious++;
       if (ts.suspicious >= this.allowedFailures) {

@@ -226,4 +226,55 @@ describe('scheduler state machine', () => {
       { numRuns: 100 },
     );
   });
+
+  test('property: with workers dying at random moments, every wanted key is still computed, then all is forgotten', () => {
+    const dag = fc.array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: 1, maxLength: 40 });
+    const script = fc.array(fc.nat(), { minLength: 5, maxLength: 60 });
+    fc.assert(
+      fc.property(dag, script, (depLists, choices) => {
+        const tasks = depLists.map((ds, i) => t(`k${i}`, i === 0 ? [] : [...new Set(ds.map((d) => `k${d % i}`))], { order: i }));
+        const wants = [tasks[tasks.length - 1]!.key, tasks[0]!.key];
+        const s = new SchedulerState({ allowedFailures: 1000 });
+        let nextWorker = 0;
+        const join = () => s.handle({ type: 'add-worker', worker: `w${nextWorker++}`, nthreads: 1 });
+        const pending: Array<{ key: string; worker: string }> = [];
+        const inMemory = new Set<string>();
+        const apply = (ins: Instruction[]) => {
+          for (const i of ins) {
+            if (i.op === 'compute') pending.push({ key: i.key, worker: i.worker });
+            if (i.op === 'free') for (const k of i.keys) for (let j = pending.length - 1; j >= 0; j--) if (pending[j]!.worker === i.worker && pending[j]!.key === k) pending.splice(j, 1);
+            if (i.op === 'key-in-memory') inMemory.add(i.key);
+            if (i.op === 'key-erred') throw new Error(`unexpected failure of ${i.key}`);
+          }
+        };
+        apply(join());
+        apply(join());
+        apply(s.handle({ type: 'update-graph', client: 'c', tasks, wants }));
+        let step = 0;
+        while (pending.length > 0) {
+          const choice = choices[step++ % choices.length]!;
+          if (step < 200 && choice % 7 === 0 && s.workers.size > 0) {
+            // A worker dies (its pending work goes with it) and a new one joins.
+            const victims = [...s.workers.keys()];
+            const dead = victims[choice % victims.length]!;
+            for (let j = pending.length - 1; j >= 0; j--) if (pending[j]!.worker === dead) pending.splice(j, 1);
+            apply(s.handle({ type: 'remove-worker', worker: dead }));
+            apply(join());
+            continue;
+          }
+          const runnable = pending.filter((p) => s.tasks.get(p.key)?.deps.every((d) => d.state === 'memory'));
+          expect(runnable.length).toBeGreaterThan(0);
+          const p = runnable[choice % runnable.length]!;
+          pending.splice(pending.indexOf(p), 1);
+          apply(s.handle({ type: 'task-finished', worker: p.worker, key: p.key, nbytes: 1 }));
+        }
+        expect(wants.every((k) => s.stateOf(k) === 'memory')).toBe(true);
+        expect([...inMemory].sort()).toEqual([...new Set(wants)].sort());
+        apply(s.handle({ type: 'release-keys', client: 'c', keys: wants }));
+        expect(s.tasks.size).toBe(0);
+        for (const w of s.workers.values()) expect([w.hasWhat.size, w.nbytes, w.processing.size]).toEqual([0, 0, 0]);
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
