@@ -1,4 +1,5 @@
 /** The worker state machine by events alone (no processes). */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { WorkerState } from '../../src/distributed/worker-state.ts';
 
@@ -85,5 +86,68 @@ describe('worker state machine', () => {
       { op: 'execute', key: 'b', run: 'b' },
     ]);
     expect(ops(w.handle({ type: 'executed', key: 'b', ok: true, nbytes: 1, start: 1, end: 2 }))).toEqual(['finished']);
+  });
+
+  test('property: any interleaving of computes, results, transfers and frees keeps exact bytes and ends empty', () => {
+    const script = fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.nat(), fc.nat()), { minLength: 1, maxLength: 80 });
+    fc.assert(
+      fc.property(script, fc.integer({ min: 1, max: 3 }), (steps, nthreads) => {
+        const w = new WorkerState<string>('w', nthreads);
+        const executing: string[] = [];
+        const inFlight: Array<{ holder: string; keys: string[] }> = [];
+        const assigned = new Set<string>();
+        let n = 0;
+        const run = (ins: ReturnType<typeof w.handle>) => {
+          for (const i of ins) {
+            if (i.op === 'execute') executing.push(i.key);
+            if (i.op === 'gather') inFlight.push({ holder: i.holder, keys: i.keys });
+          }
+          // Invariants after every event.
+          expect(w.executing).toBeLessThanOrEqual(nthreads);
+          let bytes = 0;
+          for (const t of w.tasks.values()) {
+            if (t.state === 'memory') bytes += t.nbytes;
+            if (t.state === 'ready') expect(t.missing.size).toBe(0);
+          }
+          expect(w.memory).toBe(bytes);
+        };
+        for (const [kind, a, b] of steps) {
+          if (kind <= 1) {
+            // A new task: inputs are earlier tasks still assigned here (queued or done) or remote values.
+            const key = `t${n++}`;
+            const local = [...assigned];
+            const deps: Array<[string, string[]]> = [];
+            if (local.length && a % 2 === 0) deps.push([local[a % local.length]!, []]);
+            if (b % 3 === 0) deps.push([`r${b % 5}`, ['peer']]);
+            assigned.add(key);
+            run(w.handle({ type: 'compute', key, run: key, priority: [0, n], deps }));
+          } else if (kind === 2 && executing.length) {
+            const key = executing.splice(a % executing.length, 1)[0]!;
+            run(w.handle(b % 5 === 0 ? { type: 'executed', key, ok: false, info: { name: 'E', message: 'x' }, start: 0, end: 1 } : { type: 'executed', key, ok: true, nbytes: 1 + (b % 100), start: 0, end: 1 }));
+            if (b % 5 === 0) assigned.delete(key);
+          } else if (kind === 3 && inFlight.length) {
+            const g = inFlight.splice(a % inFlight.length, 1)[0]!;
+            run(w.handle(b % 4 === 0 ? { type: 'gather-failed', holder: g.holder, keys: g.keys } : { type: 'gathered', holder: g.holder, keys: g.keys, nbytes: g.keys.map(() => 8) }));
+          } else if (kind === 4 && assigned.size) {
+            const key = [...assigned][a % assigned.size]!;
+            assigned.delete(key);
+            run(w.handle({ type: 'free', keys: [key] }));
+          }
+        }
+        // Free everything, finish what runs, deliver what is in flight: nothing may remain.
+        run(w.handle({ type: 'free', keys: [...assigned] }));
+        for (let guard = 0; guard < 1000 && (executing.length || inFlight.length); guard++) {
+          if (executing.length) run(w.handle({ type: 'executed', key: executing.shift()!, ok: true, nbytes: 1, start: 0, end: 1 }));
+          if (inFlight.length) {
+            const g = inFlight.shift()!;
+            run(w.handle({ type: 'gathered', holder: g.holder, keys: g.keys, nbytes: g.keys.map(() => 8) }));
+          }
+          run(w.handle({ type: 'free', keys: [...w.tasks.keys()].filter((k) => w.tasks.get(k)!.assigned) }));
+        }
+        expect([...w.tasks.values()]).toEqual([]);
+        expect(w.memory).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
