@@ -227,24 +227,24 @@ describe('scheduler state machine', () => {
     );
   });
 
-  test('property: with workers dying at random moments, every wanted key is still computed, then all is forgotten', () => {
+  test('property: with workers dying and tasks throwing at random moments, every wanted key ends in memory or erred, then all is forgotten', () => {
     const dag = fc.array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: 1, maxLength: 40 });
     const script = fc.array(fc.nat(), { minLength: 5, maxLength: 60 });
     fc.assert(
       fc.property(dag, script, (depLists, choices) => {
-        const tasks = depLists.map((ds, i) => t(`k${i}`, i === 0 ? [] : [...new Set(ds.map((d) => `k${d % i}`))], { order: i }));
+        const tasks = depLists.map((ds, i) => t(`k${i}`, i === 0 ? [] : [...new Set(ds.map((d) => `k${d % i}`))], { order: i, retries: 1 }));
         const wants = [tasks[tasks.length - 1]!.key, tasks[0]!.key];
         const s = new SchedulerState({ allowedFailures: 1000 });
         let nextWorker = 0;
         const join = () => s.handle({ type: 'add-worker', worker: `w${nextWorker++}`, nthreads: 1 });
         const pending: Array<{ key: string; worker: string }> = [];
-        const inMemory = new Set<string>();
+        const heard = new Map<string, string>(); // the last report per key
         const apply = (ins: Instruction[]) => {
           for (const i of ins) {
             if (i.op === 'compute') pending.push({ key: i.key, worker: i.worker });
             if (i.op === 'free') for (const k of i.keys) for (let j = pending.length - 1; j >= 0; j--) if (pending[j]!.worker === i.worker && pending[j]!.key === k) pending.splice(j, 1);
-            if (i.op === 'key-in-memory') inMemory.add(i.key);
-            if (i.op === 'key-erred') throw new Error(`unexpected failure of ${i.key}`);
+            if (i.op === 'key-in-memory') heard.set(i.key, 'memory');
+            if (i.op === 'key-erred') heard.set(i.key, 'erred');
           }
         };
         apply(join());
@@ -266,10 +266,14 @@ describe('scheduler state machine', () => {
           expect(runnable.length).toBeGreaterThan(0);
           const p = runnable[choice % runnable.length]!;
           pending.splice(pending.indexOf(p), 1);
-          apply(s.handle({ type: 'task-finished', worker: p.worker, key: p.key, nbytes: 1 }));
+          // Now and then a task throws (each may be retried once).
+          if (choice % 11 === 3) apply(s.handle({ type: 'task-erred', worker: p.worker, key: p.key, info: { name: 'E', message: p.key } }));
+          else apply(s.handle({ type: 'task-finished', worker: p.worker, key: p.key, nbytes: 1 }));
         }
-        expect(wants.every((k) => s.stateOf(k) === 'memory')).toBe(true);
-        expect([...inMemory].sort()).toEqual([...new Set(wants)].sort());
+        // Every wanted key ended in memory or failed (a result lost and recomputed may fail later),
+        // and the last thing the client heard is where it ended.
+        for (const k of wants) expect(['memory', 'erred']).toContain(s.stateOf(k));
+        for (const k of wants) expect(heard.get(k)).toBe(s.stateOf(k));
         apply(s.handle({ type: 'release-keys', client: 'c', keys: wants }));
         expect(s.tasks.size).toBe(0);
         for (const w of s.workers.values()) expect([w.hasWhat.size, w.nbytes, w.processing.size]).toEqual([0, 0, 0]);
