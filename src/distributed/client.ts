@@ -16,7 +16,8 @@ import { specOf } from '../schedulers/specs.ts';
 import { Future, isFuture, type FutureOwner, type FutureStatus } from './future.ts';
 import { LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
 import type { Failure } from './scheduler-state.ts';
-import { GetError, type ServerListener } from './server.ts';
+import { fetchValues } from './gather.ts';
+import type { ServerListener } from './server.ts';
 import { formatBytes, sizeOf } from './sizeof.ts';
 import { prepareGraph, runSpecOf, SCHEDULER_NAME } from './tasks.ts';
 
@@ -243,56 +244,14 @@ export class Client implements Scheduler, FutureOwner {
     }
     const unhold = this.server.hold();
     try {
-      return await this.fetchValues(keys);
+      return await fetchValues(this.server, keys, (k) => {
+        // Lost with its worker and then failed on recomputation: the client hears it here.
+        const ts = this.cluster.server.state.tasks.get(k);
+        if (ts?.state === 'erred') this.settle(k, 'error', ts.failure);
+        return this.errorOf(k, this.keys.get(k));
+      });
     } finally {
       unhold();
-    }
-  }
-
-  private async fetchValues(keys: Key[]): Promise<unknown[]> {
-    for (let attempt = 0; ; attempt++) {
-      const byWorker = new Map<string, Key[]>();
-      let lost = false;
-      for (const k of new Set(keys)) {
-        const w = this.server.state.whoHas(k)[0];
-        if (w === undefined) lost = true;
-        else if (byWorker.has(w)) byWorker.get(w)!.push(k);
-        else byWorker.set(w, [k]);
-      }
-      try {
-        if (lost) throw new GetError(keys, undefined, 'any worker');
-        const values = new Map<Key, unknown>();
-        await Promise.all(
-          [...byWorker].map(async ([w, ks]) => {
-            const vs = await this.server.getFrom(w, ks);
-            ks.forEach((k, i) => values.set(k, vs[i]));
-          }),
-        );
-        return keys.map((k) => values.get(k));
-      } catch (e) {
-        if (!(e instanceof GetError)) throw e;
-        if (this.cluster.server.closed) throw new ClosedError(`the cluster ${this.cluster.name}`);
-        if (e.failure) throw new TaskError(e.failure[0], e.worker, e.failure[1]);
-        // A holder died meanwhile: the scheduler recomputes the key; wait for it and ask again.
-        if (attempt >= 50) throw new ClosedError(distributedMessages.lostResult(keys[0]!));
-        await this.waitInMemory(keys);
-      }
-    }
-  }
-
-  private async waitInMemory(keys: Key[]): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      const st = this.server.state;
-      if (keys.every((k) => st.stateOf(k) === 'memory' || st.stateOf(k) === 'erred')) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    for (const k of keys) {
-      const ts = this.server.state.tasks.get(k);
-      if (ts?.state === 'erred') this.settle(k, 'error', ts.failure);
-    }
-    for (const k of keys) {
-      const e = this.errorOf(k, this.keys.get(k));
-      if (e) throw e;
     }
   }
 
