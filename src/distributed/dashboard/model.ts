@@ -85,8 +85,17 @@ export class DashboardModel implements ServerListener {
 
   private lastSample = -Infinity;
 
+  /** Nothing was running at the last snapshot: the next task starts a new computation. */
+  private idle = true;
+
   /** Tasks are being sent out: remember the graph they belong to (at most every 100 ms). */
   taskStarted(): void {
+    if (this.idle) {
+      // A new computation: its progress starts from zero (the last one stayed on screen till now).
+      this.idle = false;
+      this.done.clear();
+      this.erred.clear();
+    }
     if (performance.now() - this.lastSample > 100) this.sampleGraph();
   }
 
@@ -142,11 +151,7 @@ export class DashboardModel implements ServerListener {
       workers: this.workerRows(),
       graph: this.graph(),
     };
-    // Idle: the next computation's progress starts from zero.
-    if (active === 0) {
-      this.done.clear();
-      this.erred.clear();
-    }
+    if (active === 0) this.idle = true;
     return snap;
   }
 
