@@ -321,7 +321,7 @@ export class SchedulerState<R = unknown> {
     const stack = [ts];
     while (stack.length > 0) {
       const t = stack.pop()!;
-      if (t.waiters.size !== 1) continue;
+      if (t.dependents.size !== 1) continue;
       for (const d of t.waiters) {
         if (d.state === 'waiting' && !this.unrunnable.has(d) && this.runsAfterOn(d, w)) {
           this.assign(d, w);
@@ -361,7 +361,7 @@ export class SchedulerState<R = unknown> {
   /**
    * Where to run a ready task (Dask's `decide_worker`): among the workers holding its inputs,
    * the one where it would start soonest (queued work, plus moving the inputs it lacks). When
-   * every holder has two or more tasks per thread queued, every worker is a candidate.
+   * every holder already has a task per thread queued, every worker is a candidate.
    */
   private chooseWorker(ts: TaskState<R>): WorkerState<R> | undefined {
     const running = [...this.workers.values()].filter((w) => !w.paused);
@@ -369,8 +369,9 @@ export class SchedulerState<R = unknown> {
     let candidates: WorkerState<R>[] = [];
     for (const d of ts.deps) for (const h of d.whoHas) if (!h.paused && !candidates.includes(h)) candidates.push(h);
     if (candidates.length === 0) candidates = running;
-    else if (Math.min(...candidates.map((w) => w.processing.size / w.nthreads)) >= 2) {
-      // Every holder is busy: others may start sooner even after moving the inputs (the cost says).
+    else if (Math.min(...candidates.map((w) => w.processing.size / w.nthreads)) >= 1) {
+      // Every holder is busy: others may start sooner even after moving the inputs (the cost says:
+      // long tasks spread, tiny ones stay where their inputs are).
       for (const w of running) if (!candidates.includes(w)) candidates.push(w);
     }
     let best: WorkerState<R> | undefined;

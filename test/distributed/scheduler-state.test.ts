@@ -68,6 +68,24 @@ describe('scheduler state machine', () => {
     expect(Math.min(...per.values())).toBeGreaterThanOrEqual(2);
   });
 
+  test('two long chains from one input run on two workers; tiny tasks stay with a big input', () => {
+    for (const [ms, nbytes, spread] of [
+      [100, 8, true],
+      [0, 1e8, false],
+    ] as const) {
+      const s = cluster({ a: 1, b: 1 });
+      const tasks = [t('x'), t('p1', ['x']), t('p2', ['p1']), t('q1', ['x']), t('q2', ['q1'])];
+      s.handle({ type: 'update-graph', client: 'c', tasks, wants: ['p2', 'q2'] });
+      const w = s.tasks.get('x')!.processingOn!.id;
+      const ins = s.handle({ type: 'task-finished', worker: w, key: 'x', nbytes, start: 0, end: ms });
+      const heads = computes(ins).filter((i) => i.key.endsWith('1'));
+      expect(heads).toHaveLength(2);
+      expect(new Set(heads.map((i) => i.worker)).size).toBe(spread ? 2 : 1);
+      // Each chain's second link is queued behind its head, wherever that went.
+      for (const h of heads) expect(computes(ins).find((i) => i.key === `${h.key[0]}2`)!.worker).toBe(h.worker);
+    }
+  });
+
   test('priorities: graph order, then user priority', () => {
     const s = cluster({ a: 1 });
     const ins = s.handle({
