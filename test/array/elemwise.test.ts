@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import ndarray from 'ndarray';
 import { afterAll, describe, expect, test } from 'vitest';
 import { array, compute, shutdown } from '../../src/index.ts';
+import { broadcastShapes } from '../../src/array/elemwise.ts';
 import { SCHEDULERS } from '../helpers.ts';
 import { allClose, chunksArb, denseArb, ewRef, lcg, shapeArb, type Dense } from './ref.ts';
 
@@ -151,6 +152,25 @@ describe('fusion', () => {
     const c = a.add(b);
     expect(c.chunks).toEqual([[3, 1, 2, 2, 1, 1]]);
     expect(await c.toArray()).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+  });
+});
+
+describe('broadcastShapes (the cases of Dask/NumPy test_broadcast_shapes)', () => {
+  test('shapes', () => {
+    const cases: [number[][], number[]][] = [
+      [[[1], [1]], [1]], [[[1], [2]], [2]], [[[1], [2, 2]], [2, 2]], [[[2, 2], [1]], [2, 2]], [[[1, 1], [2, 2]], [2, 2]],
+      [[[1, 2], [2, 2]], [2, 2]], [[[2, 1], [2, 2]], [2, 2]], [[[2, 1], [2, 1]], [2, 1]], [[[2, 1], [1, 1]], [2, 1]],
+      [[[1, 1], [1, 1]], [1, 1]], [[[1], [1, 1]], [1, 1]], [[[1, 1, 2], [1, 1]], [1, 1, 2]], [[[1, 2, 1], [1, 3]], [1, 2, 3]],
+      [[[1, 2, 1], []], [1, 2, 1]], [[[1, 1, 4], [1, 3, 1], [2, 1, 1], [], [1, 1, 1]], [2, 3, 4]], [[[], []], []],
+    ];
+    for (const [shapes, want] of cases) expect(broadcastShapes('test', shapes)).toEqual(want);
+    expect(() => broadcastShapes('add', [[2, 3], [4, 3]])).toThrow(/add: shapes \[2, 3\], \[4, 3\] cannot be broadcast/);
+  });
+  test('arrays of these shapes combine like the shapes say', async () => {
+    const z = array.ones([1, 1, 4], { chunks: 2 }).add(array.ones([1, 3, 1])).add(array.ones([2, 1, 1], { chunks: 1 }));
+    expect(z.shape).toEqual([2, 3, 4]);
+    expect(z.chunks).toEqual([[1, 1], [3], [2, 2]]);
+    expect(await z.sum().compute()).toBe(72);
   });
 });
 
