@@ -55,7 +55,15 @@ export interface NdArray {
 export interface Layer {
   deps: readonly ShoalArray[];
   tasks(): Iterable<GraphNode>;
-  ew?: { expr: Expr; leaves: readonly ShoalArray[] };
+  ew?: { expr: Expr; leaves: readonly Leaf[] };
+  /** A transpose keeps what it permutes, so elementwise ops can read the source blocks in place. */
+  transposeOf?: { x: ShoalArray; perm: readonly number[] };
+}
+
+/** A leaf of an elementwise expression: an Array, read through an axis permutation or not. */
+export interface Leaf {
+  array: ShoalArray;
+  perm: readonly number[] | null;
 }
 
 /**

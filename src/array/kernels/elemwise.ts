@@ -140,35 +140,19 @@ function compile(expr: Expr, kinds: LeafKind[]): Kernel {
 }
 
 /**
- * Evaluate `expr` over one output block of `shape`. `leafShapes[k]` is leaf k's block shape,
- * aligned to the output's rank (1 where it broadcasts).
+ * Evaluate `expr` over one output block of `shape`. `reads[k]` says how leaf k is read (its kind
+ * and per-axis strides, worked out when the graph was built); null for blocks of unknown length
+ * (1-D, after a boolean mask), where lengths are taken from the data.
  */
-function ew(expr: Expr, dtype: DType, shape: number[], leafShapes: number[][], ...ins: TypedArray[]): TypedArray {
-  // Blocks of unknown length (after a boolean mask) are 1-D: their length is the data's.
-  if (shape.some(Number.isNaN)) {
+function ew(expr: Expr, dtype: DType, shape: number[], reads: [LeafKind, number[]][] | null, ...ins: TypedArray[]): TypedArray {
+  if (reads === null) {
     const len = Math.max(...ins.map((a) => a.length));
     shape = [len];
-    leafShapes = ins.map((a) => [a.length]);
+    reads = ins.map((a) => [a.length === 1 ? 's' : 'f', [1]]);
   }
   const n = shape.reduce((a, b) => a * b, 1);
   const out = allocShared(dtype, n);
-  const kinds: LeafKind[] = [];
-  const strides: number[][] = [];
-  for (let k = 0; k < ins.length; k++) {
-    const ls = leafShapes[k]!;
-    const len = ins[k]!.length;
-    if (len === n && ls.every((d, i) => d === shape[i])) kinds.push('f');
-    else if (len === 1) kinds.push('s');
-    else kinds.push('b');
-    const st = new Array<number>(ls.length);
-    let acc = 1;
-    for (let d = ls.length - 1; d >= 0; d--) {
-      st[d] = ls[d] === 1 && shape[d] !== 1 ? 0 : acc;
-      acc *= ls[d]!;
-    }
-    strides.push(st);
-  }
-  compile(expr, kinds)(out, ins, shape, strides);
+  compile(expr, reads.map((r) => r[0]))(out, ins, shape, reads.map((r) => r[1]));
   return out;
 }
 
