@@ -56,6 +56,11 @@ export interface Layer {
   deps: readonly ShoalArray[];
   tasks(): Iterable<GraphNode>;
   ew?: { expr: Expr; leaves: readonly Leaf[] };
+  /**
+   * How to make block `index` inside a consumer's task (a Producer of kernels/reduce.ts), for
+   * blocks cheap to remake and costly to store: reductions then never materialize them.
+   */
+  produce?: (index: number[]) => unknown[];
   /** A transpose keeps what it permutes, so elementwise ops can read the source blocks in place. */
   transposeOf?: { x: ShoalArray; perm: readonly number[] };
 }

@@ -5,7 +5,7 @@
  */
 import { messages, OptionError } from '../errors.ts';
 import { tokenize } from '../graph/tokenize.ts';
-import { ref, task } from '../graph/types.ts';
+import { ref, task, type Arg } from '../graph/types.ts';
 import { blockIndices, blockShape, numblocksOf, sameChunks, type Chunks } from './chunks.ts';
 import { ShoalArray, type Leaf } from './core.ts';
 import { floatOf, isDType, isFloat, promoteScalar, promoteTypes, type DType } from './dtype.ts';
@@ -138,28 +138,35 @@ export function fromExpr(op: string, expr: Expr, leaves: readonly Leaf[], chunks
   const name = `${op}-${tokenize(expr, leaves.map((l) => [l.array.name, l.perm]), chunks, dtype)}`;
   const nd = chunks.length;
   const unknown = chunks.some((c) => c.some(Number.isNaN));
-  const tasks = () => {
-    const nb = numblocksOf(chunks);
-    return blockIndices(nb).map((idx) => {
-      const outShape = blockShape(chunks, idx);
-      const reads: LeafRead[] = [];
-      const refs = leaves.map(({ array: l, perm }) => {
-        const off = nd - l.ndim;
-        // Output axis off+d reads source axis perm[d] (identity without a permutation).
-        const lidx = new Array<number>(l.ndim).fill(0);
-        for (let d = 0; d < l.ndim; d++) {
-          const s = perm ? perm[d]! : d;
-          lidx[s] = l.chunks[s]!.length === 1 ? 0 : idx[d + off]!;
-        }
-        if (!unknown) reads.push(leafRead(outShape, blockShape(l.chunks, lidx), perm));
-        return ref(l.blockKey(lidx));
-      });
-      return task(`${name}[${idx.join(',')}]`, { kind: 'op', name: 'array.ew' }, [expr, dtype, outShape, unknown ? null : reads, ...refs]);
+  // The kernel's arguments for output block `idx`: how each leaf is read, and its block.
+  const blockArgs = (idx: number[]): [number[], LeafRead[] | null, Arg[]] => {
+    const outShape = blockShape(chunks, idx);
+    const reads: LeafRead[] = [];
+    const refs = leaves.map(({ array: l, perm }) => {
+      const off = nd - l.ndim;
+      // Output axis off+d reads source axis perm[d] (identity without a permutation).
+      const lidx = new Array<number>(l.ndim).fill(0);
+      for (let d = 0; d < l.ndim; d++) {
+        const s = perm ? perm[d]! : d;
+        lidx[s] = l.chunks[s]!.length === 1 ? 0 : idx[d + off]!;
+      }
+      if (!unknown) reads.push(leafRead(outShape, blockShape(l.chunks, lidx), perm));
+      return ref(l.blockKey(lidx));
     });
+    return [outShape, unknown ? null : reads, refs];
+  };
+  const tasks = () =>
+    blockIndices(numblocksOf(chunks)).map((idx) => {
+      const [outShape, reads, refs] = blockArgs(idx);
+      return task(`${name}[${idx.join(',')}]`, { kind: 'op', name: 'array.ew' }, [expr, dtype, outShape, reads, ...refs]);
+    });
+  const produce = (idx: number[]) => {
+    const [outShape, reads, refs] = blockArgs(idx);
+    return ['ew', expr, dtype, outShape, reads, refs];
   };
   void elemwiseKernels;
   const deps = [...new Map(leaves.map((l) => [l.array.name, l.array])).values()];
-  return new ShoalArray(name, chunks, dtype, { deps, tasks, ew: { expr, leaves } });
+  return new ShoalArray(name, chunks, dtype, { deps, tasks, produce, ew: { expr, leaves } });
 }
 
 /** Output chunks: along each axis, those of an operand that spans it (not broadcast). */

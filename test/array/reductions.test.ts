@@ -139,6 +139,26 @@ describe("cases from Dask's test_reductions.py", () => {
     expect(x.var().name).not.toBe(x.std().name);
   });
 
+  test('blocks of random values and of elementwise expressions are remade inside the reduction', async () => {
+    const x = array.random.uniform({ shape: [30, 20], chunks: [7, 6], seed: 12 });
+    const y = x.mul(3).add(x.T.T).sub(1);
+    const s = y.sum({ axis: 0 });
+    // No task stores a block of y: the partials evaluate it in scratch memory (from x's blocks).
+    expect([...s.__graph__().keys()].filter((k) => /^(add|sub|mul)-/.test(k))).toEqual([]);
+    expect([...x.sum().__graph__().keys()].filter((k) => k.startsWith('uniform-'))).toEqual([]);
+    const p = await y.persist({ scheduler: 'sync' }); // stored blocks: the ordinary path
+    for (const scheduler of SCHEDULERS) {
+      const [a, b, m, v] = await compute(s, p.sum({ axis: 0 }), y.mean(), y.var(), { scheduler });
+      expect(allClose(flat(a), flat(b), 1e-12)).toBe(true);
+      const vals = flat(await p.compute());
+      expect(m).toBeCloseTo(mean(vals), 12);
+      expect(v).toBeCloseTo(variance(vals), 12);
+    }
+    const sq = array.random.normal({ shape: [12, 12], chunks: 5, seed: 2 });
+    const dense = (await sq.toArray()) as number[][];
+    expect(allClose(flat(await sq.add(sq.T).max({ axis: 1 }).compute()), dense.map((row, i) => Math.max(...row.map((v, j) => v + dense[j]![i]!))))).toBe(true);
+  });
+
   test('moments are stable far from zero (count/mean/M2 combine)', async () => {
     const base = lcg(4, 10_000, 0, 1);
     const x = array.fromArray(new Float64Array(base.map((v) => 1e9 + v)), { chunks: 999 });

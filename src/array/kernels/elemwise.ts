@@ -108,14 +108,20 @@ function gen(e: Expr, leaf: (k: number) => string): string {
   throw new Error(`unknown elementwise op ${JSON.stringify(op)}`);
 }
 
+const TILE = 32;
+
 /** How a leaf is read: 'f' same shape as the output, 's' a single value, 'b' broadcast. */
-type LeafKind = 'f' | 's' | 'b';
+export type LeafKind = 'f' | 's' | 'b';
 type Kernel = (out: TypedArray, ins: TypedArray[], shape: number[], strides: number[][]) => void;
 
 const compiled = new Map<string, Kernel>();
 
-function compile(expr: Expr, kinds: LeafKind[]): Kernel {
-  const id = `${kinds.join('')}:${JSON.stringify(expr)}`;
+/**
+ * Compile `expr` for leaves read as `kinds`. `tiled`: a 2-D block with a leaf read across rows
+ * (a transpose): walk 32x32 tiles so both the rows written and the columns read stay in cache.
+ */
+function compile(expr: Expr, kinds: LeafKind[], tiled: boolean): Kernel {
+  const id = `${kinds.join('')}${tiled ? 'T' : ''}:${JSON.stringify(expr)}`;
   let k = compiled.get(id);
   if (k) return k;
   const hoist = kinds.map((kind, i) => (kind === 's' ? `const c${i}=ins[${i}][0];` : kind === 'f' ? `const a${i}=ins[${i}];` : `const a${i}=ins[${i}],s${i}=strides[${i}],t${i}=s${i}[nd-1];`)).join('');
@@ -123,6 +129,16 @@ function compile(expr: Expr, kinds: LeafKind[]): Kernel {
   if (!kinds.includes('b')) {
     const x = gen(expr, (i) => (kinds[i] === 's' ? `c${i}` : `a${i}[i]`));
     body = `for(let i=0;i<n;i++)out[i]=${x};`;
+  } else if (tiled) {
+    const bl = kinds.map((kind, i) => (kind === 'b' ? i : -1)).filter((i) => i >= 0);
+    const x = gen(expr, (i) => (kinds[i] === 's' ? `c${i}` : kinds[i] === 'f' ? `a${i}[ob+j]` : `a${i}[r${i}+j*t${i}]`));
+    body =
+      `const R=shape[0],C=shape[1];` +
+      `for(let i0=0;i0<R;i0+=${TILE}){const i1=Math.min(R,i0+${TILE});` +
+      `for(let j0=0;j0<C;j0+=${TILE}){const j1=Math.min(C,j0+${TILE});` +
+      `for(let i=i0;i<i1;i++){const ob=i*C;` +
+      bl.map((i) => `const r${i}=i*s${i}[0];`).join('') +
+      `for(let j=j0;j<j1;j++)out[ob+j]=${x};}}}`;
   } else {
     const x = gen(expr, (i) => (kinds[i] === 's' ? `c${i}` : kinds[i] === 'f' ? `a${i}[base+j]` : `a${i}[o${i}+j*t${i}]`));
     const bl = kinds.map((kind, i) => (kind === 'b' ? i : -1)).filter((i) => i >= 0);
@@ -145,14 +161,20 @@ function compile(expr: Expr, kinds: LeafKind[]): Kernel {
  * (1-D, after a boolean mask), where lengths are taken from the data.
  */
 function ew(expr: Expr, dtype: DType, shape: number[], reads: [LeafKind, number[]][] | null, ...ins: TypedArray[]): TypedArray {
+  return ewInto(allocShared, expr, dtype, shape, reads, ins);
+}
+
+/** `ew` with the output block from `alloc` (shared memory, or scratch when a reduction consumes it at once). */
+export function ewInto(alloc: (dtype: DType, n: number) => TypedArray, expr: Expr, dtype: DType, shape: number[], reads: [LeafKind, number[]][] | null, ins: TypedArray[]): TypedArray {
   if (reads === null) {
     const len = Math.max(...ins.map((a) => a.length));
     shape = [len];
     reads = ins.map((a) => [a.length === 1 ? 's' : 'f', [1]]);
   }
   const n = shape.reduce((a, b) => a * b, 1);
-  const out = allocShared(dtype, n);
-  compile(expr, reads.map((r) => r[0]))(out, ins, shape, reads.map((r) => r[1]));
+  const out = alloc(dtype, n);
+  const tiled = shape.length === 2 && reads.some((r) => r[0] === 'b' && r[1][1]! > 1);
+  compile(expr, reads.map((r) => r[0]), tiled)(out, ins, shape, reads.map((r) => r[1]));
   return out;
 }
 

@@ -6,6 +6,10 @@
  */
 import { defineOps } from '../../schedulers/registry.ts';
 import { allocShared, dtypeOf, type DType, type TypedArray } from '../dtype.ts';
+import type { Expr } from '../expr.ts';
+import { randomInto } from './create.ts';
+import { ewInto, type LeafKind } from './elemwise.ts';
+import { scratch } from './scratch.ts';
 
 /** Simple folds: the partial is one float64 array. */
 export type FoldKind = 'sum' | 'prod' | 'min' | 'max' | 'any' | 'all' | 'nansum' | 'nanprod' | 'nanmin' | 'nanmax';
@@ -357,7 +361,27 @@ function compress(x: TypedArray, mask: TypedArray): TypedArray {
   return out;
 }
 
+/**
+ * How to make a block inside the reduction's task instead of reading it: an elementwise
+ * expression over leaf blocks, or random values (the args of `array.ew` / `array.random`).
+ */
+export type Producer = ['ew', Expr, DType, number[], [LeafKind, number[]][] | null, TypedArray[]] | ['random', DType, number, number, number, number, number, number[], number[], number[]];
+
+/** A partial of a block made on the spot in scratch memory (see Producer). */
+function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: boolean[], axis: number, start: number[], fullShape: number[]): Partial {
+  let x: TypedArray;
+  if (producer[0] === 'ew') {
+    const [, expr, dtype, outShape, reads, ins] = producer;
+    x = ewInto(scratch, expr, dtype, outShape, reads, ins);
+  } else {
+    const [, dtype, dist, p1, p2, k0, k1, full, bstart, bshape] = producer;
+    x = randomInto(scratch, dtype, dist, p1, p2, k0, k1, full, bstart, bshape);
+  }
+  return chunk(kind, x, shape, mask, axis, start, fullShape);
+}
+
 export const reduceKernels = defineOps(import.meta.url, {
+  'array.reduce.chunkOf': chunkOf,
   'array.compress': compress,
   'array.length': (x: TypedArray) => x.length,
   'array.reduce.chunk': chunk,
