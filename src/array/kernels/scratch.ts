@@ -16,7 +16,6 @@ export function scratch(dtype: DType, n: number): TypedArray {
     buf = new C(Math.max(n, 1));
     pool.set(dtype, buf);
   }
-  const out = buf.subarray(0, n);
-  out.fill(0);
-  return out;
+  // Not cleared: its users (random values, elementwise expressions) write every element.
+  return buf.subarray(0, n);
 }
