@@ -148,8 +148,10 @@ describe("cases from Dask's test_reductions.py", () => {
     expect([...x.sum().__graph__().keys()].filter((k) => k.startsWith('uniform-'))).toEqual([]);
     const p = await y.persist({ scheduler: 'sync' }); // stored blocks: the ordinary path
     for (const scheduler of SCHEDULERS) {
-      const [a, b, m, v] = await compute(s, p.sum({ axis: 0 }), y.mean(), y.var(), { scheduler });
+      const [a, b, m, v, am, pm, ax, px] = await compute(s, p.sum({ axis: 0 }), y.mean(), y.var(), y.argmax(), p.argmax(), y.argmin({ axis: 1 }), p.argmin({ axis: 1 }), { scheduler });
       expect(allClose(flat(a), flat(b), 1e-12)).toBe(true);
+      expect(am).toBe(pm);
+      expect(flat(ax)).toEqual(flat(px));
       const vals = flat(await p.compute());
       expect(m).toBeCloseTo(mean(vals), 12);
       expect(v).toBeCloseTo(variance(vals), 12);
