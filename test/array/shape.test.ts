@@ -198,6 +198,41 @@ describe('joining and axes of length 1', () => {
     expect(() => array.concatenate([a, range([2, 4], 2)], 0)).toThrow(/concatenate: shapes \[2, 3\], \[2, 4\] differ outside axis 0/);
     expect(() => array.concatenate([])).toThrow(/needs a non-empty list of Arrays/);
   });
+  test('concatenate and stack match plain loops for any shapes, chunks and scheduler', async () => {
+    const arb = shapeArb(3, 4).chain((shape) =>
+      fc.record({
+        axis: fc.integer({ min: 0, max: shape.length - 1 }),
+        lens: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+        scheduler: fc.constantFrom(...SCHEDULERS),
+        shape: fc.constant(shape),
+      }).chain((r) => {
+        const shapes = r.lens.map((l) => r.shape.map((d, i) => (i === r.axis ? l : d)));
+        return fc.record({ ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, fc.constant(v)])), parts: fc.tuple(...shapes.map((sh) => fc.tuple(denseArb(sh), chunksArb(sh)))) }) as fc.Arbitrary<typeof r & { parts: [Dense, number[][]][] }>;
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ axis, scheduler, parts }) => {
+        const arrays = parts.map(([d, c]) => arr(d, c as never));
+        const got = await array.concatenate(arrays, axis).toArray({ scheduler });
+        // Reference: walk the output index; find the part along `axis`.
+        const outShape = parts[0]![0].shape.map((d, i) => (i === axis ? parts.reduce((a, [p]) => a + p.shape[axis]!, 0) : d));
+        const data = indices(outShape).map((o) => {
+          let k = o[axis]!;
+          let j = 0;
+          while (k >= parts[j]![0].shape[axis]!) k -= parts[j++]![0].shape[axis]!;
+          return get(parts[j]![0], o.map((v, d) => (d === axis ? k : v)));
+        });
+        expect(got).toEqual(nest({ data, shape: outShape }));
+        if (parts.every(([p]) => p.shape[axis] === parts[0]![0].shape[axis])) {
+          const st = await array.stack(arrays, axis).toArray({ scheduler: 'sync' });
+          const sshape = [...parts[0]![0].shape.slice(0, axis), parts.length, ...parts[0]![0].shape.slice(axis)];
+          expect(st).toEqual(nest({ data: indices(sshape).map((o) => get(parts[o[axis]!]![0], o.filter((_, d) => d !== axis))), shape: sshape }));
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   test('stack makes a new axis', async () => {
     const a = range([2, 2], 1);
     const s = array.stack([a, a.mul(10), a.mul(100)], 1);
