@@ -409,8 +409,9 @@ export class ShoalArray implements Collection<NdArray | number> {
   }
 
   /**
-   * NumPy basic indexing, one entry per axis: an integer (drops the axis), a slice as
-   * `'start:stop:step'` or `{ start, stop, step }` (negative steps too), or `null` for all.
+   * NumPy indexing, one entry per axis: an integer (drops the axis), a slice as
+   * `'start:stop:step'` or `{ start, stop, step }` (negative steps too), a list of integers, or
+   * `null` for all; or a boolean mask Array of the same shape (the selected values, 1-D).
    * @example
    * x.slice(0);                 // the first row
    * x.slice('2:8:2', '::-1');   // every other row from 2, columns reversed

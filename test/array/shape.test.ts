@@ -42,6 +42,7 @@ describe('slicing', () => {
       fc.oneof(
         fc.integer({ min: -len, max: len - 1 }),
         fc.constant(null),
+        fc.array(fc.integer({ min: -len, max: len - 1 }), { maxLength: 6 }),
         fc.record({
           start: fc.option(fc.integer({ min: -len - 2, max: len + 2 })),
           stop: fc.option(fc.integer({ min: -len - 2, max: len + 2 })),
@@ -59,6 +60,7 @@ describe('slicing', () => {
           const i = ix[d];
           if (typeof i === 'number') return [i < 0 ? i + len : i];
           if (i === null) return [...Array(len).keys()];
+          if (Array.isArray(i)) return i.map((v) => (v < 0 ? v + len : v));
           return pySlice([...Array(len).keys()], i.start, i.stop, i.step);
         });
         const outShape = pos.map((p) => p.length);
@@ -88,6 +90,7 @@ describe('slicing', () => {
     expect(() => x.slice(null, 'a:b')).toThrow(/axis 1: "a:b" is not a slice/);
     expect(() => x.slice(0, 0, 0)).toThrow(/3 indices given for 2 axes/);
     expect(() => x.slice(1.5)).toThrow(/index 1.5 is out of range/);
+    expect(() => x.slice([0, 4])).toThrow(/slice: index 4 in the list for axis 0 is out of range for length 4/);
   });
 
   test('boolean masks give the selected values in C order; lengths unknown until computed', async () => {
