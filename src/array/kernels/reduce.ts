@@ -66,6 +66,13 @@ function foldChunk(kind: FoldKind, x: TypedArray, shape: number[], mask: boolean
     out[0] = foldRange(kind, x, 0, x.length, INIT[kind]);
     return out;
   }
+  const lead = mask.findIndex((m) => !m);
+  if (kind === 'sum' && lead > 0 && mask.every((m, d) => m === d < lead)) {
+    // Reducing leading axes (`sum({ axis: 0 })` of a matrix): add whole rows, two at a time.
+    let rows = 1;
+    for (let d = 0; d < lead; d++) rows *= shape[d]!;
+    return sumRows(x, rows, out.length, out);
+  }
   if (kind === 'sum') {
     // The common case gets its own loop (no per-element dispatch).
     forRows(shape, mask, (ib, ob, len, os) => {
@@ -78,6 +85,21 @@ function foldChunk(kind: FoldKind, x: TypedArray, shape: number[], mask: boolean
     if (os === 0) out[ob] = foldRange(kind, x, ib, ib + len, out[ob]!);
     else for (let j = 0; j < len; j++) out[ob + j] = step(kind, out[ob + j]!, x[ib + j]!);
   });
+  return out;
+}
+
+/** `out[j] += x[r * cols + j]` over all rows r. */
+function sumRows(x: TypedArray, rows: number, cols: number, out: Float64Array): Float64Array {
+  let r = 0;
+  for (; r + 1 < rows; r += 2) {
+    const b = r * cols;
+    const b2 = b + cols;
+    for (let j = 0; j < cols; j++) out[j]! += x[b + j]! + x[b2 + j]!;
+  }
+  for (; r < rows; r++) {
+    const b = r * cols;
+    for (let j = 0; j < cols; j++) out[j]! += x[b + j]!;
+  }
   return out;
 }
 
