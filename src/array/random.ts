@@ -56,6 +56,8 @@ class Stream {
   s1 = 0;
   s2 = 0;
   s3 = 0;
+  /** One group of values (normals are drawn a whole group at a time). */
+  readonly group = new Float64Array(GROUP);
   private readonly words = new Uint32Array(4);
 
   seed(group: number, k0: number, k1: number): void {
@@ -136,10 +138,14 @@ export function seedKey(seed: number): [number, number] {
  */
 export function fillSegment(out: Float64Array, at: number, start: number, len: number, dist: number, p1: number, p2: number, k0: number, k1: number, s: Stream = new Stream()): void {
   if (dist === NORMAL) fillNormal(out, at, start, len, p1, p2, k0, k1, s);
-  else fillUniform(out, at, start, len, p1, p2 - p1, dist === INTEGERS, k0, k1, s);
+  else {
+    fillUniform(out, at, start, len, p1, p2 - p1, k0, k1, s);
+    // Integers are floor(low + span * u) = low + floor(span * u) for whole `low`.
+    if (dist === INTEGERS) for (let i = at; i < at + len; i++) out[i] = Math.floor(out[i]!);
+  }
 }
 
-function fillUniform(out: Float64Array, at: number, start: number, len: number, low: number, span: number, integers: boolean, k0: number, k1: number, s: Stream): void {
+function fillUniform(out: Float64Array, at: number, start: number, len: number, low: number, span: number, k0: number, k1: number, s: Stream): void {
   const end = start + len;
   let o = at;
   for (let g = Math.floor(start / GROUP); g * GROUP < end; g++) {
@@ -164,20 +170,23 @@ function fillUniform(out: Float64Array, at: number, start: number, len: number, 
       t = s1 << 9;
       s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
       const u = ((a >>> 5) * 67108864 + (b >>> 6)) * 1.1102230246251565e-16; // / 2^53
-      out[o++] = integers ? low + Math.floor(span * u) : low + span * u;
+      out[o++] = low + span * u;
     }
   }
 }
 
 function fillNormal(out: Float64Array, at: number, start: number, len: number, loc: number, scale: number, k0: number, k1: number, s: Stream): void {
   const end = start + len;
+  const tmp = s.group;
   let o = at;
   for (let g = Math.floor(start / GROUP); g * GROUP < end; g++) {
     s.seed(g, k0, k1);
     let s0 = s.s0, s1 = s.s1, s2 = s.s2, s3 = s.s3;
-    const first = Math.max(start, g * GROUP);
-    const stop = Math.min(end, (g + 1) * GROUP);
-    for (let i = g * GROUP; i < stop; i++) {
+    const g0 = g * GROUP;
+    const stop = Math.min(end, g0 + GROUP);
+    // The whole group up to `stop` is drawn (a rejection may use extra words, so values before
+    // `start` cannot be skipped), into `tmp`; the part from `start` is copied out.
+    for (let i = 0; i < stop - g0; i++) {
       let m = Math.imul(s1, 5);
       const a = Math.imul((m << 7) | (m >>> 25), 9);
       let t = s1 << 9;
@@ -195,9 +204,11 @@ function fillNormal(out: Float64Array, at: number, start: number, len: number, l
         v = normalSlow(s, u, k);
         s0 = s.s0; s1 = s.s1; s2 = s.s2; s3 = s.s3;
       }
-      // Values before `start` are drawn (a rejection may use extra words) and dropped.
-      if (i >= first) out[o++] = loc + scale * v;
+      tmp[i] = loc + scale * v;
     }
+    const first = Math.max(start, g0);
+    out.set(tmp.subarray(first - g0, stop - g0), o);
+    o += stop - first;
   }
 }
 
