@@ -194,6 +194,19 @@ describe("cases from Dask's test_reductions.py", () => {
     expect(got.map((v) => (typeof v === 'number' ? v : Array.from((v as { data: ArrayLike<number> }).data)))).toEqual([10, 24, [2, 3], 1.25, Math.sqrt(1.25), 1, 4, 3, [0, 0], 1, 1, 10, 2.5, [1, 3, 3, 7]]);
   });
 
+  test('the other NaN-skipping reductions', async () => {
+    const v = [2, NaN, -1, 4, NaN, 0.5];
+    const x = array.fromArray(new Float64Array(v), { chunks: 4 });
+    const ok = v.filter((q) => !Number.isNaN(q));
+    const m = ok.reduce((a, b) => a + b) / ok.length;
+    const vr = ok.reduce((a, b) => a + (b - m) ** 2, 0) / ok.length;
+    const [mn, mx, pr, va, sd, va1] = (await compute(x.nanmin(), x.nanmax(), x.nanprod(), x.nanvar(), x.nanstd(), x.nanvar({ ddof: 1 }))) as number[];
+    expect([mn, mx, pr]).toEqual([-1, 4, -4]);
+    expect(va).toBeCloseTo(vr, 12);
+    expect(sd).toBeCloseTo(Math.sqrt(vr), 12);
+    expect(va1).toBeCloseTo((vr * ok.length) / (ok.length - 1), 12);
+  });
+
   test('all-NaN nanmean is NaN; var of one value with ddof=1 is NaN', async () => {
     expect(await array.fromArray(new Float64Array([NaN, NaN])).nanmean().compute()).toBeNaN();
     expect(await array.ones([1]).var({ ddof: 1 }).compute()).toBeNaN();
