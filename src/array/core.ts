@@ -55,7 +55,20 @@ export interface NdArray {
 export interface Layer {
   deps: readonly ShoalArray[];
   tasks(): Iterable<GraphNode>;
-  ew?: { expr: Expr; leaves: readonly ShoalArray[] };
+  ew?: { expr: Expr; leaves: readonly Leaf[] };
+  /**
+   * How to make block `index` inside a consumer's task (a Producer of kernels/reduce.ts), for
+   * blocks cheap to remake and costly to store: reductions then never materialize them.
+   */
+  produce?: (index: number[]) => unknown[];
+  /** A transpose keeps what it permutes, so elementwise ops can read the source blocks in place. */
+  transposeOf?: { x: ShoalArray; perm: readonly number[] };
+}
+
+/** A leaf of an elementwise expression: an Array, read through an axis permutation or not. */
+export interface Leaf {
+  array: ShoalArray;
+  perm: readonly number[] | null;
 }
 
 /**
@@ -396,8 +409,9 @@ export class ShoalArray implements Collection<NdArray | number> {
   }
 
   /**
-   * NumPy basic indexing, one entry per axis: an integer (drops the axis), a slice as
-   * `'start:stop:step'` or `{ start, stop, step }` (negative steps too), or `null` for all.
+   * NumPy indexing, one entry per axis: an integer (drops the axis), a slice as
+   * `'start:stop:step'` or `{ start, stop, step }` (negative steps too), a list of integers, or
+   * `null` for all; or a boolean mask Array of the same shape (the selected values, 1-D).
    * @example
    * x.slice(0);                 // the first row
    * x.slice('2:8:2', '::-1');   // every other row from 2, columns reversed

@@ -6,8 +6,8 @@ import { messages, OptionError } from '../errors.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data } from '../graph/types.ts';
 import { blockwiseArray } from './blocks.ts';
-import { checkShape, normalizeChunks, prod, stridesOf, type ChunksSpec } from './chunks.ts';
-import type { ShoalArray } from './core.ts';
+import { checkShape, normalizeChunks, offsets, prod, stridesOf, type ChunksSpec } from './chunks.ts';
+import { ShoalArray } from './core.ts';
 import { allocShared, dtypeOf, isDType, type DType, type TypedArray } from './dtype.ts';
 import { createKernels } from './kernels/create.ts';
 import { copyRegion } from './kernels/copy.ts';
@@ -205,7 +205,11 @@ function randomArray(op: string, dist: number, p1: number, p2: number, opts: Ran
   const chunks = normalizeChunks(opts.chunks, shape, dtype, `random.${op}`);
   const [k0, k1] = seedKey(seed);
   const name = `${op}-${tokenize(dist, p1, p2, seed, shape, chunks, dtype)}`;
-  return blockwiseArray(name, chunks, dtype, [], 'array.random', (b) => [dtype, dist, p1, p2, k0, k1, shape, b.start, b.shape]);
+  const x = blockwiseArray(name, chunks, dtype, [], 'array.random', (b) => [dtype, dist, p1, p2, k0, k1, shape, b.start, b.shape]);
+  // Reductions remake random blocks in their own tasks instead of reading stored ones.
+  const offs = chunks.map(offsets);
+  const produce = (idx: number[]) => ['random', dtype, dist, p1, p2, k0, k1, shape, idx.map((b, d) => offs[d]![b]!), idx.map((b, d) => chunks[d]![b]!)];
+  return new ShoalArray(x.name, x.chunks, x.dtype, { ...x.layer, produce });
 }
 
 /**

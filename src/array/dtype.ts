@@ -58,8 +58,9 @@ export function allocShared(dtype: DType, n: number): TypedArray {
  * V8 does not count SharedArrayBuffer memory towards its GC heuristics (ordinary ArrayBuffers it
  * does): a loop that makes and drops 80 MB shared blocks but few JS objects never triggers a
  * collection, and the dead blocks pile up (measured: +800 MB per 1e8-element compute). So every
- * NUDGE_BYTES of shared blocks allocated in this thread, a full collection is requested. The
- * `gc` function is taken from a fresh context after exposing it (Node's documented-as-unstable but
+ * NUDGE_BYTES of shared blocks allocated in this thread a full collection is requested (a few ms
+ * on a worker's small heap; minor collections were tried and did not release blocks that had
+ * been promoted). The `gc` function is taken from a fresh context after exposing it (Node's
  * long-standing `setFlagsFromString` route); if that is unavailable, nothing happens.
  */
 const NUDGE_MIN = 1 << 20;

@@ -5,9 +5,9 @@
  */
 import { messages, OptionError } from '../errors.ts';
 import { tokenize } from '../graph/tokenize.ts';
-import { ref, task } from '../graph/types.ts';
+import { ref, task, type Arg } from '../graph/types.ts';
 import { blockIndices, blockShape, numblocksOf, sameChunks, type Chunks } from './chunks.ts';
-import { ShoalArray } from './core.ts';
+import { ShoalArray, type Leaf } from './core.ts';
 import { floatOf, isDType, isFloat, promoteScalar, promoteTypes, type DType } from './dtype.ts';
 import { exprSize, relabel, type EwOp, type Expr } from './expr.ts';
 import { elemwiseKernels } from './kernels/elemwise.ts';
@@ -82,11 +82,12 @@ export function elemwise(op: EwOp, operands: readonly Operand[], opts: { dtype?:
   const aligned = arrays.some((a) => a.hasUnknownChunks) ? operands.slice() : unifyChunks(op, operands, shape);
   const chunks = outputChunks(aligned, shape);
   const dtype = opts.dtype ?? resultType(op, operands);
-  // Build the expression over unique leaves, inlining elementwise operands.
-  const leaves: ShoalArray[] = [];
-  const leafOf = (a: ShoalArray) => {
-    let i = leaves.findIndex((l) => l.name === a.name);
-    if (i < 0) i = leaves.push(a) - 1;
+  // Build the expression over unique leaves, inlining elementwise operands and reading
+  // transposes from their source blocks (a permuted stride instead of a transpose task).
+  const leaves: Leaf[] = [];
+  const leafOf = (l: Leaf) => {
+    let i = leaves.findIndex((q) => q.array.name === l.array.name && String(q.perm) === String(l.perm));
+    if (i < 0) i = leaves.push(l) - 1;
     return i;
   };
   const args: Expr[] = aligned.map((o) => {
@@ -97,33 +98,75 @@ export function elemwise(op: EwOp, operands: readonly Operand[], opts: { dtype?:
       // Keep NumPy's per-step rounding of narrow types (uint8 wraps, float32 rounds) inside the fused loop.
       return o.dtype === 'float64' ? inner : { op: 'cast', t: o.dtype, args: [inner] };
     }
-    return { op: 'leaf', i: leafOf(o) };
+    const t = o.layer.transposeOf;
+    return { op: 'leaf', i: leafOf(t ? { array: t.x, perm: t.perm } : { array: o, perm: null }) };
   });
   const expr: Expr = opts.p === undefined ? { op, t: dtype, args } : { op, t: dtype, args, p: opts.p };
   return fromExpr(op, expr, leaves, chunks, dtype);
 }
 
+/**
+ * How the kernel reads each leaf in one output block: 'f' (same shape, flat), 's' (one value) or
+ * 'b' with per-axis strides (0 where it broadcasts; permuted for a transposed leaf).
+ */
+export type LeafRead = ['f' | 's' | 'b', number[]];
+
+function leafRead(outShape: readonly number[], srcShape: readonly number[], perm: readonly number[] | null): LeafRead {
+  const nd = outShape.length;
+  const off = nd - srcShape.length;
+  const src = new Array<number>(srcShape.length);
+  let acc = 1;
+  for (let d = srcShape.length - 1; d >= 0; d--) {
+    src[d] = acc;
+    acc *= srcShape[d]!;
+  }
+  const shape = perm ? perm.map((p) => srcShape[p]!) : srcShape;
+  const strides = outShape.map((n, d) => {
+    if (d < off) return 0;
+    const ld = d - off;
+    const len = shape[ld]!;
+    return len === 1 && n !== 1 ? 0 : src[perm ? perm[ld]! : ld]!;
+  });
+  const count = srcShape.reduce((a, b) => a * b, 1);
+  if (count === 1) return ['s', strides];
+  const same = !perm && off === 0 && shape.every((v, d) => v === outShape[d]);
+  return [same ? 'f' : 'b', strides];
+}
+
 /** The Array of an expression over leaves, with the given output chunks. */
-export function fromExpr(op: string, expr: Expr, leaves: readonly ShoalArray[], chunks: Chunks, dtype: DType): ShoalArray {
-  const name = `${op}-${tokenize(expr, leaves.map((l) => l.name), chunks, dtype)}`;
+export function fromExpr(op: string, expr: Expr, leaves: readonly Leaf[], chunks: Chunks, dtype: DType): ShoalArray {
+  const name = `${op}-${tokenize(expr, leaves.map((l) => [l.array.name, l.perm]), chunks, dtype)}`;
   const nd = chunks.length;
-  const tasks = () => {
-    const nb = numblocksOf(chunks);
-    return blockIndices(nb).map((idx) => {
-      const outShape = blockShape(chunks, idx);
-      const leafShapes: number[][] = [];
-      const refs = leaves.map((l) => {
-        const off = nd - l.ndim;
-        const lidx = l.chunks.map((c, d) => (c.length === 1 ? 0 : idx[d + off]!));
-        const ls = blockShape(l.chunks, lidx);
-        leafShapes.push([...new Array<number>(off).fill(1), ...ls]);
-        return ref(l.blockKey(lidx));
-      });
-      return task(`${name}[${idx.join(',')}]`, { kind: 'op', name: 'array.ew' }, [expr, dtype, outShape, leafShapes, ...refs]);
+  const unknown = chunks.some((c) => c.some(Number.isNaN));
+  // The kernel's arguments for output block `idx`: how each leaf is read, and its block.
+  const blockArgs = (idx: number[]): [number[], LeafRead[] | null, Arg[]] => {
+    const outShape = blockShape(chunks, idx);
+    const reads: LeafRead[] = [];
+    const refs = leaves.map(({ array: l, perm }) => {
+      const off = nd - l.ndim;
+      // Output axis off+d reads source axis perm[d] (identity without a permutation).
+      const lidx = new Array<number>(l.ndim).fill(0);
+      for (let d = 0; d < l.ndim; d++) {
+        const s = perm ? perm[d]! : d;
+        lidx[s] = l.chunks[s]!.length === 1 ? 0 : idx[d + off]!;
+      }
+      if (!unknown) reads.push(leafRead(outShape, blockShape(l.chunks, lidx), perm));
+      return ref(l.blockKey(lidx));
     });
+    return [outShape, unknown ? null : reads, refs];
+  };
+  const tasks = () =>
+    blockIndices(numblocksOf(chunks)).map((idx) => {
+      const [outShape, reads, refs] = blockArgs(idx);
+      return task(`${name}[${idx.join(',')}]`, { kind: 'op', name: 'array.ew' }, [expr, dtype, outShape, reads, ...refs]);
+    });
+  const produce = (idx: number[]) => {
+    const [outShape, reads, refs] = blockArgs(idx);
+    return ['ew', expr, dtype, outShape, reads, refs];
   };
   void elemwiseKernels;
-  return new ShoalArray(name, chunks, dtype, { deps: leaves, tasks, ew: { expr, leaves } });
+  const deps = [...new Map(leaves.map((l) => [l.array.name, l.array])).values()];
+  return new ShoalArray(name, chunks, dtype, { deps, tasks, produce, ew: { expr, leaves } });
 }
 
 /** Output chunks: along each axis, those of an operand that spans it (not broadcast). */
@@ -154,7 +197,8 @@ export function astype(x: ShoalArray, dtype: DType): ShoalArray {
   if (dtype === x.dtype) return x;
   const ew = x.layer.ew;
   const inner: Expr = ew && exprSize(ew.expr) < MAX_FUSED ? ew.expr : { op: 'leaf', i: 0 };
-  const leaves = ew && exprSize(ew.expr) < MAX_FUSED ? ew.leaves : [x];
+  const t = x.layer.transposeOf;
+  const leaves: Leaf[] = ew && exprSize(ew.expr) < MAX_FUSED ? ew.leaves.slice() : [t ? { array: t.x, perm: t.perm } : { array: x, perm: null }];
   const body: Expr = x.dtype === 'float64' || inner.op === 'leaf' ? inner : { op: 'cast', t: x.dtype, args: [inner] };
   return fromExpr('astype', { op: 'cast', t: dtype, args: [body] }, leaves, x.chunks, dtype);
 }

@@ -8,7 +8,7 @@
 import { messages, OptionError } from '../errors.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
-import { ref, task, type GraphNode, type Key } from '../graph/types.ts';
+import { ref, task, type Arg, type GraphNode, type Key } from '../graph/types.ts';
 import { blockIndices, offsets, type Chunks } from './chunks.ts';
 import { ShoalArray } from './core.ts';
 import { assertKnown } from './slicing.ts';
@@ -84,6 +84,7 @@ function treeReduce(op: string, x: ShoalArray, axes: number[], opts: ReduceOptio
   // Partials are shared between reductions that need the same ones (mean/var/std).
   const pname = `${plan.kind}-partial-${tokenize(x.name, axes, plan.argAxis ?? null, split)}`;
   const name = `${op}-${tokenize(pname, plan.finish, plan.dtype, plan.ddof ?? 0, keepdims)}`;
+  const produce = x.layer.produce;
   const tasks = () => {
     const nodes: GraphNode[] = [];
     const offs = x.chunks.map(offsets);
@@ -93,7 +94,13 @@ function treeReduce(op: string, x: ShoalArray, axes: number[], opts: ReduceOptio
     for (const idx of blockIndices(grid)) {
       const shape = idx.map((b, d) => x.chunks[d]![b]!);
       const start = idx.map((b, d) => offs[d]![b]!);
-      nodes.push(task(keyOf(idx), { kind: 'op', name: 'array.reduce.chunk' }, [plan.kind, ref(x.blockKey(idx)), shape, mask, plan.argAxis ?? -1, start, full]));
+      // A block that is cheap to remake (random values, an elementwise expression) is made in
+      // this task's scratch memory instead of being stored and read.
+      nodes.push(
+        produce
+          ? task(keyOf(idx), { kind: 'op', name: 'array.reduce.chunkOf' }, [plan.kind, produce(idx) as Arg, shape, mask, plan.argAxis ?? -1, start, full])
+          : task(keyOf(idx), { kind: 'op', name: 'array.reduce.chunk' }, [plan.kind, ref(x.blockKey(idx)), shape, mask, plan.argAxis ?? -1, start, full]),
+      );
     }
     // Combine levels until each reduced axis has at most `split` partials left.
     for (let level = 1; grid.some((n, d) => isRed(d) && n > split[d]!); level++) {
@@ -117,7 +124,7 @@ function treeReduce(op: string, x: ShoalArray, axes: number[], opts: ReduceOptio
     void nd;
     return nodes;
   };
-  return new ShoalArray(name, outChunks, plan.dtype, { deps: [x], tasks });
+  return new ShoalArray(name, outChunks, plan.dtype, { deps: produce ? x.layer.deps : [x], tasks });
 }
 
 /** Dtype of sum/prod: float64 for integers (NumPy's int64 accumulator, exact to 2^53). */

@@ -29,13 +29,17 @@ export function transpose(x: ShoalArray, axes?: readonly number[]): ShoalArray {
   if (perm.length !== nd || [...perm].sort((a, b) => a - b).some((a, i) => a !== i))
     throw new OptionError(messages.arrayMismatch('transpose', `axes ${JSON.stringify(axes)} must be a permutation of 0..${nd - 1}`));
   if (perm.every((a, i) => a === i)) return x;
+  // A transpose of a transpose is one permutation of the original.
+  const inner = x.layer.transposeOf;
+  if (inner) return transpose(inner.x, perm.map((p) => inner.perm[p]!));
   const chunks = perm.map((a) => x.chunks[a]!.slice());
   const name = `transpose-${tokenize(x.name, perm)}`;
-  return blockwiseArray(name, chunks, x.dtype, [x], 'array.transpose', (b) => {
+  const t = blockwiseArray(name, chunks, x.dtype, [x], 'array.transpose', (b) => {
     const src = perm.map(() => 0);
     perm.forEach((a, i) => (src[a] = b.index[i]!));
     return [ref(x.blockKey(src)), src.map((s, d) => x.chunks[d]![s]!), perm];
   });
+  return new ShoalArray(t.name, t.chunks, t.dtype, { ...t.layer, transposeOf: { x, perm } });
 }
 
 /** An Array with the same blocks under new chunk metadata (no task does any work but alias). */

@@ -1,19 +1,24 @@
 /**
- * NumPy-style basic indexing: per axis an integer (the axis is dropped), a `start:stop:step` slice
- * (negative steps included), or everything. Each output block is cut from exactly one input block,
- * so the output's blocks follow the input's (blocks that select nothing are dropped), as in Dask.
+ * NumPy-style indexing: per axis an integer (the axis is dropped), a `start:stop:step` slice
+ * (negative steps included), a list of integers (any order, repeats allowed), or everything. For
+ * slices each output block is cut from one input block, so the output's blocks follow the input's
+ * (blocks that select nothing are dropped), as in Dask; a list is cut into blocks no longer than
+ * the axis' blocks, each gathered from runs of the input blocks.
  */
 import { messages, OptionError } from '../errors.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { alias, ref, task } from '../graph/types.ts';
 import { blockKey } from '../graph/keys.ts';
 import { blockwiseArray } from './blocks.ts';
-import { offsets } from './chunks.ts';
+import { blockIndices, offsets } from './chunks.ts';
 import { compute, type Collection } from '../base.ts';
 import { ShoalArray } from './core.ts';
 
-/** One axis of an index: an integer, a slice (`{ start, stop, step }` or `'1:10:2'`), or all (`null`). */
-export type AxisIndex = number | null | string | { start?: number | null; stop?: number | null; step?: number | null };
+/**
+ * One axis of an index: an integer, a slice (`{ start, stop, step }` or `'1:10:2'`), a list of
+ * integers, or all (`null`).
+ */
+export type AxisIndex = number | null | string | readonly number[] | { start?: number | null; stop?: number | null; step?: number | null };
 
 interface Sel {
   /** Integer index: the axis is dropped. */
@@ -21,7 +26,12 @@ interface Sel {
   start: number;
   step: number;
   count: number;
+  /** A list of positions (instead of start/step/count). */
+  list?: number[];
 }
+
+/** A run along one axis: [input block, start in it, step, count, start in the output block]. */
+type Run = [number, number, number, number, number];
 
 /** Python's `slice.indices(len)`. */
 export function sliceIndices(start: number | null | undefined, stop: number | null | undefined, step: number | null | undefined, len: number): { start: number; step: number; count: number } {
@@ -50,17 +60,56 @@ function parseAxis(op: string, ix: AxisIndex, axis: number, len: number, shape: 
     if (!Number.isInteger(ix) || ix < -len || ix >= len) throw new OptionError(messages.arrayIndex(op, `index ${ix} is out of range for axis ${axis} of length ${len}`, shape));
     return { drop: true, start: ix < 0 ? ix + len : ix, step: 1, count: 1 };
   }
+  if (Array.isArray(ix)) {
+    const list = (ix as readonly number[]).map((v) => {
+      if (!Number.isInteger(v) || v < -len || v >= len) throw new OptionError(messages.arrayIndex(op, `index ${v} in the list for axis ${axis} is out of range for length ${len}`, shape));
+      return v < 0 ? v + len : v;
+    });
+    return { drop: false, start: 0, step: 1, count: list.length, list };
+  }
   let parts: (number | null | undefined)[];
   if (typeof ix === 'string') {
     const m = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/.exec(ix);
     if (!m) throw new OptionError(messages.arrayIndex(op, `axis ${axis}: ${JSON.stringify(ix)} is not a slice like '1:10:2', '::-1' or ':'`, shape));
     parts = [m[1], m[2], m[3]].map((v) => (v === undefined ? null : Number(v)));
-  } else if (typeof ix === 'object') parts = [ix.start, ix.stop, ix.step];
+  } else if (typeof ix === 'object') {
+    const o = ix as { start?: number | null; stop?: number | null; step?: number | null };
+    parts = [o.start, o.stop, o.step];
+  }
   else throw new OptionError(messages.arrayIndex(op, `axis ${axis}: ${JSON.stringify(ix)} is not an index`, shape));
   for (const p of parts)
     if (p != null && !Number.isInteger(p)) throw new OptionError(messages.arrayIndex(op, `axis ${axis}: slice bounds must be whole numbers, got ${JSON.stringify(ix)}`, shape));
   if (parts[2] === 0) throw new OptionError(messages.arrayIndex(op, `axis ${axis}: slice step must not be 0`, shape));
   return { drop: false, ...sliceIndices(parts[0], parts[1], parts[2], len) };
+}
+
+/** Along one axis: the runs of each output block, in order. */
+function axisRuns(chunks: readonly number[], sel: Sel): Run[][] {
+  if (!sel.list) return axisPieces(chunks, sel).map(([b, start, step, count]) => [[b, start, step, count, 0]]);
+  const offs = offsets(chunks);
+  const size = Math.max(1, ...chunks);
+  const blockOf = (g: number) => {
+    let b = 0;
+    while (b < chunks.length - 1 && offs[b + 1]! <= g) b++;
+    return b;
+  };
+  const out: Run[][] = [];
+  for (let lo = 0; lo < sel.list.length; lo += size) {
+    const runs: Run[] = [];
+    const part = sel.list.slice(lo, lo + size);
+    part.forEach((g, k) => {
+      const b = blockOf(g);
+      const local = g - offs[b]!;
+      const prev = runs[runs.length - 1];
+      // Extend the last run when this position continues it with the same step.
+      if (prev && prev[0] === b && (prev[3] === 1 || local === prev[1] + prev[2] * prev[3])) {
+        if (prev[3] === 1) prev[2] = local - prev[1];
+        prev[3]++;
+      } else runs.push([b, local, 1, 1, k]);
+    });
+    out.push(runs);
+  }
+  return out;
 }
 
 /** Along one axis: the pieces [input block, start in it, step, count] of each output block, in order. */
@@ -93,11 +142,14 @@ function axisPieces(chunks: readonly number[], sel: Sel): [number, number, numbe
 }
 
 /**
- * `x[index...]` with NumPy's basic indexing. Missing trailing axes select everything.
+ * `x[index...]` with NumPy's basic indexing plus integer lists. Missing trailing axes select
+ * everything. Lists on several axes select their outer product (orthogonal indexing; NumPy would
+ * pair them up, Dask refuses).
  * @example
  * x.slice(0);                // first row (axis dropped)
  * x.slice('1:', '::-1');     // rows from 1, columns reversed
  * x.slice(null, { start: -3 });
+ * x.slice([4, 0, 0]);         // rows 4, 0 and 0 again
  */
 export function slice(x: ShoalArray, index: readonly (AxisIndex | ShoalArray)[]): ShoalArray {
   const op = 'slice';
@@ -107,20 +159,24 @@ export function slice(x: ShoalArray, index: readonly (AxisIndex | ShoalArray)[])
   if (index.length > x.ndim) throw new OptionError(messages.arrayIndex(op, `${index.length} indices given for ${x.ndim} axes`, x.shape));
   const shape = x.shape;
   const sels = shape.map((len, d) => parseAxis(op, (index[d] as AxisIndex | undefined) ?? null, d, len, shape));
-  if (sels.every((s, d) => !s.drop && s.step === 1 && s.start === 0 && s.count === shape[d])) return x;
-  const pieces = sels.map((s, d) => axisPieces(x.chunks[d]!, s));
-  const fullChunks = pieces.map((p) => (p.length ? p.map((q) => q[3]) : [0]));
+  if (sels.every((s, d) => !s.drop && !s.list && s.step === 1 && s.start === 0 && s.count === shape[d])) return x;
+  const runs = sels.map((s, d) => axisRuns(x.chunks[d]!, s));
+  const fullChunks = runs.map((r) => (r.length ? r.map((q) => q.reduce((a, p) => a + p[3], 0)) : [0]));
   const chunks = fullChunks.filter((_, d) => !sels[d]!.drop);
   const name = `getitem-${tokenize(x.name, sels)}`;
-  // Blocks along an axis that selects nothing: one empty block reading block 0.
-  const pick = (d: number, b: number) => pieces[d]![b] ?? [0, 0, 1, 0];
+  // Blocks along an axis that selects nothing: one empty run reading block 0.
+  const pick = (d: number, b: number): Run[] => runs[d]![b] ?? [[0, 0, 1, 0, 0]];
   return blockwiseArray(name, chunks, x.dtype, [x], 'array.assemble', (info) => {
     let k = 0;
     const full = sels.map((s) => (s.drop ? 0 : info.index[k++]!));
-    const ps = full.map((b, d) => pick(d, b));
-    const inIdx = ps.map((p) => p[0]);
-    const region = ps.map((p) => p[3]);
-    return [x.dtype, region, [[ref(x.blockKey(inIdx)), inIdx.map((b, d) => x.chunks[d]![b]!), ps.map((p) => p[1]), ps.map((p) => p[2]), region.map(() => 0), region]]];
+    const lists = full.map((b, d) => pick(d, b));
+    const region = full.map((b, d) => fullChunks[d]![b] ?? 0);
+    const parts = blockIndices(lists.map((l) => l.length)).map((combo) => {
+      const ps = combo.map((c, d) => lists[d]![c]!);
+      const inIdx = ps.map((p) => p[0]);
+      return [ref(x.blockKey(inIdx)), inIdx.map((b, d) => x.chunks[d]![b]!), ps.map((p) => p[1]), ps.map((p) => p[2]), ps.map((p) => p[4]), ps.map((p) => p[3])];
+    });
+    return [x.dtype, region, parts];
   });
 }
 

@@ -232,9 +232,13 @@ describe('random', () => {
     expect(Math.abs(m - 3)).toBeLessThan(0.03);
     expect(Math.abs(s - 2)).toBeLessThan(0.03);
     // Tails: P(|z| > 3) = 0.0027 (the ziggurat's tail path is exercised).
-    const tail = (await x.sub(3).div(2).abs().gt(3).sum().compute()) as number;
-    expect(tail / n).toBeGreaterThan(0.0018);
-    expect(tail / n).toBeLessThan(0.0036);
+    const z = x.sub(3).div(2);
+    const [tail, tail2, kurt, skew] = (await compute(z.abs().gt(3).sum(), z.abs().gt(2).sum(), z.pow(4).mean(), z.pow(3).mean())) as number[];
+    expect(tail! / n).toBeGreaterThan(0.0018);
+    expect(tail! / n).toBeLessThan(0.0036);
+    expect(Math.abs(tail2! / n - 0.0455)).toBeLessThan(0.002); // P(|z| > 2)
+    expect(Math.abs(kurt! - 3)).toBeLessThan(0.1);
+    expect(Math.abs(skew!)).toBeLessThan(0.03);
     const u = array.random.uniform({ shape: [n], chunks: 60_000, seed: 5, low: -1, high: 3 });
     const [lo, hi, um] = (await compute(u.min(), u.max(), u.mean())) as number[];
     expect(lo).toBeGreaterThanOrEqual(-1);

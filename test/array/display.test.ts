@@ -9,7 +9,7 @@ describe('display', () => {
     const x = array.random.normal({ shape: [1_000_000], chunks: [100_000], seed: 42 });
     expect(String(x)).toBe('shoal.Array<shape=[1000000], dtype=float64, chunks=[100000], 10 tasks>');
     expect(inspect(x)).toBe(String(x));
-    expect(`${x.mean()}`).toBe('shoal.Array<shape=[], dtype=float64, chunks=[], 21 tasks>');
+    expect(`${x.mean()}`).toBe('shoal.Array<shape=[], dtype=float64, chunks=[], 11 tasks>');
     expect(String(array.ones([10, 7], { chunks: [4, 3], dtype: 'int8' }))).toBe('shoal.Array<shape=[10, 7], dtype=int8, chunks=[4, 3], 9 tasks>');
   });
 

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import ndarray from 'ndarray';
 import { afterAll, describe, expect, test } from 'vitest';
 import { array, compute, shutdown } from '../../src/index.ts';
+import { broadcastShapes } from '../../src/array/elemwise.ts';
 import { SCHEDULERS } from '../helpers.ts';
 import { allClose, chunksArb, denseArb, ewRef, lcg, shapeArb, type Dense } from './ref.ts';
 
@@ -118,6 +119,50 @@ describe('elementwise ops match a plain loop', () => {
   });
 });
 
+describe('transposes read in place', () => {
+  test('x.add(x.T) reads the blocks of x directly (no transpose tasks)', async () => {
+    const x = array.random.uniform({ shape: [6, 6], chunks: 3, seed: 4 });
+    const y = x.add(x.T);
+    expect([...y.__graph__().keys()].some((k) => k.startsWith('transpose'))).toBe(false);
+    const xs = (await x.toArray()) as number[][];
+    expect(await y.toArray({ scheduler: 'threads' })).toEqual(xs.map((row, i) => row.map((v, j) => v + xs[j]![i]!)));
+    // Chunked differently from its transpose: rechunked to a common grid, same values.
+    const r = array.random.uniform({ shape: [6, 6], chunks: [2, 3], seed: 4 });
+    expect(await r.add(r.T).toArray()).toEqual(xs.map((row, i) => row.map((v, j) => v + xs[j]![i]!)));
+    expect(await x.T.T.toArray()).toEqual(xs);
+  });
+  test('any permutation, with broadcasting and fused chains, matches a plain loop', async () => {
+    const arb = shapeArb(3, 4).chain((shape) =>
+      fc.record({
+        a: denseArb(shape),
+        chunks: chunksArb(shape),
+        perm: fc.shuffledSubarray([...shape.keys()], { minLength: shape.length }),
+        scheduler: fc.constantFrom(...SCHEDULERS),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ a, chunks, perm, scheduler }) => {
+        const x = arr(a, chunks);
+        const t = x.transpose(perm);
+        const tshape = perm.map((p) => a.shape[p]!);
+        const tdense: Dense = { shape: tshape, data: ewRef((v) => v, { data: a.data, shape: a.shape }).data };
+        // Reference transpose by index.
+        const st = a.shape.map((_, d) => a.shape.slice(d + 1).reduce((p, q) => p * q, 1));
+        const idxs: number[][] = [];
+        const walk = (pre: number[]) => (pre.length === tshape.length ? idxs.push(pre) : [...Array(tshape[pre.length]).keys()].forEach((i) => walk([...pre, i])));
+        walk([]);
+        tdense.data = idxs.map((o) => a.data[perm.reduce((acc, p, d) => acc + o[d]! * st[p]!, 0)]!);
+        const last = array.arange(0, tshape[tshape.length - 1]!, 1, { chunks: 2 }).astype('float64');
+        const got = await t.mul(2).add(last).sub(t.abs()).toArray({ scheduler });
+        const lastDense: Dense = { data: [...Array(tshape[tshape.length - 1]).keys()], shape: [tshape[tshape.length - 1]!] };
+        const want = ewRef((p, q) => p * 2 + q - Math.abs(p), tdense, lastDense);
+        expect(flat(await array.fromArray(got as never).compute())).toEqual(want.data);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
 describe('0-d operands', () => {
   test('standardising with a computed mean and std (0-d arrays broadcast)', async () => {
     const v = lcg(8, 50, -4, 9);
@@ -151,6 +196,25 @@ describe('fusion', () => {
     const c = a.add(b);
     expect(c.chunks).toEqual([[3, 1, 2, 2, 1, 1]]);
     expect(await c.toArray()).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+  });
+});
+
+describe('broadcastShapes (the cases of Dask/NumPy test_broadcast_shapes)', () => {
+  test('shapes', () => {
+    const cases: [number[][], number[]][] = [
+      [[[1], [1]], [1]], [[[1], [2]], [2]], [[[1], [2, 2]], [2, 2]], [[[2, 2], [1]], [2, 2]], [[[1, 1], [2, 2]], [2, 2]],
+      [[[1, 2], [2, 2]], [2, 2]], [[[2, 1], [2, 2]], [2, 2]], [[[2, 1], [2, 1]], [2, 1]], [[[2, 1], [1, 1]], [2, 1]],
+      [[[1, 1], [1, 1]], [1, 1]], [[[1], [1, 1]], [1, 1]], [[[1, 1, 2], [1, 1]], [1, 1, 2]], [[[1, 2, 1], [1, 3]], [1, 2, 3]],
+      [[[1, 2, 1], []], [1, 2, 1]], [[[1, 1, 4], [1, 3, 1], [2, 1, 1], [], [1, 1, 1]], [2, 3, 4]], [[[], []], []],
+    ];
+    for (const [shapes, want] of cases) expect(broadcastShapes('test', shapes)).toEqual(want);
+    expect(() => broadcastShapes('add', [[2, 3], [4, 3]])).toThrow(/add: shapes \[2, 3\], \[4, 3\] cannot be broadcast/);
+  });
+  test('arrays of these shapes combine like the shapes say', async () => {
+    const z = array.ones([1, 1, 4], { chunks: 2 }).add(array.ones([1, 3, 1])).add(array.ones([2, 1, 1], { chunks: 1 }));
+    expect(z.shape).toEqual([2, 3, 4]);
+    expect(z.chunks).toEqual([[1, 1], [3], [2, 2]]);
+    expect(await z.sum().compute()).toBe(72);
   });
 });
 

@@ -139,6 +139,28 @@ describe("cases from Dask's test_reductions.py", () => {
     expect(x.var().name).not.toBe(x.std().name);
   });
 
+  test('blocks of random values and of elementwise expressions are remade inside the reduction', async () => {
+    const x = array.random.uniform({ shape: [30, 20], chunks: [7, 6], seed: 12 });
+    const y = x.mul(3).add(x.T.T).sub(1);
+    const s = y.sum({ axis: 0 });
+    // No task stores a block of y: the partials evaluate it in scratch memory (from x's blocks).
+    expect([...s.__graph__().keys()].filter((k) => /^(add|sub|mul)-/.test(k))).toEqual([]);
+    expect([...x.sum().__graph__().keys()].filter((k) => k.startsWith('uniform-'))).toEqual([]);
+    const p = await y.persist({ scheduler: 'sync' }); // stored blocks: the ordinary path
+    for (const scheduler of SCHEDULERS) {
+      const [a, b, m, v, am, pm, ax, px] = await compute(s, p.sum({ axis: 0 }), y.mean(), y.var(), y.argmax(), p.argmax(), y.argmin({ axis: 1 }), p.argmin({ axis: 1 }), { scheduler });
+      expect(allClose(flat(a), flat(b), 1e-12)).toBe(true);
+      expect(am).toBe(pm);
+      expect(flat(ax)).toEqual(flat(px));
+      const vals = flat(await p.compute());
+      expect(m).toBeCloseTo(mean(vals), 12);
+      expect(v).toBeCloseTo(variance(vals), 12);
+    }
+    const sq = array.random.normal({ shape: [12, 12], chunks: 5, seed: 2 });
+    const dense = (await sq.toArray()) as number[][];
+    expect(allClose(flat(await sq.add(sq.T).max({ axis: 1 }).compute()), dense.map((row, i) => Math.max(...row.map((v, j) => v + dense[j]![i]!))))).toBe(true);
+  });
+
   test('moments are stable far from zero (count/mean/M2 combine)', async () => {
     const base = lcg(4, 10_000, 0, 1);
     const x = array.fromArray(new Float64Array(base.map((v) => 1e9 + v)), { chunks: 999 });
@@ -170,6 +192,19 @@ describe("cases from Dask's test_reductions.py", () => {
     const x = array.fromArray([[1, 2], [3, 4]], { chunks: 1 });
     const got = await compute(array.sum(x), array.prod(x), array.mean(x, { axis: 0 }), array.var(x), array.std(x), array.min(x), array.max(x), array.argmax(x), array.argmin(x, { axis: 1 }), array.any(x), array.all(x), array.nansum(x), array.nanmean(x), array.cumsum(x, { axis: 1 }));
     expect(got.map((v) => (typeof v === 'number' ? v : Array.from((v as { data: ArrayLike<number> }).data)))).toEqual([10, 24, [2, 3], 1.25, Math.sqrt(1.25), 1, 4, 3, [0, 0], 1, 1, 10, 2.5, [1, 3, 3, 7]]);
+  });
+
+  test('the other NaN-skipping reductions', async () => {
+    const v = [2, NaN, -1, 4, NaN, 0.5];
+    const x = array.fromArray(new Float64Array(v), { chunks: 4 });
+    const ok = v.filter((q) => !Number.isNaN(q));
+    const m = ok.reduce((a, b) => a + b) / ok.length;
+    const vr = ok.reduce((a, b) => a + (b - m) ** 2, 0) / ok.length;
+    const [mn, mx, pr, va, sd, va1] = (await compute(x.nanmin(), x.nanmax(), x.nanprod(), x.nanvar(), x.nanstd(), x.nanvar({ ddof: 1 }))) as number[];
+    expect([mn, mx, pr]).toEqual([-1, 4, -4]);
+    expect(va).toBeCloseTo(vr, 12);
+    expect(sd).toBeCloseTo(Math.sqrt(vr), 12);
+    expect(va1).toBeCloseTo((vr * ok.length) / (ok.length - 1), 12);
   });
 
   test('all-NaN nanmean is NaN; var of one value with ddof=1 is NaN', async () => {

@@ -42,6 +42,7 @@ describe('slicing', () => {
       fc.oneof(
         fc.integer({ min: -len, max: len - 1 }),
         fc.constant(null),
+        fc.array(fc.integer({ min: -len, max: len - 1 }), { maxLength: 6 }),
         fc.record({
           start: fc.option(fc.integer({ min: -len - 2, max: len + 2 })),
           stop: fc.option(fc.integer({ min: -len - 2, max: len + 2 })),
@@ -59,6 +60,7 @@ describe('slicing', () => {
           const i = ix[d];
           if (typeof i === 'number') return [i < 0 ? i + len : i];
           if (i === null) return [...Array(len).keys()];
+          if (Array.isArray(i)) return i.map((v) => (v < 0 ? v + len : v));
           return pySlice([...Array(len).keys()], i.start, i.stop, i.step);
         });
         const outShape = pos.map((p) => p.length);
@@ -88,6 +90,7 @@ describe('slicing', () => {
     expect(() => x.slice(null, 'a:b')).toThrow(/axis 1: "a:b" is not a slice/);
     expect(() => x.slice(0, 0, 0)).toThrow(/3 indices given for 2 axes/);
     expect(() => x.slice(1.5)).toThrow(/index 1.5 is out of range/);
+    expect(() => x.slice([0, 4])).toThrow(/slice: index 4 in the list for axis 0 is out of range for length 4/);
   });
 
   test('boolean masks give the selected values in C order; lengths unknown until computed', async () => {
@@ -198,6 +201,41 @@ describe('joining and axes of length 1', () => {
     expect(() => array.concatenate([a, range([2, 4], 2)], 0)).toThrow(/concatenate: shapes \[2, 3\], \[2, 4\] differ outside axis 0/);
     expect(() => array.concatenate([])).toThrow(/needs a non-empty list of Arrays/);
   });
+  test('concatenate and stack match plain loops for any shapes, chunks and scheduler', async () => {
+    const arb = shapeArb(3, 4).chain((shape) =>
+      fc.record({
+        axis: fc.integer({ min: 0, max: shape.length - 1 }),
+        lens: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+        scheduler: fc.constantFrom(...SCHEDULERS),
+        shape: fc.constant(shape),
+      }).chain((r) => {
+        const shapes = r.lens.map((l) => r.shape.map((d, i) => (i === r.axis ? l : d)));
+        return fc.record({ ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, fc.constant(v)])), parts: fc.tuple(...shapes.map((sh) => fc.tuple(denseArb(sh), chunksArb(sh)))) }) as fc.Arbitrary<typeof r & { parts: [Dense, number[][]][] }>;
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ axis, scheduler, parts }) => {
+        const arrays = parts.map(([d, c]) => arr(d, c as never));
+        const got = await array.concatenate(arrays, axis).toArray({ scheduler });
+        // Reference: walk the output index; find the part along `axis`.
+        const outShape = parts[0]![0].shape.map((d, i) => (i === axis ? parts.reduce((a, [p]) => a + p.shape[axis]!, 0) : d));
+        const data = indices(outShape).map((o) => {
+          let k = o[axis]!;
+          let j = 0;
+          while (k >= parts[j]![0].shape[axis]!) k -= parts[j++]![0].shape[axis]!;
+          return get(parts[j]![0], o.map((v, d) => (d === axis ? k : v)));
+        });
+        expect(got).toEqual(nest({ data, shape: outShape }));
+        if (parts.every(([p]) => p.shape[axis] === parts[0]![0].shape[axis])) {
+          const st = await array.stack(arrays, axis).toArray({ scheduler: 'sync' });
+          const sshape = [...parts[0]![0].shape.slice(0, axis), parts.length, ...parts[0]![0].shape.slice(axis)];
+          expect(st).toEqual(nest({ data: indices(sshape).map((o) => get(parts[o[axis]!]![0], o.filter((_, d) => d !== axis))), shape: sshape }));
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   test('stack makes a new axis', async () => {
     const a = range([2, 2], 1);
     const s = array.stack([a, a.mul(10), a.mul(100)], 1);

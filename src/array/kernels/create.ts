@@ -51,8 +51,16 @@ function eye(dtype: DType, shape: number[], r0: number, c0: number, k: number): 
  * so the block is the same whatever the chunking (see random.ts).
  */
 function random(dtype: DType, dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): TypedArray {
+  return randomInto(allocShared, dtype, dist, p1, p2, k0, k1, fullShape, start, shape);
+}
+
+/** `random` with the block from `alloc` (shared memory, or scratch when a reduction consumes it at once). */
+export function randomInto(
+  alloc: (dtype: DType, n: number) => TypedArray,
+  dtype: DType, dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[],
+): TypedArray {
   const n = count(shape);
-  const out = allocShared(dtype, n);
+  const out = alloc(dtype, n);
   const nd = shape.length;
   const s = newStream();
   if (nd === 0) {

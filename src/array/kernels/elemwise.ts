@@ -108,14 +108,20 @@ function gen(e: Expr, leaf: (k: number) => string): string {
   throw new Error(`unknown elementwise op ${JSON.stringify(op)}`);
 }
 
+const TILE = 32;
+
 /** How a leaf is read: 'f' same shape as the output, 's' a single value, 'b' broadcast. */
-type LeafKind = 'f' | 's' | 'b';
+export type LeafKind = 'f' | 's' | 'b';
 type Kernel = (out: TypedArray, ins: TypedArray[], shape: number[], strides: number[][]) => void;
 
 const compiled = new Map<string, Kernel>();
 
-function compile(expr: Expr, kinds: LeafKind[]): Kernel {
-  const id = `${kinds.join('')}:${JSON.stringify(expr)}`;
+/**
+ * Compile `expr` for leaves read as `kinds`. `tiled`: a 2-D block with a leaf read across rows
+ * (a transpose): walk 32x32 tiles so both the rows written and the columns read stay in cache.
+ */
+function compile(expr: Expr, kinds: LeafKind[], tiled: boolean): Kernel {
+  const id = `${kinds.join('')}${tiled ? 'T' : ''}:${JSON.stringify(expr)}`;
   let k = compiled.get(id);
   if (k) return k;
   const hoist = kinds.map((kind, i) => (kind === 's' ? `const c${i}=ins[${i}][0];` : kind === 'f' ? `const a${i}=ins[${i}];` : `const a${i}=ins[${i}],s${i}=strides[${i}],t${i}=s${i}[nd-1];`)).join('');
@@ -123,6 +129,16 @@ function compile(expr: Expr, kinds: LeafKind[]): Kernel {
   if (!kinds.includes('b')) {
     const x = gen(expr, (i) => (kinds[i] === 's' ? `c${i}` : `a${i}[i]`));
     body = `for(let i=0;i<n;i++)out[i]=${x};`;
+  } else if (tiled) {
+    const bl = kinds.map((kind, i) => (kind === 'b' ? i : -1)).filter((i) => i >= 0);
+    const x = gen(expr, (i) => (kinds[i] === 's' ? `c${i}` : kinds[i] === 'f' ? `a${i}[ob+j]` : `a${i}[r${i}+j*t${i}]`));
+    body =
+      `const R=shape[0],C=shape[1];` +
+      `for(let i0=0;i0<R;i0+=${TILE}){const i1=Math.min(R,i0+${TILE});` +
+      `for(let j0=0;j0<C;j0+=${TILE}){const j1=Math.min(C,j0+${TILE});` +
+      `for(let i=i0;i<i1;i++){const ob=i*C;` +
+      bl.map((i) => `const r${i}=i*s${i}[0];`).join('') +
+      `for(let j=j0;j<j1;j++)out[ob+j]=${x};}}}`;
   } else {
     const x = gen(expr, (i) => (kinds[i] === 's' ? `c${i}` : kinds[i] === 'f' ? `a${i}[base+j]` : `a${i}[o${i}+j*t${i}]`));
     const bl = kinds.map((kind, i) => (kind === 'b' ? i : -1)).filter((i) => i >= 0);
@@ -140,35 +156,25 @@ function compile(expr: Expr, kinds: LeafKind[]): Kernel {
 }
 
 /**
- * Evaluate `expr` over one output block of `shape`. `leafShapes[k]` is leaf k's block shape,
- * aligned to the output's rank (1 where it broadcasts).
+ * Evaluate `expr` over one output block of `shape`. `reads[k]` says how leaf k is read (its kind
+ * and per-axis strides, worked out when the graph was built); null for blocks of unknown length
+ * (1-D, after a boolean mask), where lengths are taken from the data.
  */
-function ew(expr: Expr, dtype: DType, shape: number[], leafShapes: number[][], ...ins: TypedArray[]): TypedArray {
-  // Blocks of unknown length (after a boolean mask) are 1-D: their length is the data's.
-  if (shape.some(Number.isNaN)) {
+function ew(expr: Expr, dtype: DType, shape: number[], reads: [LeafKind, number[]][] | null, ...ins: TypedArray[]): TypedArray {
+  return ewInto(allocShared, expr, dtype, shape, reads, ins);
+}
+
+/** `ew` with the output block from `alloc` (shared memory, or scratch when a reduction consumes it at once). */
+export function ewInto(alloc: (dtype: DType, n: number) => TypedArray, expr: Expr, dtype: DType, shape: number[], reads: [LeafKind, number[]][] | null, ins: TypedArray[]): TypedArray {
+  if (reads === null) {
     const len = Math.max(...ins.map((a) => a.length));
     shape = [len];
-    leafShapes = ins.map((a) => [a.length]);
+    reads = ins.map((a) => [a.length === 1 ? 's' : 'f', [1]]);
   }
   const n = shape.reduce((a, b) => a * b, 1);
-  const out = allocShared(dtype, n);
-  const kinds: LeafKind[] = [];
-  const strides: number[][] = [];
-  for (let k = 0; k < ins.length; k++) {
-    const ls = leafShapes[k]!;
-    const len = ins[k]!.length;
-    if (len === n && ls.every((d, i) => d === shape[i])) kinds.push('f');
-    else if (len === 1) kinds.push('s');
-    else kinds.push('b');
-    const st = new Array<number>(ls.length);
-    let acc = 1;
-    for (let d = ls.length - 1; d >= 0; d--) {
-      st[d] = ls[d] === 1 && shape[d] !== 1 ? 0 : acc;
-      acc *= ls[d]!;
-    }
-    strides.push(st);
-  }
-  compile(expr, kinds)(out, ins, shape, strides);
+  const out = alloc(dtype, n);
+  const tiled = shape.length === 2 && reads.some((r) => r[0] === 'b' && r[1][1]! > 1);
+  compile(expr, reads.map((r) => r[0]), tiled)(out, ins, shape, reads.map((r) => r[1]));
   return out;
 }
 

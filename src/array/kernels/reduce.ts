@@ -6,6 +6,10 @@
  */
 import { defineOps } from '../../schedulers/registry.ts';
 import { allocShared, dtypeOf, type DType, type TypedArray } from '../dtype.ts';
+import type { Expr } from '../expr.ts';
+import { randomInto } from './create.ts';
+import { ewInto, type LeafKind } from './elemwise.ts';
+import { scratch } from './scratch.ts';
 
 /** Simple folds: the partial is one float64 array. */
 export type FoldKind = 'sum' | 'prod' | 'min' | 'max' | 'any' | 'all' | 'nansum' | 'nanprod' | 'nanmin' | 'nanmax';
@@ -62,6 +66,13 @@ function foldChunk(kind: FoldKind, x: TypedArray, shape: number[], mask: boolean
     out[0] = foldRange(kind, x, 0, x.length, INIT[kind]);
     return out;
   }
+  const lead = mask.findIndex((m) => !m);
+  if (kind === 'sum' && lead > 0 && mask.every((m, d) => m === d < lead)) {
+    // Reducing leading axes (`sum({ axis: 0 })` of a matrix): add whole rows, two at a time.
+    let rows = 1;
+    for (let d = 0; d < lead; d++) rows *= shape[d]!;
+    return sumRows(x, rows, out.length, out);
+  }
   if (kind === 'sum') {
     // The common case gets its own loop (no per-element dispatch).
     forRows(shape, mask, (ib, ob, len, os) => {
@@ -74,6 +85,21 @@ function foldChunk(kind: FoldKind, x: TypedArray, shape: number[], mask: boolean
     if (os === 0) out[ob] = foldRange(kind, x, ib, ib + len, out[ob]!);
     else for (let j = 0; j < len; j++) out[ob + j] = step(kind, out[ob + j]!, x[ib + j]!);
   });
+  return out;
+}
+
+/** `out[j] += x[r * cols + j]` over all rows r. */
+function sumRows(x: TypedArray, rows: number, cols: number, out: Float64Array): Float64Array {
+  let r = 0;
+  for (; r + 1 < rows; r += 2) {
+    const b = r * cols;
+    const b2 = b + cols;
+    for (let j = 0; j < cols; j++) out[j]! += x[b + j]! + x[b2 + j]!;
+  }
+  for (; r < rows; r++) {
+    const b = r * cols;
+    for (let j = 0; j < cols; j++) out[j]! += x[b + j]!;
+  }
   return out;
 }
 
@@ -357,7 +383,27 @@ function compress(x: TypedArray, mask: TypedArray): TypedArray {
   return out;
 }
 
+/**
+ * How to make a block inside the reduction's task instead of reading it: an elementwise
+ * expression over leaf blocks, or random values (the args of `array.ew` / `array.random`).
+ */
+export type Producer = ['ew', Expr, DType, number[], [LeafKind, number[]][] | null, TypedArray[]] | ['random', DType, number, number, number, number, number, number[], number[], number[]];
+
+/** A partial of a block made on the spot in scratch memory (see Producer). */
+function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: boolean[], axis: number, start: number[], fullShape: number[]): Partial {
+  let x: TypedArray;
+  if (producer[0] === 'ew') {
+    const [, expr, dtype, outShape, reads, ins] = producer;
+    x = ewInto(scratch, expr, dtype, outShape, reads, ins);
+  } else {
+    const [, dtype, dist, p1, p2, k0, k1, full, bstart, bshape] = producer;
+    x = randomInto(scratch, dtype, dist, p1, p2, k0, k1, full, bstart, bshape);
+  }
+  return chunk(kind, x, shape, mask, axis, start, fullShape);
+}
+
 export const reduceKernels = defineOps(import.meta.url, {
+  'array.reduce.chunkOf': chunkOf,
   'array.compress': compress,
   'array.length': (x: TypedArray) => x.length,
   'array.reduce.chunk': chunk,
