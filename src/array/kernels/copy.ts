@@ -3,17 +3,8 @@
  * slicing. A region is copied row by row (`set` of a subarray) when its last axis has step 1.
  */
 import { defineOps } from '../../schedulers/registry.ts';
+import { stridesOf as strides } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
-
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
 
 /**
  * Copy `region` elements from `src` (shape `srcShape`, starting at `srcStart`, stepping by
