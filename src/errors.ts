@@ -256,4 +256,37 @@ export const messages = {
   bagCannotEncode: (encoding: string) => `toTextFiles: cannot encode to ${quote(encoding)}; use utf-8, latin1, ascii or utf-16le`,
   bagTextElement: (element: unknown, partition: number) =>
     `toTextFiles: partition ${partition} holds ${quote(element)}, which is not a string; map the elements to strings first (e.g. .map((x) => JSON.stringify(x)))`,
+
+  // ---- dataframe and CSV ----
+  csvBadValue: (path: string, line: number, column: string, value: string, dtype: string, source: string, sample: number | undefined, fix: string) =>
+    `${path}:${line}: column ${quote(column)} ${source === 'given' ? 'was given' : `was inferred${sample ? ` from the first ${sample} bytes` : ''} as`} dtype ${dtype}` +
+    `, but the value ${quote(value)} does not fit. Fix: pass dtypes: { ${JSON.stringify(column)}: '${fix}' } to readCsv` +
+    (source === 'inferred' ? ' (or a larger sample)' : ''),
+  csvFieldCount: (path: string, line: number, expected: number, found: number) =>
+    `${path}:${line}: expected ${expected} fields, found ${found}; fix the line, or pass onBadLines: 'skip' (or 'warn') to readCsv`,
+  csvUnterminatedQuote: (path: string, line: number) =>
+    `${path}:${line}: a quoted field is not closed before the end of the block; if quoted fields contain newlines, read with blocksize: null`,
+  csvAfterQuote: (path: string, line: number, column: string) =>
+    `${path}:${line}: unexpected text after the closing quote of column ${quote(column)}; a quote inside a quoted field must be doubled ("")`,
+  csvHeaderMismatch: (path: string, found: string[], expected: string[]) =>
+    `${path}: the header ${quote(found.join(','))} differs from the first file's ${quote(expected.join(','))}; every file must have the same columns`,
+  csvAllEmpty: (files: number) => `readCsv: all ${files} file(s) are empty; there is no header to read the columns from`,
+  csvSampleTooSmall: (path: string, sample: number) =>
+    `${path}: no complete line in the first ${sample} bytes; pass a larger sample (e.g. sample: ${sample * 4})`,
+  unknownColumn: (name: string, columns: readonly string[], where?: string) =>
+    `${where ? `${where}: ` : ''}no column named ${quote(name)}; the columns are ${columns.map((c) => quote(c)).join(', ') || '(none)'}`,
+  badDtype: (column: string, value: unknown) =>
+    `dtype ${quote(value)} for column ${quote(column)} is not supported; use one of 'float64', 'int32', 'bool', 'string', 'date'`,
+  dtypeMix: (column: string, a: string, b: string) =>
+    `column ${quote(column)} is ${a} in one partition and ${b} in another; pass the same dtype everywhere (astype({ ${JSON.stringify(column)}: '${a === 'string' || b === 'string' ? 'string' : 'float64'}' }))`,
+  opDtype: (op: string, dtype: string, wanted: string) => `${op} needs ${wanted} values, got a ${dtype} column`,
+  foreignSeries: (op: string) =>
+    `${op}: the Series comes from a different DataFrame; combine Series of the same DataFrame (build it with df.col(...) on the DataFrame you filter or assign to)`,
+  badAggregation: (name: unknown, known: readonly string[]) =>
+    `unknown aggregation ${quote(name)}; use one of ${known.map((k) => `'${k}'`).join(', ')} or an Aggregation`,
+  metaMismatch: (what: string, expected: string, got: string) =>
+    `${what} returned columns ${got}, but its meta says ${expected}; pass the right { meta } to mapPartitions`,
+  noRows: (op: string) => `${op} of an empty column`,
+  jsonBadLine: (path: string, line: number, detail: string) => `${path}:${line}: not a JSON object: ${detail}`,
+  sameFrame: (op: string) => `${op} needs Series of the same DataFrame`,
 } as const;

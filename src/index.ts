@@ -21,6 +21,28 @@ export {
   type StartInfo,
   type TaskInfo,
 } from './schedulers/index.ts';
+export {
+  DataFrame,
+  Series,
+  Scalar,
+  GroupBy,
+  Aggregation,
+  readCsv,
+  readJson,
+  readArrow,
+  fromArrow,
+  fromRecords,
+  fromDelayed,
+  datasets,
+  type ReadCsvOptions,
+  type TimeseriesOptions,
+  type MergeOptions,
+  type ToCsvOptions,
+  type Dtype,
+  type AggName,
+  type AggRequest,
+  type Operand,
+} from './dataframe/index.ts';
 export { tokenize } from './graph/tokenize.ts';
 export { toDot } from './diagnostics/visualize.ts';
 // diagnostics: callbacks, progress, profilers, notebook display

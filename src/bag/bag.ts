@@ -52,8 +52,6 @@ export class Bag<T = unknown> implements Collection<T[]> {
   readonly layers: readonly Graph[];
   /** @internal Transforms not yet turned into tasks. */
   readonly steps: readonly Step[];
-  private built: { keys: Key[]; graph: Graph } | undefined;
-
   /** @internal Use the creation functions (`bag.fromSequence`, ...). */
   constructor(name: string, base: readonly Key[], layers: readonly Graph[], steps: readonly Step[] = []) {
     this.name = name;
@@ -69,12 +67,18 @@ export class Bag<T = unknown> implements Collection<T[]> {
 
   // ---- the collection protocol ----
 
-  private build(): { keys: Key[]; graph: Graph } {
+  private built: { keys: Key[]; layers: Graph[] } | undefined;
+  private merged: Graph | undefined;
+
+  /**
+   * This Bag's partition keys and the layers defining them: the input layers plus, when steps are
+   * pending, one layer of pipeline tasks. Layers are shared, not merged, so a chain of k Bags
+   * costs O(graph) rather than O(k × graph); `__graph__` merges once, for the scheduler.
+   * @internal
+   */
+  graphLayers(): { keys: Key[]; layers: Graph[] } {
     if (this.built) return this.built;
-    if (this.steps.length === 0) {
-      this.built = { keys: [...this.base], graph: this.layers.length === 1 ? this.layers[0]! : mergeGraphs(this.layers) };
-      return this.built;
-    }
+    if (this.steps.length === 0) return (this.built = { keys: [...this.base], layers: [...this.layers] });
     const layer = new Map<Key, ReturnType<typeof task>>();
     const keys = this.base.map((_, i) => {
       const key = blockKey(this.name, [i]);
@@ -82,8 +86,12 @@ export class Bag<T = unknown> implements Collection<T[]> {
       layer.set(key, task(key, fn, args));
       return key;
     });
-    this.built = { keys, graph: mergeGraphs([...this.layers, layer]) };
-    return this.built;
+    return (this.built = { keys, layers: [...this.layers, layer] });
+  }
+
+  /** Layers of this Bag's partitions, for a Bag built on top of it. */
+  private own(): Graph[] {
+    return this.graphLayers().layers;
   }
 
   /** The fused task of partition `i`: every pending step, then `more` (e.g. a streaming reduce). */
@@ -93,11 +101,13 @@ export class Bag<T = unknown> implements Collection<T[]> {
   }
 
   __graph__(): Graph {
-    return this.build().graph;
+    if (this.merged) return this.merged;
+    const { layers } = this.graphLayers();
+    return (this.merged = layers.length === 1 ? layers[0]! : mergeGraphs(layers));
   }
 
   __keys__(): Key[] {
-    return this.build().keys;
+    return this.graphLayers().keys;
   }
 
   __postcompute__(values: unknown[]): T[] {
@@ -156,7 +166,8 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * await first.compute();   // [0, 2, 4, 6, 8]
    */
   toDelayed(): Delayed<T[]>[] {
-    const { keys, graph } = this.build();
+    const keys = this.__keys__();
+    const graph = this.__graph__();
     const name = `to-delayed-${tokenize(this.name)}`;
     const layer = new Map<Key, GraphNode>();
     const out = keys.map((k, i) => {
@@ -256,14 +267,14 @@ export class Bag<T = unknown> implements Collection<T[]> {
   accumulate<R = T>(binop: (acc: R, x: T) => R, ...initial: [R?]): Bag<R> {
     const token = tokenize(this.name, fnToken(binop, specOf(binop)), initial);
     const { keys, layer } = parts.accumulate(this.__keys__(), fnArg(specOf(binop)), initial.length > 0, initial[0], token);
-    return new Bag<R>(`accumulate-${token}`, keys, [this.__graph__(), layer]);
+    return new Bag<R>(`accumulate-${token}`, keys, [...this.own(), layer]);
   }
 
   /** Every pair of an element of this Bag and one of `other` (n × m partitions). @example a.product(b) */
   product<U>(other: Bag<U>): Bag<[T, U]> {
     const token = tokenize(this.name, other.name);
     const { keys, layer } = parts.product(this.__keys__(), other.__keys__(), token);
-    return new Bag<[T, U]>(`product-${token}`, keys, [this.__graph__(), other.__graph__(), layer]);
+    return new Bag<[T, U]>(`product-${token}`, keys, [...this.own(), ...other.own(), layer]);
   }
 
   /** The same elements, in order, in `npartitions` partitions. @example bag.range(100, { npartitions: 10 }).repartition(3) */
@@ -272,7 +283,7 @@ export class Bag<T = unknown> implements Collection<T[]> {
     if (npartitions === this.npartitions) return this;
     const token = tokenize(this.name, npartitions);
     const { keys, layer } = parts.repartition(this.__keys__(), npartitions, token);
-    return new Bag<T>(`repartition-${npartitions}-${token}`, keys, [this.__graph__(), layer]);
+    return new Bag<T>(`repartition-${npartitions}-${token}`, keys, [...this.own(), layer]);
   }
 
   // ---- reductions (trees with splitEvery; see reductions.ts) ----
@@ -287,7 +298,7 @@ export class Bag<T = unknown> implements Collection<T[]> {
       ? (i: number) => this.pipelineTask(i, [{ op: 'reduce', fn: null, arg: stream, extras: [] }])
       : (i: number) => r.per!(ref(this.__keys__()[i]!));
     const { key, layer } = parts.treeReduce(this.npartitions, { name, token, perPartition, combine: r.combine, splitEvery: se });
-    return { key, layers: stream ? [...this.layers, layer] : [this.__graph__(), layer] };
+    return { key, layers: stream ? [...this.layers, layer] : [...this.own(), layer] };
   }
 
   private toItem<R>(name: string, tokenArgs: unknown[], splitEvery: number | false | undefined, r: Reduction): Item<R> {
@@ -435,15 +446,19 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * Group elements by `key` into `[key, elements]` pairs with a shuffle across partitions: each
    * partition is cut into `npartitions` buckets by key hash and each output partition gathers its
    * buckets (default: as many partitions as this Bag). Elements keep their order within a group.
+   * Past `maxBranch` partitions (default 32, Dask's) the shuffle runs in stages of at most that
+   * fan-out, so the task count grows as n·log(n) rather than n².
    * @example await bag.range(6, { npartitions: 2 }).groupBy((x) => x % 2).compute()   // [[0, [0, 2, 4]], [1, [1, 3, 5]]] (group order may vary)
    */
-  groupBy<K>(key: ((x: T) => K) | string | number, opts: { npartitions?: number } = {}): Bag<[K, T[]]> {
+  groupBy<K>(key: ((x: T) => K) | string | number, opts: { npartitions?: number; maxBranch?: number } = {}): Bag<[K, T[]]> {
     const nout = opts.npartitions ?? this.npartitions;
     if (!Number.isInteger(nout) || nout < 1) throw new OptionError(messages.badOption('npartitions', nout, 'must be a whole number >= 1'));
+    const maxBranch = opts.maxBranch ?? parts.DEFAULT_MAX_BRANCH;
+    if (!Number.isInteger(maxBranch) || maxBranch < 2) throw new OptionError(messages.badOption('maxBranch', maxBranch, 'must be a whole number >= 2'));
     const k = keyArg(key);
-    const token = tokenize(this.name, k.token, nout);
-    const { keys, layer } = parts.shuffle(this.__keys__(), k.arg, nout, token);
-    return new Bag<[K, T[]]>(`groupby-${token}`, keys, [this.__graph__(), layer]);
+    const token = tokenize(this.name, k.token, nout, maxBranch);
+    const { keys, layer } = parts.shuffle(this.__keys__(), k.arg, nout, token, maxBranch);
+    return new Bag<[K, T[]]>(`groupby-${token}`, keys, [...this.own(), layer]);
   }
 
   /**
@@ -457,7 +472,7 @@ export class Bag<T = unknown> implements Collection<T[]> {
     const paths = textFileTargets(pattern, this.npartitions);
     const token = tokenize(this.name, paths, encoding);
     const { keys, layer } = writeLayer(this.__keys__(), paths, encoding, token);
-    return new Bag<string>(`to-textfiles-${token}`, keys, [this.__graph__(), layer]).compute(computeOpts);
+    return new Bag<string>(`to-textfiles-${token}`, keys, [...this.own(), layer]).compute(computeOpts);
   }
 
   // ---- display ----
@@ -504,7 +519,7 @@ function badZip(i: number): never {
 function toExtra(x: unknown, npartitions: number, method: string, position: number, layers: Graph[]): Extra {
   if (x instanceof Bag) {
     if (x.npartitions !== npartitions) throw new OptionError(messages.bagPartitionsMismatch(method, position, x.npartitions, npartitions));
-    layers.push(x.__graph__());
+    layers.push(...x.graphLayers().layers);
     return { kind: 'bag', keys: x.__keys__() };
   }
   if (x instanceof Item) {

@@ -149,7 +149,7 @@ export function concat<T>(bags: readonly Bag<T>[]): Bag<T> {
   });
   const name = `concat-${tokenize(bags.map((b) => b.name))}`;
   const keys = bags.flatMap((b) => b.__keys__());
-  return new Bag<T>(name, keys, bags.map((b) => b.__graph__()));
+  return new Bag<T>(name, keys, bags.flatMap((b) => b.graphLayers().layers));
 }
 
 /**

@@ -69,29 +69,77 @@ export function treeReduce(npartitions: number, spec: TreeSpec): { key: Key; lay
   return { key, layer };
 }
 
+/** Dask's default fan-out of a task shuffle stage (`max_branch`). */
+export const DEFAULT_MAX_BRANCH = 32;
+
 /**
- * groupBy's shuffle: each input partition is cut into `nout` buckets by key hash (one task), each
- * bucket is picked out where it was made (one small task), and each output partition gathers its
- * bucket from every input and groups it. Only the buckets move between workers.
+ * groupBy's shuffle. Every element goes to output partition `hash(key) % nout`. With few
+ * partitions (at most `maxBranch` in and out) it is one all-to-all stage: each input partition is
+ * cut into `nout` buckets (one task), each bucket is picked out where it was made (one small
+ * task), and each output partition gathers its bucket from every input. Only buckets move.
+ *
+ * With more partitions that would be nin × nout tasks, so it runs in stages, as Dask's task
+ * shuffle: partitions are numbered in base k (k ≤ maxBranch) and stage s routes each element by
+ * digit s of its destination among the k partitions that differ only in that digit. After the
+ * last stage partition v holds exactly the elements bound for v, in their original order (stage s
+ * concatenates by source digit s, so the final order is the original index order). Tasks:
+ * stages × k^stages × (k + 2) instead of nin × nout.
  */
-export function shuffle(keys: readonly Key[], key: Arg, nout: number, token: string): { keys: Key[]; layer: Layer } {
+export function shuffle(keys: readonly Key[], key: Arg, nout: number, token: string, maxBranch = DEFAULT_MAX_BRANCH): { keys: Key[]; layer: Layer } {
   const layer: Layer = new Map();
-  const buckets: Key[][] = Array.from({ length: nout }, () => []);
-  keys.forEach((k, i) => {
-    const split = blockKey(`groupby-split-${token}`, [i]);
-    layer.set(split, task(split, op('bag.shuffleSplit'), [ref(k), key, nout]));
-    for (let j = 0; j < nout; j++) {
-      const b = blockKey(`groupby-bucket-${token}`, [i, j]);
-      layer.set(b, task(b, op('getitem'), [ref(split), j]));
-      buckets[j]!.push(b);
-    }
-  });
-  const out = buckets.map((bs, j) => {
-    const k = blockKey(`groupby-${token}`, [j]);
-    layer.set(k, task(k, op('bag.shuffleGroup'), [key, ...bs.map(ref)]));
-    return k;
-  });
-  return { keys: out, layer };
+  const nin = keys.length;
+  const width = Math.max(nin, nout);
+  const stages = width <= maxBranch ? 1 : Math.ceil(Math.log(width) / Math.log(maxBranch) - 1e-9);
+  let k = stages === 1 ? nout : Math.ceil(width ** (1 / stages) - 1e-9);
+  while (stages > 1 && k ** stages < width) k++;
+  const total = stages === 1 ? nin : k ** stages;
+  // cur[v]: the key holding virtual partition v, or null when it is empty.
+  let cur: (Key | null)[] = Array.from({ length: total }, (_, v) => (v < nin ? keys[v]! : null));
+  if (stages === 1) {
+    const buckets: Key[][] = Array.from({ length: nout }, () => []);
+    cur.forEach((src, i) => {
+      const split = blockKey(`groupby-split-${token}`, [i]);
+      layer.set(split, task(split, op('bag.shuffleSplit'), [ref(src!), key, nout, 1, 0]));
+      for (let j = 0; j < nout; j++) {
+        const b = blockKey(`groupby-bucket-${token}`, [i, j]);
+        layer.set(b, task(b, op('getitem'), [ref(split), j]));
+        buckets[j]!.push(b);
+      }
+    });
+    return { keys: buckets.map((bs, j) => group(layer, token, j, key, bs)), layer };
+  }
+  const digit = (v: number, s: number) => Math.floor(v / k ** s) % k;
+  for (let s = 0; s < stages; s++) {
+    const splits = cur.map((src, v) => {
+      if (src === null) return null;
+      const split = blockKey(`groupby-split-${token}`, [s, v]);
+      layer.set(split, task(split, op('bag.shuffleSplit'), [ref(src), key, nout, k, s]));
+      return split;
+    });
+    cur = cur.map((_, v) => {
+      const inputs: Key[] = [];
+      for (let j = 0; j < k; j++) {
+        const from = v + (j - digit(v, s)) * k ** s; // v with digit s replaced by j
+        const split = splits[from];
+        if (split === null || split === undefined) continue;
+        const b = blockKey(`groupby-bucket-${token}`, [s, from, digit(v, s)]);
+        layer.set(b, task(b, op('getitem'), [ref(split), digit(v, s)]));
+        inputs.push(b);
+      }
+      if (inputs.length === 0) return null;
+      const joined = blockKey(`groupby-stage-${token}`, [s, v]);
+      layer.set(joined, task(joined, op('bag.concat'), inputs.map(ref)));
+      return joined;
+    });
+  }
+  return { keys: Array.from({ length: nout }, (_, j) => group(layer, token, j, key, cur[j] ? [cur[j]!] : [])), layer };
+}
+
+/** Output partition j: its elements grouped as [key, elements]. */
+function group(layer: Layer, token: string, j: number, key: Arg, inputs: Key[]): Key {
+  const k = blockKey(`groupby-${token}`, [j]);
+  layer.set(k, task(k, op('bag.shuffleGroup'), [key, ...inputs.map(ref)]));
+  return k;
 }
 
 /**

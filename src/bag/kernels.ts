@@ -169,11 +169,20 @@ export const bagKernels = defineOps(import.meta.url, {
   },
 
   // ---- groupBy: a shuffle ----
-  /** Cut one partition into `n` buckets by the hash of each element's key. */
-  'bag.shuffleSplit': (part: unknown, key: KeyArg, n: number) => {
+  /**
+   * Cut one partition into buckets by the destination of each element (`hash(key) % nout`): with
+   * `k = 1`, one bucket per destination; in a staged shuffle, `k` buckets by digit `stage` of the
+   * destination in base `k`.
+   */
+  'bag.shuffleSplit': (part: unknown, key: KeyArg, nout: number, k: number, stage: number) => {
     const kf = keyFn(key);
+    const n = k === 1 ? nout : k;
+    const div = k ** stage;
     const buckets: unknown[][] = Array.from({ length: n }, () => []);
-    for (const x of asArray(part)) buckets[hashKey(kf(x)) % n]!.push(x);
+    for (const x of asArray(part)) {
+      const dest = hashKey(kf(x)) % nout;
+      buckets[k === 1 ? dest : Math.floor(dest / div) % k]!.push(x);
+    }
     return buckets;
   },
   /** One output partition: its bucket from every input partition, grouped as [key, values]. */

@@ -37,7 +37,8 @@ export function specOf(fn: AnyFn): FnSpec {
   if (tagged) return tagged;
   const cached = (fn as { [SPEC]?: FnSpec })[SPEC];
   if (cached) return cached;
-  const code = globalName(fn) ?? Function.prototype.toString.call(fn);
+  const text = Function.prototype.toString.call(fn);
+  const code = NATIVE.test(text) ? (globalName(fn) ?? text) : text;
   // `delayed((x) => ...)` in a loop makes a new function object with the same text each time:
   // hash each distinct text once. Each function object still gets its own spec, which links
   // to its own closure for the sync scheduler.
@@ -54,12 +55,17 @@ export function specOf(fn: AnyFn): FnSpec {
 
 const hashes = new Map<string, string>();
 
+/** What `toString` gives for a function with no source (a built-in, or a bound function). */
+const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
+
 /** Namespaces whose built-in functions every worker has (`Math.sqrt`, `JSON.stringify`, ...). */
 const NAMESPACES = ['Math', 'JSON', 'Number', 'String', 'Object', 'Array', 'Date'] as const;
 
 /**
  * A built-in function has no source (`function String() { [native code] }`), but every worker has
  * it under the same global name: ship that name instead (`bag.map(String)`, `map(Math.sqrt)`).
+ * Only for native functions: a user's function that happens to be global (a REPL's top level) is
+ * not in a worker's globals and still travels as source.
  */
 function globalName(fn: AnyFn): string | undefined {
   const name = fn.name;

@@ -58,7 +58,7 @@ describe.each(SCHEDULERS)('results do not depend on partitioning (%s)', (schedul
             b.count(opts),
             b.map((x) => x % 5).frequencies(false, opts),
             b.foldBy((x) => Math.abs(x % 2), (a: number, x) => a + x, 0, (a: number, c: number) => a + c, 0, opts),
-            b.groupBy((x) => Math.abs(x % 4), { npartitions: nout }),
+            b.groupBy((x) => Math.abs(x % 4), { npartitions: nout, maxBranch: 2 + (np % 3) }),
             b.topk(3, undefined, opts),
             b.map((x) => Math.abs(x % 7)).distinct(undefined, opts),
             b.accumulate((a: number, x) => a + x),

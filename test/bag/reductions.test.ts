@@ -252,6 +252,30 @@ describe('groupBy: a shuffle across partitions', () => {
     }
   });
 
+  test('a staged shuffle past maxBranch: fewer tasks, the same partitions (test_groupby_tasks, test_groupby_tasks_3)', async () => {
+    const r = bag.range(1000, { npartitions: 100 });
+    const staged = r.groupBy((x) => x % 123);
+    expect(staged.npartitions).toBe(100);
+    expect(staged.__graph__().size).toBeLessThan(100 ** 2); // one stage would be 100 x 100 buckets
+    const flat = r.groupBy((x) => x % 123, { maxBranch: 100 });
+    expect(flat.__graph__().size).toBeGreaterThan(100 ** 2);
+    // Output partition j holds the keys hashed to j either way, elements in bag order.
+    const [a, b2] = await compute(staged.mapPartitions((p) => [p]), flat.mapPartitions((p) => [p]), sync);
+    expect(a).toEqual(b2);
+    const want = new Map<number, number[]>();
+    for (let x = 0; x < 1000; x++) want.set(x % 123, [...(want.get(x % 123) ?? []), x]);
+    expect(new Map(a.flat())).toEqual(want);
+    for (const [np, nout, mb] of [[5, 5, 2], [20, 7, 3], [4, 9, 2], [1, 3, 2]] as const) {
+      const g = bag.range(20 * np, { npartitions: np }).groupBy((x) => x % 10, { npartitions: nout, maxBranch: mb });
+      expect(g.npartitions).toBe(nout);
+      const got = await g.compute({ scheduler: 'processes' });
+      const w = new Map<number, number[]>();
+      for (let x = 0; x < 20 * np; x++) w.set(x % 10, [...(w.get(x % 10) ?? []), x]);
+      expect(new Map(got)).toEqual(w);
+    }
+    expect(() => r.groupBy((x) => x, { maxBranch: 1 })).toThrow(/maxBranch=1/);
+  });
+
   test('tuple keys group by value', async () => {
     const r = await bag.fromSequence([1, 2, 3, 4, 5, 6], { npartitions: 3 }).groupBy((x) => [x % 2, x % 3 === 0]).compute({ scheduler: 'processes' });
     expect(new Map(r.map(([k, v]) => [JSON.stringify(k), v]))).toEqual(

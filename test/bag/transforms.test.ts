@@ -160,6 +160,16 @@ describe('element-wise transforms', () => {
     expect(await r.map((x) => ({ x })).map(JSON.stringify).compute({ scheduler: 'threads' })).toEqual(['{"x":0}', '{"x":1}', '{"x":4}']);
     expect(await bag.fromSequence([[2, 3]]).starmap(Math.pow).compute(opts)).toEqual([8]);
     expect(r.map(String).name).toBe(r.map(String).name);
+    // A user's function that is global here (as at a REPL's top level) still travels as source.
+    const g = globalThis as { triple?: (x: number) => number };
+    g.triple = function triple(x: number) {
+      return x * 3;
+    };
+    try {
+      expect(await r.map(g.triple).compute(opts)).toEqual([0, 3, 12]);
+    } finally {
+      delete g.triple;
+    }
   });
 
   test('starmap with extra arguments (test_starmap)', async () => {

@@ -1,0 +1,19 @@
+/** Text and HTML descriptions of a DataFrame: schema and partition count, nothing computed. */
+import type { DataFrame } from './frame.ts';
+
+/** `DataFrame(npartitions=8, columns=[timestamp: date, id: int32, …])` */
+export function reprText(df: DataFrame): string {
+  const cols = df.meta.names.map((n, i) => `${n}: ${df.meta.dtypes[i]}`).join(', ');
+  return `DataFrame(npartitions=${df.npartitions}, columns=[${cols}])`;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A small HTML table: one row per column with its dtype, and the partition count (like Dask's `_repr_html_`). */
+export function reprHtml(df: DataFrame): string {
+  const rows = df.meta.names.map((n, i) => `<tr><th>${esc(n)}</th><td>${df.meta.dtypes[i]}</td></tr>`).join('');
+  return (
+    `<div><strong>shoal DataFrame</strong> <span>npartitions=${df.npartitions}</span>` +
+    `<table><thead><tr><th>column</th><th>dtype</th></tr></thead><tbody>${rows}</tbody></table></div>`
+  );
+}
