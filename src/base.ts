@@ -8,7 +8,7 @@
 import { config, CONFIG_KEYS, mergeConfig, type SchedulerName, type ShoalConfig } from './config.ts';
 import { renderGraph, type RenderOptions } from './diagnostics/visualize.ts';
 import { data, mergeGraphs, type Graph, type GraphNode, type Key } from './graph/types.ts';
-import { getScheduler, type Scheduler } from './schedulers/index.ts';
+import { getDefaultScheduler, getScheduler, type Scheduler } from './schedulers/index.ts';
 
 /** What every shoal collection implements. */
 export interface Collection<R = unknown> {
@@ -51,10 +51,10 @@ function splitArgs(args: readonly unknown[]): { items: unknown[]; opts: ComputeO
   return { items: [...args], opts: {} };
 }
 
-/** Pick the scheduler: call options, then config (scope, global), then the collections' default. */
+/** Pick the scheduler: call options, then config (scope, global), then an open Client, then the collections' default. */
 export function resolveScheduler(opts: ComputeOptions, collections: readonly Collection[]): { scheduler: Scheduler; settings: ComputeOptions } {
   const settings = mergeConfig(config.get(), opts);
-  const chosen = settings.scheduler ?? collections[0]?.__scheduler__ ?? 'threads';
+  const chosen = settings.scheduler ?? getDefaultScheduler() ?? collections[0]?.__scheduler__ ?? 'threads';
   const scheduler = typeof chosen === 'string' ? getScheduler(chosen) : chosen;
   return { scheduler, settings };
 }

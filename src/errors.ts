@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'ERR_SHOAL_WORKER_DIED'
   | 'ERR_SHOAL_CLOSED'
   | 'ERR_SHOAL_VISUALIZE'
-  | 'ERR_SHOAL_IO';
+  | 'ERR_SHOAL_IO'
+  | 'ERR_SHOAL_KILLED_WORKER'
+  | 'ERR_SHOAL_CANCELLED';
 
 /**
  * Base class: every shoal error has a stable `code`.
@@ -289,4 +291,56 @@ export const messages = {
   noRows: (op: string) => `${op} of an empty column`,
   jsonBadLine: (path: string, line: number, detail: string) => `${path}:${line}: not a JSON object: ${detail}`,
   sameFrame: (op: string) => `${op} needs Series of the same DataFrame`,
+  // ---- bag → dataframe ----
+  bagMetaUnknown: (bad: unknown) =>
+    bad === undefined
+      ? 'toDataFrame() cannot infer the columns: the first partition is empty. Pass meta, e.g. b.toDataFrame({ name: "string", x: "float64" })'
+      : `toDataFrame() needs a bag of records (plain objects), found ${quote(bad)} in the first partition. Map elements to objects first, or pass meta`,
+} as const;
+
+// ---- distributed (Client, LocalCluster, futures) ----
+
+/**
+ * A task's workers died `allowedFailures` times while it ran (Dask's `KilledWorker`): the task
+ * probably kills its worker (a crash, running out of memory), so it is not tried again.
+ * @example
+ * await client.submit(crash).result().catch((e) => { if (e instanceof KilledWorkerError) console.log(e.key, e.deaths); });
+ */
+export class KilledWorkerError extends ShoalError {
+  readonly key: string;
+  readonly deaths: number;
+  readonly lastWorker: string;
+  constructor(key: string, deaths: number, lastWorker: string, detail: string) {
+    super('ERR_SHOAL_KILLED_WORKER', distributedMessages.killedWorker(key, deaths, lastWorker, detail));
+    this.key = key;
+    this.deaths = deaths;
+    this.lastWorker = lastWorker;
+  }
+}
+
+/** The Future (or the key it waited for) was cancelled. */
+export class CancelledError extends ShoalError {
+  readonly key: string;
+  constructor(key: string) {
+    super('ERR_SHOAL_CANCELLED', distributedMessages.cancelled(key));
+    this.key = key;
+  }
+}
+
+/** Messages of the distributed area. */
+export const distributedMessages = {
+  killedWorker: (key: string, deaths: number, worker: string, detail: string) =>
+    `task ${quote(key)} failed: ${deaths} workers died while running it (last: ${worker}, ${detail}); ` +
+    `it probably crashes its worker or runs it out of memory. Raise allowedFailures to try more often.`,
+  cancelled: (key: string) => `the future for ${quote(key)} was cancelled`,
+  workerFailedToStart: (worker: string, detail: string) => `${worker} exited before it was ready (${detail})`,
+  nannyRestart: (worker: string, used: string, limit: string) =>
+    `${worker} uses ${used}, over 95% of its memory limit ${limit}: the nanny restarts it`,
+  clientClosed: (what: string) => `${what}: the client is closed`,
+  noWorkers: () => 'the cluster has no workers: scale it up (cluster.scale(n)) first',
+  notAFuture: (value: unknown) => `expected Futures, got ${quote(value)}`,
+  returnWhen: (value: unknown) => `invalid option returnWhen=${quote(value)}: use 'ALL_COMPLETED' or 'FIRST_COMPLETED'`,
+  waitTimeout: (seconds: number, pending: number) => `wait: ${pending} futures still pending after ${seconds} s`,
+  lostResult: (key: string) => `the result of ${quote(key)} was lost and could not be gathered`,
+  noClient: () => 'performanceReport needs a Client: create one first (new Client(cluster) or await Client.start())',
 } as const;

@@ -67,3 +67,17 @@ export {
   ClosedError,
   type ErrorCode,
 } from './errors.ts';
+export {
+  Client,
+  LocalCluster,
+  Future,
+  asCompleted,
+  wait,
+  performanceReport,
+  type LocalClusterOptions,
+  type SubmitOptions,
+  type FutureStatus,
+  type WaitOptions,
+  type WorkerInfo,
+} from './distributed/index.ts';
+export { KilledWorkerError, CancelledError } from './errors.ts';

@@ -9,6 +9,8 @@ import { bagCheap } from './bag-cheap.ts';
 import { bagSleep } from './bag-sleep.ts';
 import { bagText } from './bag-text.ts';
 import { csvFilterMean, csvGroupbyAgg, csvGroupbySum } from './csv.ts';
+import { clusterStartup } from './cluster-startup.ts';
+import { clusterTaskOverhead } from './cluster-task-overhead.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
@@ -23,4 +25,6 @@ export const workloads: Record<string, Workload> = {
   'csv-groupby-sum': csvGroupbySum,
   'csv-groupby-agg': csvGroupbyAgg,
   'csv-filter-mean': csvFilterMean,
+  'cluster-task-overhead': clusterTaskOverhead,
+  'cluster-startup': clusterStartup,
 };

@@ -19,6 +19,8 @@ import { Item } from './item.ts';
 import { reductions, type Reduction } from './reductions.ts';
 import { extraArg, extraToken, fnToken, initialArg, keyArg, type Extra, type Step } from './steps.ts';
 import { textFileTargets, writeLayer } from './text-out.ts';
+import { bagToDataFrame, inferBagMeta } from './to-dataframe.ts';
+import type { DataFrame, Dtype } from '../dataframe/index.ts';
 
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
@@ -157,6 +159,25 @@ export class Bag<T = unknown> implements Collection<T[]> {
     const got = (await head.compute(computeOpts)).slice(0, n);
     if (warn && got.length < n) process.emitWarning(messages.bagTakeShort(n, got.length, np));
     return got;
+  }
+
+  /**
+   * A DataFrame with one partition per partition of this bag of records (Dask's `to_dataframe`).
+   * Give `meta` (`{ column: dtype }`) to stay lazy; without it the first partition is computed to
+   * find the columns, so the call returns a Promise.
+   * @example
+   * const people = bag.fromSequence([{ name: 'Ann', age: 31 }, { name: 'Bo', age: 27 }]);
+   * const df = people.toDataFrame({ name: 'string', age: 'int32' });
+   * await df.col('age').mean().compute();        // 29
+   * const df2 = await people.toDataFrame();      // columns and dtypes from the first partition
+   */
+  toDataFrame(meta: Record<string, Dtype>): DataFrame;
+  toDataFrame(meta?: undefined, opts?: ComputeOptions): Promise<DataFrame>;
+  toDataFrame(meta?: Record<string, Dtype>, opts: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+    const parts = this.toDelayed();
+    if (meta) return bagToDataFrame(parts, meta);
+    if (parts.length === 0) return Promise.reject(new OptionError(messages.bagMetaUnknown(undefined)));
+    return inferBagMeta(parts[0]!, opts).then((m) => bagToDataFrame(parts, m));
   }
 
   /**

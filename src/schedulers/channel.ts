@@ -25,14 +25,21 @@ export interface Channel {
 const fromSource = import.meta.url.endsWith('.ts');
 const ext = fromSource ? '.ts' : '.js';
 
-export function spawnThread(name: string): Channel {
-  const url = new URL(`./thread-entry${ext}`, import.meta.url);
+/** The URL of a worker entry module next to `base` (`.ts` from sources, `.js` from dist/). */
+export function entryUrl(stem: string, base: string | URL): URL {
+  return new URL(`./${stem}${ext}`, base);
+}
+
+/** Start a worker thread running `entry` (default: the pool's), with `data` in its workerData. */
+export function spawnThread(name: string, entry?: URL, data: Record<string, unknown> = {}): Channel {
+  const url = entry ?? new URL(`./thread-entry${ext}`, import.meta.url);
+  const workerData = { ...data, name };
   const worker = fromSource
     ? new Worker(
         `import('tsx/esm/api').then((m) => { m.register(); globalThis.__shoalTsx = true; return import(${JSON.stringify(url.href)}); })`,
-        { eval: true, workerData: { name } },
+        { eval: true, workerData },
       )
-    : new Worker(url, { workerData: { name } });
+    : new Worker(url, { workerData });
   let exitCb: ((d: string) => void) | undefined;
   let error: Error | undefined;
   let gone = false;
@@ -60,15 +67,16 @@ export function spawnThread(name: string): Channel {
   };
 }
 
-export function spawnProcess(name: string): Channel {
-  const entry = fileURLToPath(new URL(`./process-entry${ext}`, import.meta.url));
+/** Fork a child process running `entryModule` (default: the pool's), with `env` added. */
+export function spawnProcess(name: string, entryModule?: URL, env: Record<string, string> = {}): Channel {
+  const entry = fileURLToPath(entryModule ?? new URL(`./process-entry${ext}`, import.meta.url));
   const inherited = process.execArgv.filter((a) => !a.startsWith('--inspect'));
   const hasTsx = inherited.some((a) => a.includes('tsx'));
   const child: ChildProcess = fork(entry, [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: fromSource && !hasTsx ? [...inherited, '--import', 'tsx'] : inherited,
-    env: { ...process.env, SHOAL_WORKER_NAME: name },
+    env: { ...process.env, ...env, SHOAL_WORKER_NAME: name },
   });
   let exitCb: ((d: string) => void) | undefined;
   let gone = false;

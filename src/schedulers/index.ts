@@ -71,6 +71,23 @@ export function registerScheduler(s: Scheduler): void {
   registry.set(s.name, s);
 }
 
+let defaultScheduler: Scheduler | undefined;
+
+/**
+ * The scheduler used when neither the call nor the config names one (a distributed Client sets
+ * itself here while it is open, like Dask's `Client` becoming the default). Undefined: each
+ * collection's own default.
+ * @example
+ * setDefaultScheduler(getScheduler('processes'));
+ */
+export function setDefaultScheduler(s: Scheduler | undefined): void {
+  defaultScheduler = s;
+}
+
+export function getDefaultScheduler(): Scheduler | undefined {
+  return defaultScheduler;
+}
+
 export function unregisterScheduler(name: string): void {
   if (name !== 'sync' && name !== 'threads' && name !== 'processes') registry.delete(name);
 }

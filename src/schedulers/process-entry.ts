@@ -3,18 +3,10 @@
  * (the IPC channel closes), so no worker outlives the program that started it.
  */
 import { serialize } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import { watchParent } from './parent-watchdog.ts';
 import { acceptedBy, serve } from './worker-main.ts';
 
-process.on('disconnect', () => process.exit(0));
-// A task busy in a long synchronous loop never sees 'disconnect'. A tiny watchdog thread checks
-// the parent every 500 ms and ends this process once the parent is gone (we were re-parented).
-const watchdog = new Worker(
-  `const { workerData } = require('node:worker_threads');
-   setInterval(() => { if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL'); }, 500);`,
-  { eval: true, workerData: { ppid: process.ppid }, resourceLimits: { maxOldGenerationSizeMb: 8 } },
-);
-watchdog.unref();
+watchParent();
 serve({
   name: process.env.SHOAL_WORKER_NAME ?? `process-${process.pid}`,
   send: (m) => {

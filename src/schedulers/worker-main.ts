@@ -35,7 +35,7 @@ export function acceptedBy(serialize: (v: unknown) => unknown): (v: unknown) => 
 }
 
 /** Copy a typed array out of ordinary memory into shared memory, once (threads scheduler). */
-function toShared(v: unknown): unknown {
+export function toShared(v: unknown): unknown {
   if (ArrayBuffer.isView(v) && !(v.buffer instanceof SharedArrayBuffer) && !(v instanceof DataView)) {
     const Ctor = v.constructor as new (b: SharedArrayBuffer) => ArrayBufferView & { set(a: unknown): void };
     const out = new Ctor(new SharedArrayBuffer(v.byteLength));

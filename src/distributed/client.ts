@@ -1,0 +1,535 @@
+/**
+ * Client: the user's handle on a cluster (Dask's `distributed.Client`). While open it is the
+ * default scheduler of every `compute()`; it submits graphs and functions, hands out Futures,
+ * gathers and scatters data, and keeps one reference per key on the scheduler for as long as a
+ * Future for that key is alive.
+ */
+import { isCollection, type Collection } from '../base.ts';
+import { CancelledError, ClosedError, distributedMessages, KilledWorkerError, OptionError, ShoalError, TaskError } from '../errors.ts';
+import { tokenize, uniqueToken } from '../graph/tokenize.ts';
+import { KEEP, ref, rewrite, task, type Graph, type GraphNode, type Key } from '../graph/types.ts';
+import type { Callback, RunStats } from '../schedulers/callbacks.ts';
+import { getDefaultScheduler, registerScheduler, setDefaultScheduler, unregisterScheduler, type GetOptions, type Scheduler } from '../schedulers/index.ts';
+import type { AnyFn } from '../schedulers/registry.ts';
+import { assertShippable } from '../schedulers/ship.ts';
+import { specOf } from '../schedulers/specs.ts';
+import { Future, isFuture, type FutureOwner, type FutureStatus } from './future.ts';
+import { LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
+import type { Failure } from './scheduler-state.ts';
+import { fetchValues } from './gather.ts';
+import type { ServerListener } from './server.ts';
+import { formatBytes, sizeOf } from './sizeof.ts';
+import { prepareGraph, runSpecOf, SCHEDULER_NAME } from './tasks.ts';
+
+interface KeyState {
+  status: FutureStatus;
+  failure?: Failure;
+  /** Live Futures for this key. */
+  refs: number;
+  /** The scheduler holds one reference for this client. */
+  wanted: boolean;
+  done: Promise<void>;
+  markDone: () => void;
+  /** Releases this key's hold on the program while it is pending. */
+  unhold?: () => void;
+}
+
+/** Options of `submit` / `map`, given as a trailing object. */
+export interface SubmitOptions {
+  /** The task's key (default: the function's name and a hash of the call, or a random token). */
+  key?: string;
+  /** Same function and arguments → same key, computed once (default true, as Dask). */
+  pure?: boolean;
+  /** Re-run the task this many times when it throws. */
+  retries?: number;
+  /** Higher runs first. */
+  priority?: number;
+}
+/** Options of `scatter`. */
+export interface ScatterOptions {
+  /** Put a copy on every worker. */
+  broadcast?: boolean;
+  /** Only on these workers (ids as in `cluster.workers`). */
+  workers?: string[];
+}
+
+const SUBMIT_KEYS = new Set(['key', 'pure', 'retries', 'priority']);
+
+function isSubmitOptions(x: unknown): x is SubmitOptions {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  const ks = Object.keys(x);
+  return ks.length > 0 && ks.every((k) => SUBMIT_KEYS.has(k));
+}
+
+const clients: Client[] = [];
+let nextClient = 1;
+
+export class Client implements Scheduler, FutureOwner {
+  readonly name = SCHEDULER_NAME;
+  readonly id: string;
+  readonly cluster: LocalCluster;
+  private readonly ownsCluster: boolean;
+  private readonly keys = new Map<Key, KeyState>();
+  private readonly observers = new Set<ServerListener>();
+  private readonly registry = new FinalizationRegistry<Key>((key) => this.unref(key));
+  private readonly persisted = new WeakMap<object, Future[]>();
+  private closedFlag = false;
+  private readonly listener: ServerListener;
+
+  /**
+   * Connect to a cluster; the client becomes the default scheduler of `compute()` until closed.
+   * @example
+   * const cluster = await LocalCluster.start({ nWorkers: 2 });
+   * const client = new Client(cluster);
+   * await delayed((x: number) => x + 1)(1).compute();   // runs on the cluster
+   */
+  constructor(cluster: LocalCluster, opts: { setAsDefault?: boolean; ownsCluster?: boolean } = {}) {
+    this.cluster = cluster;
+    this.ownsCluster = opts.ownsCluster ?? false;
+    this.id = `client-${nextClient++}`;
+    this.listener = {
+      keyInMemory: (key) => this.settle(key, 'finished'),
+      keyErred: (key, failure) => this.settle(key, 'error', failure),
+      clusterClosed: () => {
+        // Nothing pending will finish: its futures are cancelled (as Dask's are when the cluster goes).
+        for (const [key, st] of this.keys) if (st.status === 'pending') this.settleCancelled(key);
+      },
+      taskStarted: (key, w) => {
+        for (const o of this.observers) o.taskStarted?.(key, w);
+      },
+      taskFinished: (key, w, s, e, n) => {
+        for (const o of this.observers) o.taskFinished?.(key, w, s, e, n);
+      },
+    };
+    cluster.server.listeners.add(this.listener);
+    if (opts.setAsDefault ?? true) {
+      clients.push(this);
+      registerScheduler(this);
+      setDefaultScheduler(this);
+    }
+  }
+
+  /**
+   * Start a LocalCluster and connect to it; closing the client closes the cluster.
+   * @example
+   * const client = await Client.start({ nWorkers: 2, threadsPerWorker: 1 });
+   * await client.close();
+   */
+  static async start(opts: LocalClusterOptions = {}): Promise<Client> {
+    const cluster = await LocalCluster.start(opts);
+    return new Client(cluster, { ownsCluster: true });
+  }
+
+  /** Keys the cluster has or is making (persisted, scattered, running): never fused into others. */
+  private readonly held = (key: Key) => {
+    const st = this.cluster.server.state.stateOf(key);
+    return st === 'memory' || st === 'processing' || st === 'waiting';
+  };
+
+  private get server() {
+    if (this.closedFlag) throw new ClosedError(distributedMessages.clientClosed(this.id));
+    if (this.cluster.server.closed) throw new ClosedError(`the cluster ${this.cluster.name}`);
+    return this.cluster.server;
+  }
+
+  // ---- key bookkeeping ----
+
+  private stateOf(key: Key): KeyState {
+    let s = this.keys.get(key);
+    if (!s) {
+      let markDone!: () => void;
+      const done = new Promise<void>((r) => (markDone = r));
+      s = { status: 'pending', refs: 0, wanted: false, done, markDone };
+      this.keys.set(key, s);
+    }
+    return s;
+  }
+
+  private settle(key: Key, status: 'finished' | 'error', failure?: Failure): void {
+    const s = this.keys.get(key);
+    if (!s || s.status === 'cancelled') return;
+    s.status = status;
+    s.failure = failure;
+    s.unhold?.();
+    s.markDone();
+  }
+
+  private settleCancelled(key: Key): void {
+    const s = this.keys.get(key);
+    if (!s) return;
+    s.status = 'cancelled';
+    s.unhold?.();
+    s.markDone();
+  }
+
+  /** A Future for `key`, counting one reference. */
+  private futureOf<T>(key: Key, post?: (v: unknown) => T): Future<T> {
+    const f = new Future<T>(key, this, post);
+    this.stateOf(key).refs++;
+    this.registry.register(f, key, f);
+    return f;
+  }
+
+  /** @internal */
+  dropRef(key: Key, future: object): void {
+    this.registry.unregister(future);
+    this.unref(key);
+  }
+
+  private unref(key: Key): void {
+    const s = this.keys.get(key);
+    if (!s || --s.refs > 0) return;
+    this.keys.delete(key);
+    s.unhold?.();
+    if (!this.closedFlag && s.wanted) this.cluster.server.release(this.id, [key]);
+  }
+
+  /** Send tasks and say which keys this client wants (each key wanted once per client). */
+  private want(tasks: Parameters<LocalCluster['server']['submit']>[1], keys: Key[]): void {
+    const fresh: Key[] = [];
+    for (const k of new Set(keys)) {
+      const s = this.stateOf(k);
+      if (s.status === 'cancelled') {
+        // Submitted again after a cancel: a fresh start for this key.
+        s.status = 'pending';
+        s.done = new Promise<void>((r) => (s.markDone = r));
+        s.wanted = false;
+      }
+      if (!s.wanted) {
+        s.wanted = true;
+        fresh.push(k);
+        if (s.status === 'pending') s.unhold = this.server.hold();
+      }
+    }
+    this.server.submit(this.id, tasks, fresh);
+  }
+
+  /** @internal */
+  statusOf(key: Key): FutureStatus {
+    return this.keys.get(key)?.status ?? 'cancelled';
+  }
+
+  /** @internal */
+  whenDone(key: Key): Promise<void> {
+    return this.keys.get(key)?.done ?? Promise.resolve();
+  }
+
+  private errorOf(key: Key, s: KeyState | undefined): Error | undefined {
+    if (!s || s.status === 'cancelled') return new CancelledError(key);
+    if (s.status !== 'error') return undefined;
+    const f = s.failure!;
+    if (f.kind === 'exception') return new TaskError(f.key, f.worker, f.info);
+    if (f.kind === 'lost') return new ShoalError('ERR_SHOAL_WORKER_DIED', distributedMessages.lostResult(f.key));
+    return new KilledWorkerError(f.key, f.deaths, f.lastWorker, f.detail);
+  }
+
+  /** @internal */
+  async exceptionOf(key: Key): Promise<Error | undefined> {
+    await this.whenDone(key);
+    return this.errorOf(key, this.keys.get(key));
+  }
+
+  /** @internal */
+  async resultOf(key: Key): Promise<unknown> {
+    const [v] = await this.gatherKeys([key]);
+    return v;
+  }
+
+  /** Values of finished keys, from the workers holding them (each holder asked once). */
+  private async gatherKeys(keys: Key[]): Promise<unknown[]> {
+    await Promise.all(keys.map((k) => this.whenDone(k)));
+    for (const k of keys) {
+      const e = this.errorOf(k, this.keys.get(k));
+      if (e) throw e;
+    }
+    const unhold = this.server.hold();
+    try {
+      return await fetchValues(this.server, keys, (k) => {
+        // Lost with its worker and then failed on recomputation: the client hears it here.
+        const ts = this.cluster.server.state.tasks.get(k);
+        if (ts?.state === 'erred') this.settle(k, 'error', ts.failure);
+        return this.errorOf(k, this.keys.get(k));
+      });
+    } finally {
+      unhold();
+    }
+  }
+
+  // ---- the Scheduler interface: compute() everywhere while this client is open ----
+
+  /** @internal Run `keys` of `graph` on the cluster and bring their values here. */
+  async get(graph: Graph, keys: readonly Key[], opts: GetOptions = {}): Promise<unknown[]> {
+    const unique = [...new Set(keys)];
+    const prep = prepareGraph(graph, unique, opts.fuse ?? true, (s) => this.server.fnId(s), this.held);
+    const cbs: readonly Callback[] = opts.callbacks ?? [];
+    const t0 = performance.now();
+    const before = { transfers: this.server.transfers, messages: this.server.messages };
+    let tasksRun = 0;
+    let observer: ServerListener | undefined;
+    if (cbs.length) {
+      const ntasks = prep.tasks.filter((t) => prep.nodes.get(t.key)!.kind !== 'data').length;
+      for (const cb of cbs) cb.start?.({ scheduler: this.name, graph: prep.nodes, tasks: ntasks, keys: unique });
+      observer = {
+        taskStarted: (key) => {
+          if (prep.nodes.has(key)) for (const cb of cbs) cb.pretask?.(key);
+        },
+        taskFinished: (key, worker, start, end) => {
+          if (!prep.nodes.has(key) || prep.nodes.get(key)!.kind === 'data') return;
+          tasksRun++;
+          for (const cb of cbs) cb.posttask?.(key, { key, worker, start, end });
+        },
+      };
+      this.observers.add(observer);
+    }
+    const futures = unique.map((k) => this.futureOf(k));
+    let error: unknown;
+    try {
+      this.want(prep.tasks, unique);
+      const values = await this.gatherKeys(unique);
+      const byKey = new Map(unique.map((k, i) => [k, values[i]]));
+      return keys.map((k) => byKey.get(k));
+    } catch (e) {
+      error = e;
+      throw e;
+    } finally {
+      for (const f of futures) f.release();
+      if (observer) this.observers.delete(observer);
+      if (cbs.length) {
+        const stats: RunStats = {
+          scheduler: this.name,
+          tasks: tasksRun,
+          peakHeld: 0,
+          heldAtEnd: 0,
+          peakWorkerHeld: 0,
+          transfers: this.cluster.server.transfers - before.transfers,
+          messages: this.cluster.server.messages - before.messages,
+          wallSeconds: (performance.now() - t0) / 1000,
+        };
+        for (const cb of cbs) cb.finish?.(stats, error);
+      }
+    }
+  }
+
+  // ---- futures API ----
+
+  /**
+   * Start computing collections on the cluster; returns a Future per collection (its result is
+   * the collection's computed value), without waiting.
+   * @example
+   * const f = client.compute(delayed(inc)(1));
+   * await f;   // 2
+   */
+  compute<R>(x: Collection<R>, opts?: { fuse?: boolean; priority?: number; retries?: number }): Future<R>;
+  compute(xs: readonly Collection[], opts?: { fuse?: boolean; priority?: number; retries?: number }): Future[];
+  compute(x: Collection | readonly Collection[], opts: { fuse?: boolean; priority?: number; retries?: number } = {}): Future | Future[] {
+    if (Array.isArray(x)) return x.map((c) => this.compute(c as Collection, opts));
+    const c = x as Collection;
+    if (!isCollection(c)) throw new OptionError(distributedMessages.notAFuture(c));
+    const keys = c.__keys__();
+    // One key to wait for: the collection's own (single key) or a final task listing them all.
+    let graph = c.__graph__();
+    let key = keys[0]!;
+    let post: (v: unknown) => unknown = (v) => c.__postcompute__([v]);
+    if (keys.length !== 1) {
+      key = `finalize-${tokenize(keys)}`;
+      const g = new Map(graph);
+      g.set(key, task(key, { kind: 'op', name: 'list' }, keys.map((k) => ref(k))));
+      graph = g;
+      post = (v) => c.__postcompute__(v as unknown[]);
+    }
+    const prep = prepareGraph(graph, [key], opts.fuse ?? true, (s) => this.server.fnId(s), this.held);
+    for (const t of prep.tasks) {
+      if (opts.priority !== undefined) t.priority = opts.priority;
+      if (opts.retries !== undefined) t.retries = opts.retries;
+    }
+    const f = this.futureOf(key, post);
+    this.want(prep.tasks, [key]);
+    return f;
+  }
+
+  /**
+   * Compute collections on the cluster and keep their results there: the returned collections
+   * start from those results (Dask's `client.persist`). The results stay while the returned
+   * collection is referenced.
+   * @example
+   * const [y] = client.persist([x.add(1)]);
+   * await y.mul(2).compute();   // x.add(1) is not recomputed
+   */
+  persist<C extends Collection>(x: C): C;
+  persist<C extends Collection>(xs: readonly C[]): C[];
+  persist<C extends Collection>(x: C | readonly C[]): C | C[] {
+    if (Array.isArray(x)) return x.map((c) => this.persist(c as C));
+    const c = x as C;
+    const keys = c.__keys__();
+    const prep = prepareGraph(c.__graph__(), keys, false, (s) => this.server.fnId(s));
+    const futures = keys.map((k) => this.futureOf(k));
+    this.want(prep.tasks, keys);
+    const graph = new Map<Key, GraphNode>(prep.nodes);
+    const out = c.__postpersist__(graph) as C;
+    this.persisted.set(out, futures);
+    return out;
+  }
+
+  /**
+   * Run `fn(...args)` on the cluster. Futures among the arguments (also inside arrays and plain
+   * objects) are replaced by their values on the worker. A trailing `{ key, pure, retries,
+   * priority }` object is taken as options.
+   * @example
+   * const a = client.submit((x: number) => x + 1, 10);
+   * const b = client.submit((x: number, y: number) => x * y, a, 2, { retries: 2 });
+   * await b;   // 22
+   */
+  submit<R>(fn: (...args: never[]) => R | Promise<R>, ...args: unknown[]): Future<R> {
+    let opts: SubmitOptions = {};
+    if (args.length > 0 && isSubmitOptions(args[args.length - 1])) opts = args.pop() as SubmitOptions;
+    const spec = specOf(fn as AnyFn);
+    assertShippable(spec, SCHEDULER_NAME);
+    const inputs: Future[] = [];
+    const wired = args.map((a) => rewrite(a, futureToRef, inputs));
+    for (const f of inputs) if (f.status === 'cancelled') throw new CancelledError(f.key);
+    const prefix = (fn.name || 'lambda').replace(/[^\w.-]/g, '_');
+    const key = opts.key ?? `${prefix}-${opts.pure === false ? uniqueToken() : tokenize([spec.kind === 'source' ? spec.hash : spec, wired])}`;
+    const node = task(key, spec, wired as never[]);
+    const run = runSpecOf(node, (s) => this.server.fnId(s));
+    const f = this.futureOf<R>(key);
+    this.want([{ key, deps: node.deps, run, priority: opts.priority, retries: opts.retries }], [key]);
+    return f;
+  }
+
+  /**
+   * `submit(fn, x)` for each x (Dask's `client.map`).
+   * @example
+   * const fs = client.map((x: number) => x * x, [1, 2, 3]);
+   * await client.gather(fs);   // [1, 4, 9]
+   */
+  map<T, R>(fn: (x: T) => R | Promise<R>, xs: Iterable<T | Future<T>>, opts: Omit<SubmitOptions, 'key'> = {}): Future<R>[] {
+    return [...xs].map((x) => (Object.keys(opts).length ? this.submit(fn as never, x, opts) : this.submit(fn as never, x)) as Future<R>);
+  }
+
+  /**
+   * The values of Futures (in the same shape: a Future, an array of them), gathered from the
+   * workers that hold them; rejects with the first failed task's error.
+   * @example
+   * const [a, b] = await client.gather([fa, fb]);
+   */
+  gather<T>(f: Future<T>): Promise<T>;
+  gather<T>(fs: readonly Future<T>[]): Promise<T[]>;
+  async gather(x: Future | readonly Future[]): Promise<unknown> {
+    const list = Array.isArray(x) ? (x as Future[]) : [x as Future];
+    for (const f of list) if (!isFuture(f)) throw new OptionError(distributedMessages.notAFuture(f));
+    const values = await this.gatherKeys(list.map((f) => f.key));
+    const out = list.map((f, i) => (f.post ? f.post(values[i]) : values[i]));
+    return Array.isArray(x) ? out : out[0];
+  }
+
+  /**
+   * Send data to workers ahead of time; returns Futures to pass to `submit`. With `broadcast`
+   * every worker gets a copy.
+   * @example
+   * const [big] = client.scatter([new Float64Array(1e6)]);
+   * await client.submit((a: Float64Array) => a.length, big);   // 1000000
+   */
+  scatter<T>(data: readonly T[], opts?: ScatterOptions): Future<T>[];
+  scatter<T>(data: T, opts?: ScatterOptions): Future<T>;
+  scatter(data: unknown, opts: ScatterOptions = {}): Future | Future[] {
+    const items = Array.isArray(data) ? data : [data];
+    const workers = [...this.server.workers.values()].filter((w) => w.booted && (!opts.workers || opts.workers.includes(w.id)));
+    if (workers.length === 0) throw new OptionError(distributedMessages.noWorkers());
+    const futures = items.map((value) => {
+      const key = `${typeNameOf(value)}-${tokenize(value)}`;
+      const f = this.futureOf(key);
+      const nbytes = sizeOf(value);
+      // Least loaded first; counted now so the next item goes elsewhere (workers report later).
+      const targets = opts.broadcast ? workers : [workers.reduce((a, b) => (a.memory <= b.memory ? a : b))];
+      for (const w of targets) {
+        this.server.put(this.id, w.id, [[key, value, nbytes]]);
+        w.memory += nbytes;
+      }
+      return f;
+    });
+    return Array.isArray(data) ? futures : futures[0]!;
+  }
+
+  /**
+   * Stop computing these keys (unless other clients need them); their Futures become cancelled.
+   * @example
+   * await client.cancel([f]);   // f.status === 'cancelled'
+   */
+  async cancel(futures: Future | readonly Future[]): Promise<void> {
+    const list = Array.isArray(futures) ? (futures as Future[]) : [futures as Future];
+    await this.cancelKeys(list.map((f) => f.key));
+  }
+
+  /** @internal */
+  async cancelKeys(keys: Key[]): Promise<void> {
+    const rel: Key[] = [];
+    for (const k of new Set(keys)) {
+      const s = this.keys.get(k);
+      if (!s || s.status === 'cancelled') continue;
+      s.status = 'cancelled';
+      s.unhold?.();
+      s.markDone();
+      if (s.wanted) rel.push(k);
+      s.wanted = false;
+    }
+    this.server.release(this.id, rel);
+  }
+
+  /** Workers and their totals, like Dask's `Client.__repr__`. */
+  toString(): string {
+    const t = this.cluster.totals;
+    return `<Client: processes=${t.workers} threads=${t.threads}, memory=${t.memory === undefined ? 'unlimited' : formatBytes(t.memory)}>`;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /**
+   * The live dashboard's address (Dask's `client.dashboard_link`).
+   * @example
+   * console.log(client.dashboardLink);   // http://127.0.0.1:8787/status
+   */
+  get dashboardLink(): string | undefined {
+    return this.cluster.dashboardLink;
+  }
+
+  /**
+   * Release every key this client holds and stop being the default scheduler; a client made by
+   * `Client.start` also closes its cluster.
+   * @example
+   * await client.close();
+   */
+  async close(): Promise<void> {
+    if (this.closedFlag) return;
+    const held = [...this.keys].filter(([, s]) => s.wanted).map(([k]) => k);
+    // Its futures still pending will never finish: they are cancelled.
+    for (const [key, s] of this.keys) if (s.status === 'pending') this.settleCancelled(key);
+    this.cluster.server.release(this.id, held);
+    this.closedFlag = true;
+    this.cluster.server.listeners.delete(this.listener);
+    const i = clients.indexOf(this);
+    if (i >= 0) {
+      clients.splice(i, 1);
+      if (getDefaultScheduler() === this) {
+        const prev = clients[clients.length - 1];
+        setDefaultScheduler(prev);
+        if (prev) registerScheduler(prev);
+        else unregisterScheduler(SCHEDULER_NAME);
+      }
+    }
+    if (this.ownsCluster) await this.cluster.close();
+  }
+}
+
+function futureToRef(v: object, found: Future[]): unknown {
+  if (!isFuture(v)) return KEEP;
+  found.push(v);
+  return ref(v.key);
+}
+
+function typeNameOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  return (v.constructor?.name ?? 'object').toLowerCase();
+}

@@ -1,0 +1,99 @@
+/**
+ * A Future: a remote result held by the cluster (Dask's `distributed.Future`). Awaitable; while
+ * any Future for a key is alive the result stays on its worker. A Future that is garbage collected
+ * or `release()`d drops its reference, and the cluster frees the result once none is left.
+ */
+import type { Key } from '../graph/types.ts';
+
+export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled' | 'lost';
+
+/** What a Future needs from its client (kept narrow so futures and client stay separate files). */
+export interface FutureOwner {
+  statusOf(key: Key): FutureStatus;
+  resultOf(key: Key): Promise<unknown>;
+  exceptionOf(key: Key): Promise<Error | undefined>;
+  cancelKeys(keys: Key[]): Promise<void>;
+  whenDone(key: Key): Promise<void>;
+  dropRef(key: Key, future: object): void;
+}
+
+export class Future<T = unknown> implements PromiseLike<T> {
+  private released = false;
+
+  /** @internal Made by a Client (`submit`, `compute`, `scatter`, ...). */
+  constructor(
+    readonly key: Key,
+    /** @internal */ readonly owner: FutureOwner,
+    /** @internal Turns the key's value into the result (a collection's postcompute). */
+    readonly post?: (value: unknown) => T,
+  ) {}
+
+  /** 'pending', 'finished', 'error', 'cancelled' or 'lost'. */
+  get status(): FutureStatus {
+    return this.owner.statusOf(this.key);
+  }
+
+  /** True once finished, failed or cancelled. */
+  get done(): boolean {
+    return this.status !== 'pending';
+  }
+
+  /**
+   * The value, gathered from the worker that holds it; rejects with the task's error.
+   * @example
+   * const f = client.submit((x: number) => x + 1, 10);
+   * await f.result();   // 11
+   */
+  async result(): Promise<T> {
+    const v = await this.owner.resultOf(this.key);
+    return this.post ? this.post(v) : (v as T);
+  }
+
+  /**
+   * The error of a failed task (undefined if it succeeded); waits until it is done.
+   * @example
+   * const e = await client.submit(() => { throw new Error('x'); }).exception();   // TaskError
+   */
+  exception(): Promise<Error | undefined> {
+    return this.owner.exceptionOf(this.key);
+  }
+
+  /**
+   * Stop computing this key (if nothing else needs it) and mark this Future cancelled.
+   * @example
+   * await f.cancel();   // f.status === 'cancelled'
+   */
+  cancel(): Promise<void> {
+    return this.owner.cancelKeys([this.key]);
+  }
+
+  /**
+   * Let go of this reference now instead of at garbage collection.
+   * @example
+   * f.release();
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.owner.dropRef(this.key, this);
+  }
+
+  /** Wait until finished, failed or cancelled (never rejects). */
+  whenDone(): Promise<void> {
+    return this.owner.whenDone(this.key);
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: Futures are awaitable, like Dask's.
+  then<A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.result().then(onfulfilled, onrejected);
+  }
+
+  toString(): string {
+    return `<Future: ${this.status}, key: ${this.key}>`;
+  }
+}
+
+/** True for a shoal Future. */
+export function isFuture(x: unknown): x is Future {
+  return x instanceof Future;
+}

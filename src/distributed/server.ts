@@ -1,0 +1,329 @@
+/**
+ * The scheduler's transport: it feeds the state machine (`scheduler-state.ts`) with events from
+ * workers and clients, and carries its instructions out as batched messages, one per worker per
+ * tick. It also relays data between workers (a peer's gather becomes a `get` to the holder) and
+ * answers clients' gathers. A network transport would replace this file, not the state machine.
+ */
+import type { RemoteErrorInfo } from '../errors.ts';
+import type { FnSpec, Key } from '../graph/types.ts';
+import type { Channel } from '../schedulers/channel.ts';
+import { opModule } from '../schedulers/registry.ts';
+import { type FromWorker, type RunSpec, type ToWorker, type ToWorkerBatch, DONE_STRIDE } from './protocol.ts';
+import { SchedulerState, type Failure, type Instruction, type NewTask, type SchedulerEvent } from './scheduler-state.ts';
+
+export interface WorkerConn {
+  readonly id: string;
+  readonly kind: 'process' | 'thread';
+  readonly channel: Channel;
+  readonly nthreads: number;
+  readonly memoryLimit: number | undefined;
+  readonly pid: number;
+  readonly knownFns: Set<number>;
+  outbox: ToWorkerBatch | undefined;
+  /** Bytes held in memory and spilled to disk, as last reported. */
+  memory: number;
+  spilled: number;
+  paused: boolean;
+  booted: boolean;
+  ready: Promise<void>;
+}
+
+/** What a client (or dashboard) hears about. */
+export interface ServerListener {
+  keyInMemory?(key: Key, nbytes: number): void;
+  keyErred?(key: Key, failure: Failure): void;
+  taskStarted?(key: Key, worker: string): void;
+  taskFinished?(key: Key, worker: string, start: number, end: number, nbytes: number): void;
+  taskErred?(key: Key, worker: string, start: number, end: number): void;
+  workersChanged?(): void;
+  /** The cluster is shutting down: nothing pending will finish. */
+  clusterClosed?(): void;
+}
+
+interface Pending {
+  resolve(values: unknown[]): void;
+  reject(e: unknown): void;
+  keys: Key[];
+  worker: string;
+}
+
+export class GetError extends Error {
+  constructor(
+    readonly missing: Key[] | undefined,
+    readonly failure: [Key, RemoteErrorInfo] | undefined,
+    readonly worker: string,
+  ) {
+    super(missing ? `keys ${missing.join(', ')} are not on ${worker}` : failure![1].message);
+  }
+}
+
+export class SchedulerServer {
+  readonly state: SchedulerState<RunSpec>;
+  readonly workers = new Map<string, WorkerConn>();
+  readonly listeners = new Set<ServerListener>();
+  private readonly fnIds = new Map<string, number>();
+  private readonly fnSpecs: Array<FnSpec & { url?: string }> = [];
+  private flushQueued = false;
+  private nextReq = 1;
+  private readonly relays = new Map<number, { to: WorkerConn; req: number; holder: string }>();
+  private readonly gets = new Map<number, Pending>();
+  /** While positive, worker channels keep the program alive (work or a start-up is pending). */
+  private holds = 0;
+  /** Values moved between workers, and messages sent. */
+  transfers = 0;
+  messages = 0;
+  closed = false;
+
+  constructor(opts: { allowedFailures?: number } = {}) {
+    this.state = new SchedulerState<RunSpec>(opts);
+  }
+
+  // ---- functions ----
+
+  /** A cluster-wide id for a function spec; its definition is sent to each worker once. */
+  fnId(spec: FnSpec): number {
+    const token = spec.kind === 'source' ? `s:${spec.hash}` : spec.kind === 'op' ? `o:${spec.name}` : `m:${spec.url}#${spec.name}`;
+    let id = this.fnIds.get(token);
+    if (id === undefined) {
+      id = this.fnSpecs.length;
+      this.fnIds.set(token, id);
+      this.fnSpecs.push(
+        spec.kind === 'source'
+          ? { kind: 'source', code: spec.code, hash: spec.hash }
+          : spec.kind === 'op'
+            ? { kind: 'op', name: spec.name, url: opModule(spec.name) }
+            : { kind: 'module', url: spec.url, name: spec.name },
+      );
+    }
+    return id;
+  }
+
+  // ---- workers ----
+
+  /** Connect a started worker; it takes tasks once it says it is ready. */
+  addWorker(id: string, kind: 'process' | 'thread', channel: Channel, nthreads: number, memoryLimit: number | undefined): WorkerConn {
+    let markReady!: () => void;
+    const conn: WorkerConn = {
+      id,
+      kind,
+      channel,
+      nthreads,
+      memoryLimit,
+      pid: channel.pid,
+      knownFns: new Set(),
+      outbox: undefined,
+      memory: 0,
+      spilled: 0,
+      paused: false,
+      booted: false,
+      ready: new Promise((r) => (markReady = r)),
+    };
+    this.workers.set(id, conn);
+    if (this.holds === 0) channel.unref();
+    channel.onMessage((m) => {
+      const msg = m as unknown as FromWorker;
+      if (msg.t === 'ready') {
+        conn.booted = true;
+        markReady();
+        this.handle({ type: 'add-worker', worker: id, nthreads });
+        for (const l of this.listeners) l.workersChanged?.();
+        return;
+      }
+      this.onWorkerMessage(conn, msg);
+    });
+    return conn;
+  }
+
+  /** A worker is gone (died or retired): its tasks and data are rescheduled. */
+  removeWorker(id: string, detail: string): void {
+    const conn = this.workers.get(id);
+    if (!conn) return;
+    this.workers.delete(id);
+    for (const [req, r] of this.relays) {
+      if (r.holder === id) {
+        this.relays.delete(req);
+        this.post(r.to, { t: 'gathered', req: r.req, holder: id });
+      } else if (r.to === conn) this.relays.delete(req);
+    }
+    for (const [req, p] of this.gets) {
+      if (p.worker === id) {
+        this.gets.delete(req);
+        p.reject(new GetError(p.keys, undefined, id));
+      }
+    }
+    this.handle({ type: 'remove-worker', worker: id, detail });
+    for (const l of this.listeners) l.workersChanged?.();
+  }
+
+  private post(conn: WorkerConn, msg: ToWorker): void {
+    if (!this.workers.has(conn.id)) return;
+    conn.channel.post(msg as never);
+    this.messages++;
+  }
+
+  /**
+   * Keep the program alive while something waits on the cluster (a Future, a gather, a start-up);
+   * an idle cluster never does, like the engine's pools. Returns the matching release.
+   */
+  hold(): () => void {
+    if (this.holds++ === 0) for (const w of this.workers.values()) w.channel.ref();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds === 0) for (const w of this.workers.values()) w.channel.unref();
+    };
+  }
+
+  // ---- events and instructions ----
+
+  handle(ev: SchedulerEvent): void {
+    this.route(this.state.handle(ev));
+  }
+
+  submit(client: string, tasks: NewTask<RunSpec>[], wants: Key[]): void {
+    this.handle({ type: 'update-graph', client, tasks, wants });
+  }
+
+  release(client: string, keys: Key[]): void {
+    if (this.closed || keys.length === 0) return;
+    this.handle({ type: 'release-keys', client, keys });
+  }
+
+  private box(conn: WorkerConn): ToWorkerBatch {
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+    return (conn.outbox ??= { t: 'batch' });
+  }
+
+  private route(ins: Instruction<RunSpec>[]): void {
+    for (const i of ins) {
+      switch (i.op) {
+        case 'compute': {
+          const conn = this.workers.get(i.worker)!;
+          const b = this.box(conn);
+          const run = i.run;
+          for (const id of run.fnIds) {
+            if (!conn.knownFns.has(id)) {
+              conn.knownFns.add(id);
+              (b.defs ??= []).push([id, this.fnSpecs[id]!]);
+            }
+          }
+          (b.compute ??= []).push([i.key, run.fnId, run.args, run.flags, i.priority, i.deps]);
+          for (const l of this.listeners) l.taskStarted?.(i.key, i.worker);
+          break;
+        }
+        case 'free': {
+          const conn = this.workers.get(i.worker);
+          if (conn) (this.box(conn).free ??= []).push(...i.keys);
+          break;
+        }
+        case 'key-in-memory':
+          for (const l of this.listeners) l.keyInMemory?.(i.key, i.nbytes);
+          break;
+        case 'key-erred':
+          for (const l of this.listeners) l.keyErred?.(i.key, i.failure);
+          break;
+      }
+    }
+  }
+
+  flush(): void {
+    this.flushQueued = false;
+    for (const conn of this.workers.values()) {
+      const b = conn.outbox;
+      if (!b) continue;
+      conn.outbox = undefined;
+      this.post(conn, b);
+    }
+  }
+
+  private onWorkerMessage(conn: WorkerConn, msg: FromWorker): void {
+    if (!this.workers.has(conn.id)) return;
+    switch (msg.t) {
+      case 'report': {
+        conn.memory = msg.memory;
+        conn.spilled = msg.spilled;
+        if (msg.paused !== undefined && msg.paused !== conn.paused) {
+          // A paused worker gets no new tasks until it resumes (Dask's worker status).
+          conn.paused = msg.paused;
+          this.handle({ type: 'worker-paused', worker: conn.id, paused: msg.paused });
+        }
+        const d = msg.done;
+        for (let j = 0; j < d.length; j += DONE_STRIDE) {
+          const key = d[j] as Key;
+          const nbytes = d[j + 1] as number;
+          const start = d[j + 2] as number;
+          const end = d[j + 3] as number;
+          this.handle({ type: 'task-finished', worker: conn.id, key, nbytes, start, end });
+          for (const l of this.listeners) l.taskFinished?.(key, conn.id, start, end, nbytes);
+        }
+        if (msg.erred) {
+          for (const [key, info, start, end] of msg.erred) {
+            for (const l of this.listeners) l.taskErred?.(key, conn.id, start, end);
+            this.handle({ type: 'task-erred', worker: conn.id, key, info });
+          }
+        }
+        if (msg.missing) for (const [key, holder] of msg.missing) this.handle({ type: 'missing-data', worker: conn.id, key, holder });
+        this.flush();
+        return;
+      }
+      case 'gather': {
+        const holder = this.workers.get(msg.holder);
+        if (!holder || !holder.booted) {
+          this.post(conn, { t: 'gathered', req: msg.req, holder: msg.holder, missing: msg.keys });
+          return;
+        }
+        const req = this.nextReq++;
+        this.relays.set(req, { to: conn, req: msg.req, holder: msg.holder });
+        this.post(holder, { t: 'get', req, keys: msg.keys, raw: holder.kind === 'process' });
+        return;
+      }
+      case 'data': {
+        const relay = this.relays.get(msg.req);
+        if (relay) {
+          this.relays.delete(msg.req);
+          if (msg.values) this.transfers += msg.values.length - (msg.missing?.length ?? 0);
+          this.post(relay.to, { t: 'gathered', req: relay.req, holder: relay.holder, values: msg.values, missing: msg.missing, error: msg.error });
+          return;
+        }
+        const p = this.gets.get(msg.req);
+        if (!p) return;
+        this.gets.delete(msg.req);
+        if (msg.values && !msg.missing && !msg.error) p.resolve(msg.values);
+        else p.reject(new GetError(msg.missing, msg.error, conn.id));
+        return;
+      }
+    }
+  }
+
+  /** Shut down: pending gathers fail and listeners hear that nothing pending will finish. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.gets.values()) p.reject(new GetError(p.keys, undefined, p.worker));
+    this.gets.clear();
+    for (const l of [...this.listeners]) l.clusterClosed?.();
+  }
+
+  /** Values of keys from one worker that holds them all. */
+  getFrom(worker: string, keys: Key[]): Promise<unknown[]> {
+    const conn = this.workers.get(worker);
+    if (!conn) return Promise.reject(new GetError(keys, undefined, worker));
+    const req = this.nextReq++;
+    return new Promise((resolve, reject) => {
+      this.gets.set(req, { resolve, reject, keys, worker });
+      this.post(conn, { t: 'get', req, keys, raw: false });
+    });
+  }
+
+  /** Put values on a worker (scatter); they are in memory there for the given client. */
+  put(client: string, worker: string, items: Array<[Key, unknown, number]>): void {
+    const conn = this.workers.get(worker)!;
+    const b = this.box(conn);
+    for (const [key, value] of items) (b.puts ??= []).push([key, value]);
+    this.handle({ type: 'add-data', client, worker, data: items.map(([key, , nbytes]) => ({ key, nbytes })) });
+  }
+}
