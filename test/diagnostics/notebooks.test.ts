@@ -49,6 +49,7 @@ test.skipIf(!hasJupyter)('every notebook executes without error and shows rich o
   mkdirSync(root);
   execFileSync(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(root, 'dist')], { cwd: repo });
   cpSync(path.join(repo, 'notebooks'), path.join(root, 'notebooks'), { recursive: true });
+  cpSync(path.join(repo, 'datasets'), path.join(root, 'datasets'), { recursive: true }); // read as ../datasets/ by 03 and 05
   symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'), 'dir');
   // One more notebook whose cell throws: the runner must report it and exit non-zero.
   const broken = read(path.join(repo, 'notebooks', notebooks[0]!));
