@@ -7,6 +7,7 @@
  */
 
 import { inspect } from 'node:util';
+import { isArrowTable, tableHtml, tableText } from './table-display.ts';
 
 /** The part of tslab's `Display` that shoal uses. */
 export interface NotebookDisplay {
@@ -64,10 +65,11 @@ function isSvg(x: unknown): x is string {
 export function display(x: unknown): void {
   const kernel = notebookKernel();
   if (!kernel) {
-    console.log(typeof x === 'string' ? x : plainText(x));
+    console.log(typeof x === 'string' ? x : isArrowTable(x) ? tableText(x) : plainText(x));
     return;
   }
   if (hasReprHtml(x)) kernel.display.html(x.reprHtml());
+  else if (isArrowTable(x)) kernel.display.html(tableHtml(x));
   else if (isSvg(x)) kernel.display.svg(x);
   else if (x instanceof Uint8Array && x[0] === 0x89 && x[1] === 0x50) kernel.display.png(x);
   else kernel.display.text(plainText(x));
