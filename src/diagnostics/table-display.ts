@@ -26,9 +26,10 @@ function shownRows(n: number): Array<number | null> {
   return [...Array.from({ length: HEAD }, (_, i) => i), null, ...Array.from({ length: TAIL }, (_, i) => n - TAIL + i)];
 }
 
-function cell(v: unknown): string {
+function cell(v: unknown, isTime: boolean): string {
   if (v === null || v === undefined) return 'null';
-  if (v instanceof Date) return v.toISOString().replace('T00:00:00.000Z', '');
+  if (isTime && (typeof v === 'number' || typeof v === 'bigint')) v = new Date(Number(v));
+  if (v instanceof Date) return v.toISOString().replace('T00:00:00.000Z', '').replace('.000Z', 'Z');
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
   return String(v);
 }
@@ -36,7 +37,9 @@ function cell(v: unknown): string {
 function grid(t: TableLike): { names: string[]; rows: Array<string[] | null> } {
   const names = t.schema.fields.map((f) => f.name);
   const cols = names.map((n) => t.getChild(n));
-  const rows = shownRows(t.numRows).map((i) => (i === null ? null : cols.map((c) => cell(c?.get(i)))));
+  // Arrow dates and timestamps come back as epoch milliseconds: show them as dates.
+  const isTime = t.schema.fields.map((f) => /^(Timestamp|Date)/.test(String(f.type)));
+  const rows = shownRows(t.numRows).map((i) => (i === null ? null : cols.map((c, j) => cell(c?.get(i), isTime[j]!))));
   return { names, rows };
 }
 
