@@ -13,7 +13,7 @@ import { getDefaultScheduler, registerScheduler, setDefaultScheduler, unregister
 import type { AnyFn } from '../schedulers/registry.ts';
 import { assertShippable } from '../schedulers/ship.ts';
 import { specOf } from '../schedulers/specs.ts';
-import { Future, isFuture, type FutureOwner, type FutureStatus } from './future.ts';
+import { Future, isFuture, type AnyFuture, type FutureBase, type FutureOwner, type FutureStatus } from './future.ts';
 import { LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
 import type { Failure } from './scheduler-state.ts';
 import { fetchValues } from './gather.ts';
@@ -167,6 +167,13 @@ export class Client implements Scheduler, FutureOwner {
     const f = new Future<T>(key, this, post);
     this.stateOf(key).refs++;
     this.registry.register(f, key, f);
+    return f;
+  }
+
+  /** @internal */
+  adopt<F extends FutureBase>(f: F): F {
+    this.stateOf(f.key).refs++;
+    this.registry.register(f, f.key, f);
     return f;
   }
 
@@ -384,7 +391,7 @@ export class Client implements Scheduler, FutureOwner {
     if (args.length > 0 && isSubmitOptions(args[args.length - 1])) opts = args.pop() as SubmitOptions;
     const spec = specOf(fn as AnyFn);
     assertShippable(spec, SCHEDULER_NAME);
-    const inputs: Future[] = [];
+    const inputs: AnyFuture[] = [];
     const wired = args.map((a) => rewrite(a, futureToRef, inputs));
     for (const f of inputs) if (f.status === 'cancelled') throw new CancelledError(f.key);
     const prefix = (fn.name || 'lambda').replace(/[^\w.-]/g, '_');
@@ -402,7 +409,7 @@ export class Client implements Scheduler, FutureOwner {
    * const fs = client.map((x: number) => x * x, [1, 2, 3]);
    * await client.gather(fs);   // [1, 4, 9]
    */
-  map<T, R>(fn: (x: T) => R | Promise<R>, xs: Iterable<T | Future<T>>, opts: Omit<SubmitOptions, 'key'> = {}): Future<R>[] {
+  map<T, R>(fn: (x: T) => R | Promise<R>, xs: Iterable<T | AnyFuture<T>>, opts: Omit<SubmitOptions, 'key'> = {}): Future<R>[] {
     return [...xs].map((x) => (Object.keys(opts).length ? this.submit(fn as never, x, opts) : this.submit(fn as never, x)) as Future<R>);
   }
 
@@ -412,10 +419,10 @@ export class Client implements Scheduler, FutureOwner {
    * @example
    * const [a, b] = await client.gather([fa, fb]);
    */
-  gather<T>(f: Future<T>): Promise<T>;
-  gather<T>(fs: readonly Future<T>[]): Promise<T[]>;
-  async gather(x: Future | readonly Future[]): Promise<unknown> {
-    const list = Array.isArray(x) ? (x as Future[]) : [x as Future];
+  gather<T>(f: AnyFuture<T>): Promise<T>;
+  gather<T>(fs: readonly AnyFuture<T>[]): Promise<T[]>;
+  async gather(x: AnyFuture | readonly AnyFuture[]): Promise<unknown> {
+    const list = Array.isArray(x) ? (x as AnyFuture[]) : [x as AnyFuture];
     for (const f of list) if (!isFuture(f)) throw new OptionError(distributedMessages.notAFuture(f));
     const values = await this.gatherKeys(list.map((f) => f.key));
     const out = list.map((f, i) => (f.post ? f.post(values[i]) : values[i]));
@@ -455,8 +462,8 @@ export class Client implements Scheduler, FutureOwner {
    * @example
    * await client.cancel([f]);   // f.status === 'cancelled'
    */
-  async cancel(futures: Future | readonly Future[]): Promise<void> {
-    const list = Array.isArray(futures) ? (futures as Future[]) : [futures as Future];
+  async cancel(futures: AnyFuture | readonly AnyFuture[]): Promise<void> {
+    const list = Array.isArray(futures) ? (futures as AnyFuture[]) : [futures as AnyFuture];
     await this.cancelKeys(list.map((f) => f.key));
   }
 
@@ -522,7 +529,7 @@ export class Client implements Scheduler, FutureOwner {
   }
 }
 
-function futureToRef(v: object, found: Future[]): unknown {
+function futureToRef(v: object, found: AnyFuture[]): unknown {
   if (!isFuture(v)) return KEEP;
   found.push(v);
   return ref(v.key);
