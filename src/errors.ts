@@ -139,6 +139,13 @@ export function quote(value: unknown): string {
 }
 
 /** Message factories: the wording of every error in one place. */
+/** Who runs a scheduler's tasks, for messages ('threads' → worker threads; a cluster → its workers). */
+function workersOf(scheduler: string): string {
+  if (scheduler === 'processes') return 'worker processes';
+  if (scheduler === 'threads') return 'worker threads';
+  return `the '${scheduler}' scheduler's workers`;
+}
+
 export const messages = {
   badOption: (option: string, value: unknown, rule: string) =>
     `invalid option ${option}=${quote(value)}: ${rule}`,
@@ -157,9 +164,7 @@ export const messages = {
   closure: (fnName: string, variables: string[], scheduler: string) =>
     `cannot run ${fnName} on the '${scheduler}' scheduler: it uses ${variables
       .map((v) => `'${v}'`)
-      .join(', ')} from outside the function, and worker ${
-      scheduler === 'processes' ? 'processes' : 'threads'
-    } do not share this scope. ` +
+      .join(', ')} from outside the function, and ${workersOf(scheduler)} do not share this scope. ` +
     `Fix: pass ${variables.length > 1 ? 'them' : 'it'} as an argument (e.g. delayed(f)(x, ${variables[0]}), or as an extra argument of a ` +
     `collection method: bag.map(f, ${variables[0]}) calls f(element, ${variables[0]})), ` +
     `or export the function from a module and use moduleFunction(import.meta.url, 'name'), ` +
@@ -183,7 +188,7 @@ export const messages = {
   workerDied: (worker: string, key: string | undefined, detail: string) =>
     `${worker} died (${detail})${key === undefined ? '' : ` while running or holding task ${quote(key)}`}; it has been replaced`,
   cannotClone: (key: string, worker: string, detail: string) =>
-    `the result of task ${quote(key)} on ${worker} cannot be sent between threads/processes: ${detail}. ` +
+    `the result of task ${quote(key)} on ${worker} cannot be sent between threads/processes: ${detail.trim().replace(/\.+$/, '')}. ` +
     `Return plain data (objects, arrays, numbers, strings, typed arrays, Maps, Sets), or use { scheduler: 'sync' }.`,
   visualizeFormat: (filename: string, format: string) =>
     `cannot write ${quote(filename)}: unknown format ${quote(format)}; use .svg, .png or .dot`,

@@ -11,6 +11,7 @@ import { bagText } from './bag-text.ts';
 import { csvFilterMean, csvGroupbyAgg, csvGroupbySum } from './csv.ts';
 import { clusterStartup } from './cluster-startup.ts';
 import { clusterTaskOverhead } from './cluster-task-overhead.ts';
+import { clusterBagCheap, clusterCsvGroupbySum } from './cluster-collections.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
@@ -27,4 +28,6 @@ export const workloads: Record<string, Workload> = {
   'csv-filter-mean': csvFilterMean,
   'cluster-task-overhead': clusterTaskOverhead,
   'cluster-startup': clusterStartup,
+  'cluster-bag-cheap': clusterBagCheap,
+  'cluster-csv-groupby-sum': clusterCsvGroupbySum,
 };

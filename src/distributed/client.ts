@@ -5,75 +5,32 @@
  * Future for that key is alive.
  */
 import { isCollection, type Collection } from '../base.ts';
-import { CancelledError, ClosedError, distributedMessages, KilledWorkerError, OptionError, ShoalError, TaskError } from '../errors.ts';
+import { CancelledError, distributedMessages, OptionError } from '../errors.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
-import { KEEP, ref, rewrite, task, type Graph, type GraphNode, type Key } from '../graph/types.ts';
+import { ref, rewrite, task, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import type { Callback, RunStats } from '../schedulers/callbacks.ts';
 import { getDefaultScheduler, registerScheduler, setDefaultScheduler, unregisterScheduler, type GetOptions, type Scheduler } from '../schedulers/index.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { assertShippable } from '../schedulers/ship.ts';
 import { specOf } from '../schedulers/specs.ts';
-import { Future, isFuture, type FutureOwner, type FutureStatus } from './future.ts';
+import { ClientKeys } from './client-keys.ts';
+import { isFuture, type AnyFuture, type Future } from './future.ts';
 import { LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
-import type { Failure } from './scheduler-state.ts';
-import { fetchValues } from './gather.ts';
 import type { ServerListener } from './server.ts';
 import { formatBytes, sizeOf } from './sizeof.ts';
+import { futureToRef, isSubmitOptions, typeNameOf, type ScatterOptions, type SubmitOptions } from './submit-args.ts';
 import { prepareGraph, runSpecOf, SCHEDULER_NAME } from './tasks.ts';
 
-interface KeyState {
-  status: FutureStatus;
-  failure?: Failure;
-  /** Live Futures for this key. */
-  refs: number;
-  /** The scheduler holds one reference for this client. */
-  wanted: boolean;
-  done: Promise<void>;
-  markDone: () => void;
-  /** Releases this key's hold on the program while it is pending. */
-  unhold?: () => void;
-}
-
-/** Options of `submit` / `map`, given as a trailing object. */
-export interface SubmitOptions {
-  /** The task's key (default: the function's name and a hash of the call, or a random token). */
-  key?: string;
-  /** Same function and arguments → same key, computed once (default true, as Dask). */
-  pure?: boolean;
-  /** Re-run the task this many times when it throws. */
-  retries?: number;
-  /** Higher runs first. */
-  priority?: number;
-}
-/** Options of `scatter`. */
-export interface ScatterOptions {
-  /** Put a copy on every worker. */
-  broadcast?: boolean;
-  /** Only on these workers (ids as in `cluster.workers`). */
-  workers?: string[];
-}
-
-const SUBMIT_KEYS = new Set(['key', 'pure', 'retries', 'priority']);
-
-function isSubmitOptions(x: unknown): x is SubmitOptions {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;
-  const ks = Object.keys(x);
-  return ks.length > 0 && ks.every((k) => SUBMIT_KEYS.has(k));
-}
+export type { ScatterOptions, SubmitOptions } from './submit-args.ts';
 
 const clients: Client[] = [];
 let nextClient = 1;
 
-export class Client implements Scheduler, FutureOwner {
+export class Client extends ClientKeys implements Scheduler {
   readonly name = SCHEDULER_NAME;
-  readonly id: string;
-  readonly cluster: LocalCluster;
   private readonly ownsCluster: boolean;
-  private readonly keys = new Map<Key, KeyState>();
   private readonly observers = new Set<ServerListener>();
-  private readonly registry = new FinalizationRegistry<Key>((key) => this.unref(key));
   private readonly persisted = new WeakMap<object, Future[]>();
-  private closedFlag = false;
   private readonly listener: ServerListener;
 
   /**
@@ -84,9 +41,8 @@ export class Client implements Scheduler, FutureOwner {
    * await delayed((x: number) => x + 1)(1).compute();   // runs on the cluster
    */
   constructor(cluster: LocalCluster, opts: { setAsDefault?: boolean; ownsCluster?: boolean } = {}) {
-    this.cluster = cluster;
+    super(cluster, `client-${nextClient++}`);
     this.ownsCluster = opts.ownsCluster ?? false;
-    this.id = `client-${nextClient++}`;
     this.listener = {
       keyInMemory: (key) => this.settle(key, 'finished'),
       keyErred: (key, failure) => this.settle(key, 'error', failure),
@@ -125,135 +81,6 @@ export class Client implements Scheduler, FutureOwner {
     const st = this.cluster.server.state.stateOf(key);
     return st === 'memory' || st === 'processing' || st === 'waiting';
   };
-
-  private get server() {
-    if (this.closedFlag) throw new ClosedError(distributedMessages.clientClosed(this.id));
-    if (this.cluster.server.closed) throw new ClosedError(`the cluster ${this.cluster.name}`);
-    return this.cluster.server;
-  }
-
-  // ---- key bookkeeping ----
-
-  private stateOf(key: Key): KeyState {
-    let s = this.keys.get(key);
-    if (!s) {
-      let markDone!: () => void;
-      const done = new Promise<void>((r) => (markDone = r));
-      s = { status: 'pending', refs: 0, wanted: false, done, markDone };
-      this.keys.set(key, s);
-    }
-    return s;
-  }
-
-  private settle(key: Key, status: 'finished' | 'error', failure?: Failure): void {
-    const s = this.keys.get(key);
-    if (!s || s.status === 'cancelled') return;
-    s.status = status;
-    s.failure = failure;
-    s.unhold?.();
-    s.markDone();
-  }
-
-  private settleCancelled(key: Key): void {
-    const s = this.keys.get(key);
-    if (!s) return;
-    s.status = 'cancelled';
-    s.unhold?.();
-    s.markDone();
-  }
-
-  /** A Future for `key`, counting one reference. */
-  private futureOf<T>(key: Key, post?: (v: unknown) => T): Future<T> {
-    const f = new Future<T>(key, this, post);
-    this.stateOf(key).refs++;
-    this.registry.register(f, key, f);
-    return f;
-  }
-
-  /** @internal */
-  dropRef(key: Key, future: object): void {
-    this.registry.unregister(future);
-    this.unref(key);
-  }
-
-  private unref(key: Key): void {
-    const s = this.keys.get(key);
-    if (!s || --s.refs > 0) return;
-    this.keys.delete(key);
-    s.unhold?.();
-    if (!this.closedFlag && s.wanted) this.cluster.server.release(this.id, [key]);
-  }
-
-  /** Send tasks and say which keys this client wants (each key wanted once per client). */
-  private want(tasks: Parameters<LocalCluster['server']['submit']>[1], keys: Key[]): void {
-    const fresh: Key[] = [];
-    for (const k of new Set(keys)) {
-      const s = this.stateOf(k);
-      if (s.status === 'cancelled') {
-        // Submitted again after a cancel: a fresh start for this key.
-        s.status = 'pending';
-        s.done = new Promise<void>((r) => (s.markDone = r));
-        s.wanted = false;
-      }
-      if (!s.wanted) {
-        s.wanted = true;
-        fresh.push(k);
-        if (s.status === 'pending') s.unhold = this.server.hold();
-      }
-    }
-    this.server.submit(this.id, tasks, fresh);
-  }
-
-  /** @internal */
-  statusOf(key: Key): FutureStatus {
-    return this.keys.get(key)?.status ?? 'cancelled';
-  }
-
-  /** @internal */
-  whenDone(key: Key): Promise<void> {
-    return this.keys.get(key)?.done ?? Promise.resolve();
-  }
-
-  private errorOf(key: Key, s: KeyState | undefined): Error | undefined {
-    if (!s || s.status === 'cancelled') return new CancelledError(key);
-    if (s.status !== 'error') return undefined;
-    const f = s.failure!;
-    if (f.kind === 'exception') return new TaskError(f.key, f.worker, f.info);
-    if (f.kind === 'lost') return new ShoalError('ERR_SHOAL_WORKER_DIED', distributedMessages.lostResult(f.key));
-    return new KilledWorkerError(f.key, f.deaths, f.lastWorker, f.detail);
-  }
-
-  /** @internal */
-  async exceptionOf(key: Key): Promise<Error | undefined> {
-    await this.whenDone(key);
-    return this.errorOf(key, this.keys.get(key));
-  }
-
-  /** @internal */
-  async resultOf(key: Key): Promise<unknown> {
-    const [v] = await this.gatherKeys([key]);
-    return v;
-  }
-
-  /** Values of finished keys, from the workers holding them (each holder asked once). */
-  private async gatherKeys(keys: Key[]): Promise<unknown[]> {
-    await Promise.all(keys.map((k) => this.whenDone(k)));
-    for (const k of keys) {
-      const e = this.errorOf(k, this.keys.get(k));
-      if (e) throw e;
-    }
-    const unhold = this.server.hold();
-    try {
-      return await fetchValues(this.server, keys, (k) => {
-        // Lost with its worker and then failed on recomputation: the client hears it here.
-        const ts = this.cluster.server.state.tasks.get(k);
-        if (ts?.state === 'erred') this.settle(k, 'error', ts.failure);
-        return this.errorOf(k, this.keys.get(k));
-      });
-    } finally {
-      unhold();
-    }
-  }
 
   // ---- the Scheduler interface: compute() everywhere while this client is open ----
 
@@ -384,7 +211,7 @@ export class Client implements Scheduler, FutureOwner {
     if (args.length > 0 && isSubmitOptions(args[args.length - 1])) opts = args.pop() as SubmitOptions;
     const spec = specOf(fn as AnyFn);
     assertShippable(spec, SCHEDULER_NAME);
-    const inputs: Future[] = [];
+    const inputs: AnyFuture[] = [];
     const wired = args.map((a) => rewrite(a, futureToRef, inputs));
     for (const f of inputs) if (f.status === 'cancelled') throw new CancelledError(f.key);
     const prefix = (fn.name || 'lambda').replace(/[^\w.-]/g, '_');
@@ -402,7 +229,7 @@ export class Client implements Scheduler, FutureOwner {
    * const fs = client.map((x: number) => x * x, [1, 2, 3]);
    * await client.gather(fs);   // [1, 4, 9]
    */
-  map<T, R>(fn: (x: T) => R | Promise<R>, xs: Iterable<T | Future<T>>, opts: Omit<SubmitOptions, 'key'> = {}): Future<R>[] {
+  map<T, R>(fn: (x: T) => R | Promise<R>, xs: Iterable<T | AnyFuture<T>>, opts: Omit<SubmitOptions, 'key'> = {}): Future<R>[] {
     return [...xs].map((x) => (Object.keys(opts).length ? this.submit(fn as never, x, opts) : this.submit(fn as never, x)) as Future<R>);
   }
 
@@ -412,10 +239,10 @@ export class Client implements Scheduler, FutureOwner {
    * @example
    * const [a, b] = await client.gather([fa, fb]);
    */
-  gather<T>(f: Future<T>): Promise<T>;
-  gather<T>(fs: readonly Future<T>[]): Promise<T[]>;
-  async gather(x: Future | readonly Future[]): Promise<unknown> {
-    const list = Array.isArray(x) ? (x as Future[]) : [x as Future];
+  gather<T>(f: AnyFuture<T>): Promise<T>;
+  gather<T>(fs: readonly AnyFuture<T>[]): Promise<T[]>;
+  async gather(x: AnyFuture | readonly AnyFuture[]): Promise<unknown> {
+    const list = Array.isArray(x) ? (x as AnyFuture[]) : [x as AnyFuture];
     for (const f of list) if (!isFuture(f)) throw new OptionError(distributedMessages.notAFuture(f));
     const values = await this.gatherKeys(list.map((f) => f.key));
     const out = list.map((f, i) => (f.post ? f.post(values[i]) : values[i]));
@@ -455,28 +282,13 @@ export class Client implements Scheduler, FutureOwner {
    * @example
    * await client.cancel([f]);   // f.status === 'cancelled'
    */
-  async cancel(futures: Future | readonly Future[]): Promise<void> {
-    const list = Array.isArray(futures) ? (futures as Future[]) : [futures as Future];
+  async cancel(futures: AnyFuture | readonly AnyFuture[]): Promise<void> {
+    const list = Array.isArray(futures) ? (futures as AnyFuture[]) : [futures as AnyFuture];
     await this.cancelKeys(list.map((f) => f.key));
   }
 
-  /** @internal */
-  async cancelKeys(keys: Key[]): Promise<void> {
-    const rel: Key[] = [];
-    for (const k of new Set(keys)) {
-      const s = this.keys.get(k);
-      if (!s || s.status === 'cancelled') continue;
-      s.status = 'cancelled';
-      s.unhold?.();
-      s.markDone();
-      if (s.wanted) rel.push(k);
-      s.wanted = false;
-    }
-    this.server.release(this.id, rel);
-  }
-
   /** Workers and their totals, like Dask's `Client.__repr__`. */
-  toString(): string {
+  override toString(): string {
     const t = this.cluster.totals;
     return `<Client: processes=${t.workers} threads=${t.threads}, memory=${t.memory === undefined ? 'unlimited' : formatBytes(t.memory)}>`;
   }
@@ -522,14 +334,3 @@ export class Client implements Scheduler, FutureOwner {
   }
 }
 
-function futureToRef(v: object, found: Future[]): unknown {
-  if (!isFuture(v)) return KEEP;
-  found.push(v);
-  return ref(v.key);
-}
-
-function typeNameOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v !== 'object') return typeof v;
-  return (v.constructor?.name ?? 'object').toLowerCase();
-}

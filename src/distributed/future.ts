@@ -15,9 +15,15 @@ export interface FutureOwner {
   cancelKeys(keys: Key[]): Promise<void>;
   whenDone(key: Key): Promise<void>;
   dropRef(key: Key, future: object): void;
+  /** Count `future` as one more reference to its key (released like any Future). */
+  adopt<F extends FutureBase>(future: F): F;
 }
 
-export class Future<T = unknown> implements PromiseLike<T> {
+/**
+ * What every Future is: a counted reference to a key on the cluster. `Future` adds `then` (it is
+ * awaitable); `DoneFuture`, what `asCompleted` yields, does not.
+ */
+export abstract class FutureBase<T = unknown> {
   private released = false;
 
   /** @internal Made by a Client (`submit`, `compute`, `scatter`, ...). */
@@ -83,17 +89,39 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.owner.whenDone(this.key);
   }
 
-  // biome-ignore lint/suspicious/noThenProperty: Futures are awaitable, like Dask's.
-  then<A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    return this.result().then(onfulfilled, onrejected);
-  }
-
   toString(): string {
     return `<Future: ${this.status}, key: ${this.key}>`;
   }
 }
 
-/** True for a shoal Future. */
-export function isFuture(x: unknown): x is Future {
-  return x instanceof Future;
+/** A Future: awaiting it gives the result (or throws the task's error). */
+export class Future<T = unknown> extends FutureBase<T> implements PromiseLike<T> {
+  // biome-ignore lint/suspicious/noThenProperty: Futures are awaitable, like Dask's.
+  then<A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.result().then(onfulfilled, onrejected);
+  }
+
+  /** @internal A reference to the same key that is not awaitable (counted on its own). */
+  toDone(): DoneFuture<T> {
+    return this.owner.adopt(new DoneFuture<T>(this.key, this.owner, this.post));
+  }
+}
+
+/**
+ * A Future that is done, as `asCompleted` yields it: the same key, status, `result()`,
+ * `exception()`, `cancel()` and `release()`, and it can be passed to `gather`, `submit`, `wait`;
+ * but it is not awaitable. A thenable cannot come out of `for await` as itself in TypeScript's
+ * types (they say it is its result), so the Futures `asCompleted` yields are not thenables, and
+ * types and values agree: `for await (const f of asCompleted(fs))` gives DoneFutures.
+ * @example
+ * for await (const f of asCompleted(futures)) console.log(f.key, await f.result());
+ */
+export class DoneFuture<T = unknown> extends FutureBase<T> {}
+
+/** Any kind of Future (`Future` or `DoneFuture`). */
+export type AnyFuture<T = unknown> = Future<T> | DoneFuture<T>;
+
+/** True for a shoal Future (awaitable or done). */
+export function isFuture(x: unknown): x is AnyFuture {
+  return x instanceof FutureBase;
 }

@@ -1,7 +1,7 @@
 /** shoal's dask.distributed on one machine: Client, LocalCluster, Futures. */
 export { Client, type SubmitOptions, type ScatterOptions } from './client.ts';
 export { LocalCluster, type LocalClusterOptions, type WorkerInfo } from './local-cluster.ts';
-export { Future, isFuture, type FutureStatus } from './future.ts';
+export { Future, DoneFuture, isFuture, type AnyFuture, type FutureStatus } from './future.ts';
 export { asCompleted, wait, type WaitOptions } from './wait.ts';
 export { SchedulerState, type SchedulerEvent, type Instruction, type TaskStateName } from './scheduler-state.ts';
 export { WorkerState } from './worker-state.ts';

@@ -8,40 +8,21 @@
  * Task states follow Dask's: released → waiting → processing → memory, or erred. A released
  * task stays known while a dependent might need it again (lineage: a key lost with its worker is
  * recomputed from its task), and is forgotten once nothing can need it.
+ *
+ * This file maps events to transitions; the transitions are in `scheduler-transitions.ts`, the
+ * choice of a worker in `placement.ts`, the vocabulary in `scheduler-types.ts`.
  */
 import type { RemoteErrorInfo } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
 import { comparePriority } from './heap.ts';
-import type { Failure, Instruction, NewTask, SchedulerEvent, SchedulerOptions, TaskState, TaskStateName, WorkerState } from './scheduler-types.ts';
+import { hasQueuedDependents } from './placement.ts';
+import type { Instruction, NewTask, SchedulerEvent, TaskState, TaskStateName } from './scheduler-types.ts';
+import { NO_HOLDERS, NO_WANTS, SchedulerTransitions } from './scheduler-transitions.ts';
 
 export type { Failure, Instruction, NewTask, SchedulerEvent, SchedulerOptions, TaskState, TaskStateName, WorkerState } from './scheduler-types.ts';
 
-// Most tasks are never wanted by a client, and hold no result most of their life: they share these
-// empty collections until the first `add`/`set` (delete and clear on them change nothing).
-const NO_WANTS: Map<string, number> = new Map();
-const NO_HOLDERS: Set<never> = new Set();
-const NO_IDS: string[] = [];
-
-/** Seconds to move a byte between local workers, and the fixed cost of one transfer (ms). */
-const MS_PER_BYTE = 1e-6;
-const TRANSFER_MS = 1;
-
-export class SchedulerState<R = unknown> {
-  readonly tasks = new Map<Key, TaskState<R>>();
-  readonly workers = new Map<string, WorkerState<R>>();
-  readonly allowedFailures: number;
-  /** Ready tasks with no worker to run on (none, or all paused). */
-  readonly unrunnable = new Set<TaskState<R>>();
+export class SchedulerState<R = unknown> extends SchedulerTransitions<R> {
   private generation = 0;
-  /** Running estimate of a task's duration in ms (for choosing workers). */
-  private avgMs = 1;
-  private out: Instruction<R>[] = [];
-  /** Counters for dashboards and tests. */
-  readonly counts = { computed: 0, erred: 0, retried: 0, recomputed: 0, workersLost: 0 };
-
-  constructor(opts: SchedulerOptions = {}) {
-    this.allowedFailures = opts.allowedFailures ?? 3;
-  }
 
   /** Apply one event; returns the instructions it causes, in order. */
   handle(ev: SchedulerEvent): Instruction<R>[] {
@@ -206,7 +187,7 @@ export class SchedulerState<R = unknown> {
       ts.retries--;
       this.counts.retried++;
       ts.state = 'waiting';
-      this.toProcessing(ts, this.hasQueuedDependents(ts, w) ? w : undefined);
+      this.toProcessing(ts, hasQueuedDependents(ts, w) ? w : undefined);
       return;
     }
     this.counts.erred++;
@@ -267,250 +248,6 @@ export class SchedulerState<R = unknown> {
     if (ts.state === 'memory') this.maybeRelease(ts);
     else if ((ts.state === 'waiting' || ts.state === 'processing') && ts.waiters.size === 0) this.cancel(ts);
     else this.maybeForget(ts);
-  }
-
-  // ---- transitions ----
-
-  /** released → waiting, making sure every missing input is on its way (recursively). */
-  private toWaiting(root: TaskState<R>): void {
-    const stack = [root];
-    const ready: TaskState<R>[] = [];
-    while (stack.length > 0) {
-      const ts = stack.pop()!;
-      if (ts.state !== 'released') continue;
-      ts.state = 'waiting';
-      ts.waitingOn.clear();
-      let failed: Failure | undefined;
-      for (const d of ts.deps) {
-        d.waiters.add(ts);
-        if (d.state === 'memory') continue;
-        if (d.state === 'erred') failed ??= d.failure;
-        ts.waitingOn.add(d);
-        if (d.state === 'released') stack.push(d);
-      }
-      if (failed) this.toErred(ts, failed);
-      else if (ts.waitingOn.size === 0) ready.push(ts);
-    }
-    ready.sort((a, b) => comparePriority(a.priority, b.priority));
-    for (const ts of ready) if (ts.state === 'waiting' && ts.waitingOn.size === 0) this.toProcessing(ts);
-  }
-
-  private refillWaitingOn(ts: TaskState<R>): void {
-    ts.waitingOn.clear();
-    for (const d of ts.deps) {
-      d.waiters.add(ts);
-      if (d.state !== 'memory') {
-        ts.waitingOn.add(d);
-        if (d.state === 'released') this.toWaiting(d);
-      }
-    }
-  }
-
-  /** A ready task goes to a worker (or waits for one). */
-  private toProcessing(ts: TaskState<R>, pinned?: WorkerState<R>): void {
-    const w = pinned ?? this.chooseWorker(ts);
-    if (!w) {
-      this.unrunnable.add(ts);
-      return;
-    }
-    this.assign(ts, w);
-    // Queue dependents behind it on the same worker when everything they need is (or will be)
-    // there: a chain then flows through the worker without a round trip per link.
-    // Only along chains (a result with a single dependent): a result many tasks need is spread
-    // over the workers by chooseWorker instead of piling its dependents onto one.
-    const stack = [ts];
-    while (stack.length > 0) {
-      const t = stack.pop()!;
-      if (t.dependents.size !== 1) continue;
-      for (const d of t.waiters) {
-        if (d.state === 'waiting' && !this.unrunnable.has(d) && this.runsAfterOn(d, w)) {
-          this.assign(d, w);
-          stack.push(d);
-        }
-      }
-    }
-  }
-
-  private assign(ts: TaskState<R>, w: WorkerState<R>): void {
-    ts.state = 'processing';
-    ts.processingOn = w;
-    w.processing.add(ts);
-    const deps: Array<[Key, string[]]> = new Array(ts.deps.length);
-    for (let i = 0; i < ts.deps.length; i++) {
-      const d = ts.deps[i]!;
-      deps[i] = [d.key, d.whoHas.size === 0 ? NO_IDS : [...d.whoHas].map((h) => h.id)];
-    }
-    this.out.push({ op: 'compute', worker: w.id, key: ts.key, run: ts.run, priority: ts.priority, deps });
-  }
-
-  /** Every input of `ts` is in memory on `w` or queued there (`w` runs its queue before `ts`). */
-  private runsAfterOn(ts: TaskState<R>, w: WorkerState<R>): boolean {
-    if (w.paused) return false;
-    for (const d of ts.deps) {
-      if (d.state === 'memory' ? !d.whoHas.has(w) : !(d.state === 'processing' && d.processingOn === w)) return false;
-    }
-    return true;
-  }
-
-  /** Dependents already queued behind `ts` on `w` (so a retry must stay there). */
-  private hasQueuedDependents(ts: TaskState<R>, w: WorkerState<R>): boolean {
-    for (const d of ts.waiters) if (d.state === 'processing' && d.processingOn === w && d.waitingOn.has(ts)) return true;
-    return false;
-  }
-
-  /**
-   * Where to run a ready task (Dask's `decide_worker`): among the workers holding its inputs,
-   * the one where it would start soonest (queued work, plus moving the inputs it lacks). When
-   * every holder already has a task per thread queued, every worker is a candidate.
-   */
-  private chooseWorker(ts: TaskState<R>): WorkerState<R> | undefined {
-    const running = [...this.workers.values()].filter((w) => !w.paused);
-    if (running.length === 0) return undefined;
-    let candidates: WorkerState<R>[] = [];
-    for (const d of ts.deps) for (const h of d.whoHas) if (!h.paused && !candidates.includes(h)) candidates.push(h);
-    if (candidates.length === 0) candidates = running;
-    else if (Math.min(...candidates.map((w) => w.processing.size / w.nthreads)) >= 1) {
-      // Every holder is busy: others may start sooner even after moving the inputs (the cost says:
-      // long tasks spread, tiny ones stay where their inputs are).
-      for (const w of running) if (!candidates.includes(w)) candidates.push(w);
-    }
-    let best: WorkerState<R> | undefined;
-    let bestCost = Infinity;
-    for (const w of candidates) {
-      let move = 0;
-      for (const d of ts.deps) if (!d.whoHas.has(w)) move += TRANSFER_MS + d.nbytes * MS_PER_BYTE;
-      const cost = ((w.processing.size + 1) / w.nthreads) * this.avgMs + move;
-      if (cost < bestCost || (cost === bestCost && best !== undefined && w.nbytes < best.nbytes)) {
-        best = w;
-        bestCost = cost;
-      }
-    }
-    return best;
-  }
-
-  /** The task and everything waiting on it fail with `failure`. */
-  private toErred(root: TaskState<R>, failure: Failure): void {
-    const stack = [root];
-    while (stack.length > 0) {
-      const ts = stack.pop()!;
-      if (ts.state === 'erred') continue;
-      this.leaveState(ts);
-      ts.state = 'erred';
-      ts.failure = failure;
-      if (ts.wants.size > 0) this.out.push({ op: 'key-erred', key: ts.key, failure });
-      for (const d of ts.deps) {
-        d.waiters.delete(ts);
-        this.maybeRelease(d);
-      }
-      for (const dep of ts.waiters) stack.push(dep);
-      ts.waiters.clear();
-      this.maybeForget(ts);
-    }
-  }
-
-  /** Undo the bookkeeping of the current state (processing or memory) before a transition. */
-  private leaveState(ts: TaskState<R>): void {
-    if (ts.processingOn) {
-      ts.processingOn.processing.delete(ts);
-      this.out.push({ op: 'free', worker: ts.processingOn.id, keys: [ts.key] });
-      ts.processingOn = undefined;
-    }
-    this.unrunnable.delete(ts);
-    if (ts.state === 'memory') this.dropReplicas(ts);
-  }
-
-  /** A result no worker holds any more. */
-  private dataLost(ts: TaskState<R>): void {
-    ts.state = 'released';
-    const needed = ts.wants.size > 0 || ts.waiters.size > 0;
-    // Dependents already sent to a worker need this input again: they wait for the recomputation
-    // (with whatever was queued behind them there).
-    for (const dep of [...ts.waiters]) {
-      if (dep.state === 'processing') this.unassign(dep);
-      if (dep.state === 'waiting') dep.waitingOn.add(ts);
-    }
-    if (!needed) this.maybeForget(ts);
-    else if (ts.run === undefined) this.toErred(ts, { kind: 'lost', key: ts.key }); // scattered: no lineage
-    else {
-      this.counts.recomputed++;
-      this.toWaiting(ts);
-    }
-  }
-
-  /** Take a processing task back from its worker, and the tasks queued behind it there. */
-  private unassign(root: TaskState<R>): void {
-    const stack = [root];
-    while (stack.length > 0) {
-      const ts = stack.pop()!;
-      const on = ts.processingOn;
-      if (ts.state !== 'processing') continue;
-      ts.state = 'waiting';
-      if (!on) continue;
-      on.processing.delete(ts);
-      ts.processingOn = undefined;
-      this.out.push({ op: 'free', worker: on.id, keys: [ts.key] });
-      for (const d of ts.waiters) if (d.state === 'processing' && d.processingOn === on && d.waitingOn.has(ts)) stack.push(d);
-    }
-  }
-
-  /** Stop work nobody needs any more (a cancelled or released Future). */
-  private cancel(ts: TaskState<R>): void {
-    this.leaveState(ts);
-    ts.state = 'released';
-    for (const d of ts.deps) {
-      d.waiters.delete(ts);
-      if (d.state === 'memory') this.maybeRelease(d);
-      else if ((d.state === 'waiting' || d.state === 'processing') && d.waiters.size === 0 && d.wants.size === 0) this.cancel(d);
-    }
-    ts.waitingOn.clear();
-    this.maybeForget(ts);
-  }
-
-  private addWant(ts: TaskState<R>, client: string): void {
-    if (ts.wants === NO_WANTS) ts.wants = new Map();
-    ts.wants.set(client, (ts.wants.get(client) ?? 0) + 1);
-  }
-
-  private addReplica(ts: TaskState<R>, w: WorkerState<R>): void {
-    if (ts.whoHas.has(w)) return;
-    if (ts.whoHas === NO_HOLDERS) ts.whoHas = new Set();
-    ts.whoHas.add(w);
-    w.hasWhat.add(ts);
-    w.nbytes += ts.nbytes;
-  }
-
-  private dropReplicas(ts: TaskState<R>): void {
-    for (const w of ts.whoHas) {
-      w.hasWhat.delete(ts);
-      w.nbytes -= ts.nbytes;
-      this.out.push({ op: 'free', worker: w.id, keys: [ts.key] });
-    }
-    ts.whoHas.clear();
-  }
-
-  /** memory → released once no dependent and no client needs the result. */
-  private maybeRelease(ts: TaskState<R>): void {
-    if (ts.state !== 'memory' || ts.waiters.size > 0 || ts.wants.size > 0) return;
-    this.dropReplicas(ts);
-    ts.state = 'released';
-    this.maybeForget(ts);
-  }
-
-  /** Drop a released (or erred) task nobody can need again, and then its inputs likewise. */
-  private maybeForget(root: TaskState<R>): void {
-    const stack = [root];
-    while (stack.length > 0) {
-      const ts = stack.pop()!;
-      if ((ts.state !== 'released' && ts.state !== 'erred') || ts.wants.size > 0 || ts.dependents.size > 0) continue;
-      if (this.tasks.get(ts.key) !== ts) continue;
-      this.tasks.delete(ts.key);
-      for (const d of ts.deps) {
-        d.dependents.delete(ts);
-        d.waiters.delete(ts);
-        if (d.state === 'memory') this.maybeRelease(d);
-        else stack.push(d);
-      }
-    }
   }
 
   // ---- queries ----

@@ -3,27 +3,29 @@
  * `as_completed`) and `wait` (all or the first, with a timeout, Dask's `wait`).
  */
 import { distributedMessages, OptionError, ShoalError } from '../errors.ts';
-import { isFuture, type Future } from './future.ts';
+import { isFuture, type AnyFuture, type DoneFuture, type Future } from './future.ts';
 
-function check(futures: Iterable<Future>): Future[] {
+function check<F>(futures: Iterable<F>): F[] {
   const list = [...futures];
   for (const f of list) if (!isFuture(f)) throw new OptionError(distributedMessages.notAFuture(f));
   return list;
 }
 
 /**
- * Yield each Future as soon as it is done (finished, failed or cancelled), in completion order.
- * With `withResults`, yields `[future, result]` pairs (a failed task rejects the iteration).
+ * Yield each Future as soon as it is done (finished, failed or cancelled), in completion order
+ * (Dask's `as_completed`). The Futures yielded are `DoneFuture`s: the same keys, not awaitable, so
+ * `for await` types them as what they are (call `result()`). With `withResults` (Dask's
+ * `with_results=True`) it yields `[future, result]` pairs, and a failed task rejects the iteration
+ * with its error.
  * @example
- * for await (const f of asCompleted(client.map(slow, [3, 1, 2]))) console.log(await f.result());
+ * for await (const f of asCompleted(client.map(slow, [3, 1, 2]))) console.log(f.key, await f.result());
+ * for await (const [f, value] of asCompleted(futures, { withResults: true })) console.log(f.key, value);
  */
-export function asCompleted<T>(futures: Iterable<Future<T>>): AsyncIterableIterator<Future<T>>;
-export function asCompleted<T>(futures: Iterable<Future<T>>, opts: { withResults: true }): AsyncIterableIterator<[Future<T>, T]>;
-export function asCompleted<T>(futures: Iterable<Future<T>>, opts: { withResults?: boolean } = {}): AsyncIterableIterator<Future<T> | [Future<T>, T]> {
-  // Written out by hand: an async generator would `await` each yielded Future (they are thenable)
-  // and hand out results instead of Futures.
-  const list = check(futures) as Future<T>[];
-  const ready: Future<T>[] = [];
+export function asCompleted<T>(futures: Iterable<AnyFuture<T>>, opts?: { withResults?: false }): AsyncIterableIterator<DoneFuture<T>>;
+export function asCompleted<T>(futures: Iterable<AnyFuture<T>>, opts: { withResults: true }): AsyncIterableIterator<[DoneFuture<T>, T]>;
+export function asCompleted<T>(futures: Iterable<AnyFuture<T>>, opts: { withResults?: boolean } = {}): AsyncIterableIterator<DoneFuture<T> | [DoneFuture<T>, T]> {
+  const list = check(futures).map(toDone);
+  const ready: DoneFuture<T>[] = [];
   let wake: (() => void) | undefined;
   for (const f of list) {
     void f.whenDone().then(() => {
@@ -32,7 +34,7 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, opts: { withResults
     });
   }
   let yielded = 0;
-  const it: AsyncIterableIterator<Future<T> | [Future<T>, T]> = {
+  const it: AsyncIterableIterator<DoneFuture<T> | [DoneFuture<T>, T]> = {
     async next() {
       if (yielded >= list.length) return { value: undefined, done: true };
       while (ready.length === 0) await new Promise<void>((r) => (wake = r));
@@ -51,6 +53,10 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, opts: { withResults
   return it;
 }
 
+function toDone<T>(f: AnyFuture<T>): DoneFuture<T> {
+  return 'toDone' in f ? (f as Future<T>).toDone() : f;
+}
+
 export interface WaitOptions {
   /** 'ALL_COMPLETED' (default) or 'FIRST_COMPLETED'. */
   returnWhen?: 'ALL_COMPLETED' | 'FIRST_COMPLETED';
@@ -64,8 +70,8 @@ export interface WaitOptions {
  * @example
  * const { done, notDone } = await wait(futures, { returnWhen: 'FIRST_COMPLETED' });
  */
-export async function wait<T>(futures: Iterable<Future<T>>, opts: WaitOptions = {}): Promise<{ done: Set<Future<T>>; notDone: Set<Future<T>> }> {
-  const list = check(futures) as Future<T>[];
+export async function wait<F extends AnyFuture>(futures: Iterable<F>, opts: WaitOptions = {}): Promise<{ done: Set<F>; notDone: Set<F> }> {
+  const list = check(futures);
   const mode = opts.returnWhen ?? 'ALL_COMPLETED';
   if (mode !== 'ALL_COMPLETED' && mode !== 'FIRST_COMPLETED') throw new OptionError(distributedMessages.returnWhen(mode));
   const all = mode === 'ALL_COMPLETED' ? Promise.all(list.map((f) => f.whenDone())) : Promise.race(list.map((f) => f.whenDone()));

@@ -67,15 +67,42 @@ export function spawnThread(name: string, entry?: URL, data: Record<string, unkn
   };
 }
 
+/** Node flags that load a module before the program: the loader flags tsx is started with. */
+const PRELOAD_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+
+/**
+ * The Node flags of a worker process: this process's, without `--inspect*`. From sources the
+ * worker's own modules are TypeScript, so it needs tsx (added unless inherited). From dist/ it
+ * does not: tsx's flags (present when the program itself runs under tsx) are dropped, because
+ * tsx's ESM hooks start a loader thread that costs 0.5-1 s per process; a worker registers tsx
+ * itself, lazily, the first time a task needs a `.ts` module (`ensureTsLoader` in runtime.ts).
+ * @example
+ * childExecArgv(['--require', '/x/tsx/dist/preflight.cjs', '--import', 'file:///x/tsx/dist/loader.mjs'], false);   // []
+ */
+export function childExecArgv(execArgv: readonly string[], fromSource: boolean): string[] {
+  const inherited = execArgv.filter((a) => !a.startsWith('--inspect'));
+  const isTsx = (a: string) => /(^|[/\\=])tsx([/\\]|$)/.test(a);
+  if (fromSource) return inherited.some(isTsx) ? inherited : [...inherited, '--import', 'tsx'];
+  const out: string[] = [];
+  for (let i = 0; i < inherited.length; i++) {
+    const a = inherited[i]!;
+    if (PRELOAD_FLAGS.has(a) && i + 1 < inherited.length && isTsx(inherited[i + 1]!)) {
+      i++; // the flag and its tsx module
+      continue;
+    }
+    if (isTsx(a)) continue; // --import=tsx, --require=/…/tsx/…
+    out.push(a);
+  }
+  return out;
+}
+
 /** Fork a child process running `entryModule` (default: the pool's), with `env` added. */
 export function spawnProcess(name: string, entryModule?: URL, env: Record<string, string> = {}): Channel {
   const entry = fileURLToPath(entryModule ?? new URL(`./process-entry${ext}`, import.meta.url));
-  const inherited = process.execArgv.filter((a) => !a.startsWith('--inspect'));
-  const hasTsx = inherited.some((a) => a.includes('tsx'));
   const child: ChildProcess = fork(entry, [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: fromSource && !hasTsx ? [...inherited, '--import', 'tsx'] : inherited,
+    execArgv: childExecArgv(process.execArgv, fromSource),
     env: { ...process.env, ...env, SHOAL_WORKER_NAME: name },
   });
   let exitCb: ((d: string) => void) | undefined;

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { asCompleted, CancelledError, Client, compute, delayed, Future, LocalCluster, moduleFunction, TaskError, wait, type Delayed } from '../../src/index.ts';
+import { asCompleted, CancelledError, Client, compute, delayed, DoneFuture, Future, LocalCluster, moduleFunction, TaskError, wait, type Delayed } from '../../src/index.ts';
 import { defaultWorkers } from '../../src/distributed/local-cluster.ts';
 import type { GraphNode } from '../../src/graph/types.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
@@ -104,11 +104,12 @@ describe.each([
   test('asCompleted yields in completion order; wait FIRST_COMPLETED / ALL_COMPLETED', async () => {
     const fs = [300, 10].map((ms) => client.submit(sleepMs, ms, ms, { pure: false }));
     const order: number[] = [];
-    // (TypeScript types `for await` values as awaited; the iterator yields the Futures themselves.)
-    const it = asCompleted(fs);
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      expect(r.value).toBeInstanceOf(Future);
-      order.push(await r.value.result());
+    for await (const f of asCompleted(fs)) {
+      expect(f).toBeInstanceOf(DoneFuture); // the same key as a Future, but not a thenable
+      expect(fs.map((g) => g.key)).toContain(f.key);
+      expect(f.status).toBe('finished');
+      expect(await f).toBe(f); // awaiting it gives itself, as its type says
+      order.push(await f.result());
     }
     expect(order).toEqual([10, 300]);
     const gs = [200, 5].map((ms) => client.submit(sleepMs, ms, ms, { pure: false }));
@@ -116,9 +117,11 @@ describe.each([
     expect(first.done.has(gs[1]!)).toBe(true);
     const all = await wait(gs);
     expect([all.done.size, all.notDone.size]).toEqual([2, 0]);
-    const pairs: Array<[Future<number>, number]> = [];
-    const it2 = asCompleted(client.map((x: number) => x + 1, [1, 2]), { withResults: true });
-    for (let r = await it2.next(); !r.done; r = await it2.next()) pairs.push(r.value);
+    const pairs: Array<[DoneFuture<number>, number]> = [];
+    for await (const [f, v] of asCompleted(client.map((x: number) => x + 1, [1, 2]), { withResults: true })) {
+      expect(await client.gather(f)).toBe(v); // a DoneFuture is accepted wherever a Future is
+      pairs.push([f, v]);
+    }
     expect(pairs.map((p) => p[1]).sort()).toEqual([2, 3]);
   });
 
@@ -323,9 +326,10 @@ describe.each([
     expect([...out]).toEqual([2, 4, 6]);
     const err = await delayed(() => ({ fn: () => 1 }), { name: 'makesfn' })().compute().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskError);
-    expect((err as Error).message).toMatch(/cannot be sent between threads\/processes/);
+    expect((err as Error).message).toMatch(/cannot be sent between threads\/processes: .*[^.]\. Return plain data/);
     const k = 2;
-    await expect(delayed((v: number) => v * k)(1).compute()).rejects.toThrow(/uses 'k' from outside the function/);
+    const closure = (await delayed((v: number) => v * k)(1).compute().then(() => new Error('no error'), (e: unknown) => e)) as Error;
+    expect(closure.message).toMatch(/uses 'k' from outside the function, and the 'distributed' scheduler's workers do not share this scope/);
     // Errors inside a fused chain name the failing step.
     const ok = delayed((v: number) => v + 1, { name: 'ok' })(1);
     const boom = delayed((v: number) => {
