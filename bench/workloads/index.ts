@@ -8,6 +8,7 @@ import { arrayBandwidth } from './array-bandwidth.ts';
 import { bagCheap } from './bag-cheap.ts';
 import { bagSleep } from './bag-sleep.ts';
 import { bagText } from './bag-text.ts';
+import { transfer } from './transfer.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
@@ -19,4 +20,5 @@ export const workloads: Record<string, Workload> = {
   'bag-cheap': bagCheap,
   'bag-sleep': bagSleep,
   'bag-text': bagText,
+  transfer,
 };

@@ -19,6 +19,8 @@ export interface Channel {
   kill(): Promise<void>;
   /** False once the thread or process has exited. */
   running(): boolean;
+  /** Settles once the worker has exited and every message it sent has been delivered. */
+  readonly closed: Promise<void>;
 }
 
 // From TypeScript sources (tsx, vitest) entries are .ts files; from dist/ they are .js.
@@ -39,11 +41,15 @@ export function spawnThread(name: string): Channel {
   worker.on('error', (e) => {
     error = e;
   });
+  let markClosed!: () => void;
+  const closed = new Promise<void>((res) => (markClosed = res));
   worker.on('exit', (code) => {
     gone = true;
     exitCb?.(error ? `${error.name}: ${error.message}` : `exit code ${code}`);
+    markClosed();
   });
   return {
+    closed,
     name,
     pid: process.pid,
     post: (m) => worker.postMessage(m),
@@ -60,7 +66,8 @@ export function spawnThread(name: string): Channel {
   };
 }
 
-export function spawnProcess(name: string): Channel {
+/** A forked process; `bulk` is where and from what size it sends values as transfer files (`bulk.ts`). */
+export function spawnProcess(name: string, bulk?: { dir: string; min: number }): Channel {
   const entry = fileURLToPath(new URL(`./process-entry${ext}`, import.meta.url));
   const inherited = process.execArgv.filter((a) => !a.startsWith('--inspect'));
   const hasTsx = inherited.some((a) => a.includes('tsx'));
@@ -68,7 +75,9 @@ export function spawnProcess(name: string): Channel {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: fromSource && !hasTsx ? [...inherited, '--import', 'tsx'] : inherited,
-    env: { ...process.env, SHOAL_WORKER_NAME: name },
+    env: bulk
+      ? { ...process.env, SHOAL_WORKER_NAME: name, SHOAL_BULK_DIR: bulk.dir, SHOAL_BULK_MIN: String(bulk.min) }
+      : { ...process.env, SHOAL_WORKER_NAME: name, SHOAL_BULK_DIR: '' },
   });
   let exitCb: ((d: string) => void) | undefined;
   let gone = false;
@@ -80,7 +89,10 @@ export function spawnProcess(name: string): Channel {
     });
   });
   child.on('error', () => {}); // 'exit' follows and reports it
+  // 'close' comes after 'exit' and after the IPC channel has delivered its last message.
+  const closed = new Promise<void>((res) => child.once('close', () => res()));
   return {
+    closed,
     name: `${name} (pid ${child.pid})`,
     pid: child.pid ?? -1,
     post: (m) => {
