@@ -32,6 +32,11 @@ interface Outbox {
   tasks: WireTask[];
 }
 
+/** Delete the transfer files written for a batch that will not be sent. */
+function discardPuts(b: Outbox): void {
+  for (const p of b.puts) if (p[2] === PUT_FILE) unlinkQuietly(p[1] as string);
+}
+
 export class PoolAdapter implements Adapter, PoolClient {
   readonly name: string;
   private plan!: Plan;
@@ -223,7 +228,12 @@ export class PoolAdapter implements Adapter, PoolClient {
       // A file relayed from another worker: the receiver deletes the name it is given, so it
       // gets a link of its own and ours stays until the value is released.
       const to = this.pool.fileFor(w);
-      linkBulk(v as string, to);
+      try {
+        linkBulk(v as string, to);
+      } catch (e) {
+        this.run.fail(new TaskError(key, w.name, { name: 'Error', message: (e as Error).message }));
+        return [key, undefined];
+      }
       this.pool.fileTransfers++;
       return [key, to, PUT_FILE];
     }
@@ -279,7 +289,10 @@ export class PoolAdapter implements Adapter, PoolClient {
     }
     this.toFetch.clear();
     for (const [w, b] of this.outbox) {
-      if (!w.alive) continue;
+      if (!w.alive) {
+        discardPuts(b);
+        continue;
+      }
       const msg: RunMsg = { t: 'run', c: this.computeId, tasks: b.tasks };
       if (b.defs.length) msg.defs = b.defs;
       if (b.puts.length) msg.puts = b.puts;
@@ -414,6 +427,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.pool.detach(this.computeId);
     if (this.files) for (let i = 0; i < this.values.length; i++) this.dropFile(i);
     this.values = [];
+    for (const b of this.outbox.values()) discardPuts(b);
     this.outbox.clear();
   }
 

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { ClosedError } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
-import { bulkMinFromEnv, makeBulkDir, removeBulkDir, sweep, unlinkQuietly } from './bulk.ts';
+import { bulkMinFromEnv, dropSpares, makeBulkDir, removeBulkDir, sweep, unlinkQuietly } from './bulk.ts';
 import { spawnProcess, spawnThread, type Channel } from './channel.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { opModule } from './registry.ts';
@@ -47,6 +47,7 @@ export interface PoolClient {
 }
 
 let nextCompute = 1;
+const SPARES_IDLE_MS = 1000;
 
 export class WorkerPool {
   readonly workers: PoolWorker[] = [];
@@ -70,6 +71,7 @@ export class WorkerPool {
   readonly heldFiles = new Set<string>();
   /** Values moved as transfer files, counted by the calling process (for tests and diagnostics). */
   fileTransfers = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly kind: PoolKind,
@@ -177,6 +179,7 @@ export class WorkerPool {
   /** Register a compute; while any is registered the workers keep the program alive. */
   attach(client: PoolClient): number {
     const id = nextCompute++;
+    clearTimeout(this.idleTimer);
     if (this.clients.size === 0) for (const w of this.workers) if (w?.alive) w.channel.ref();
     this.clients.set(id, client);
     return id;
@@ -184,7 +187,15 @@ export class WorkerPool {
 
   detach(id: number): void {
     if (!this.clients.delete(id)) return;
-    if (this.clients.size === 0) for (const w of this.workers) if (w?.alive) w.channel.unref();
+    if (this.clients.size > 0) return;
+    for (const w of this.workers) if (w?.alive) w.channel.unref();
+    // Idle for a second: give back the memory of the spare transfer files (bulk.ts).
+    const dir = this.bulkDir;
+    if (dir) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => dropSpares(dir), SPARES_IDLE_MS);
+      this.idleTimer.unref();
+    }
   }
 
   get isClosed(): boolean {
@@ -194,6 +205,7 @@ export class WorkerPool {
   /** Stop every worker and wait until they are gone. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     const ws = this.workers.splice(0);
     await Promise.all(ws.map((w) => (w.alive ? ((w.alive = false), w.channel.kill()) : undefined)));
     if (this.bulkDir) {

@@ -27,7 +27,8 @@ const script = new URL('./transfer-script.ts', import.meta.url).pathname;
 afterAll(() => shutdown());
 
 const pool = () => getPool('processes', 2);
-const filesLeft = () => readdirSync(pool().transferDirectory!);
+/** Transfer files still there (spares, kept for reuse until the pool is idle, are not counted). */
+const filesLeft = () => readdirSync(pool().transferDirectory!).filter((n) => !n.startsWith('spare-'));
 
 /** A Float64Array of `n` values from `seed` (the same on every side). */
 function series(n: number, seed: number): Float64Array {
@@ -103,6 +104,10 @@ describe('processes: large values as files', () => {
     expect(total).toBe(sum(series(n, 1)));
     expect(pool().fileTransfers - before).toBeGreaterThanOrEqual(4);
     expect(filesLeft()).toEqual([]);
+    // Read files are kept as spares for the next writes (at most 2), until the pool is idle.
+    const dir = pool().transferDirectory!;
+    expect(readdirSync(dir).length).toBeLessThanOrEqual(2);
+    expect(await waitFor(() => readdirSync(dir).length === 0, 5000)).toBe(true);
   });
 
   test('a value fetched from one worker and needed on the other twice is relayed, then deleted', async () => {
@@ -119,6 +124,28 @@ describe('processes: large values as files', () => {
     const out = await getScheduler('processes').get(g, ['ab', 'ac'], { ...opts, fuse: false });
     expect(out).toEqual([50_003, 50_004]);
     expect(filesLeft()).toEqual([]);
+  });
+
+  test('a relayed value reaches several workers intact while files are reused around it', async () => {
+    // 'a' is made on one of 3 workers and needed on the other two (pinned there by b and c); the
+    // calling process holds its file and links it to each. Large results meanwhile reuse spares.
+    const make = specOf((n: number, seed: number) => new Float64Array(n).fill(seed));
+    const add = specOf((x: Float64Array, y: Float64Array) => x.map((v, i) => v + y[i]!));
+    const n = 100_000;
+    for (let round = 0; round < 3; round++) {
+      const g = new Map<string, GraphNode>([
+        ['a', task('a', make, [n, 1])],
+        ['b', task('b', make, [n, 2])],
+        ['c', task('c', make, [n, 3])],
+        ['ab', task('ab', add, [ref('a'), ref('b')])],
+        ['ac', task('ac', add, [ref('a'), ref('c')])],
+      ]);
+      const [ab, ac] = await getScheduler('processes').get(g, ['ab', 'ac'], { numWorkers: 3, fuse: false });
+      expect(same(ab, new Float64Array(n).fill(3))).toBe(true);
+      expect(same(ac, new Float64Array(n).fill(4))).toBe(true);
+    }
+    expect(readdirSync(getPool('processes', 3).transferDirectory!).filter((f) => !f.startsWith('spare-'))).toEqual([]);
+    await getPool('processes', 3).close();
   });
 
   test('objects, Maps and typed arrays inside containers survive, sync gives the same', async () => {
