@@ -35,6 +35,7 @@ interface Outbox {
 /** Delete the transfer files written for a batch that will not be sent. */
 function discardPuts(b: Outbox): void {
   for (const p of b.puts) if (p[2] === PUT_FILE) unlinkQuietly(p[1] as string);
+  for (const t of b.tasks) if (t[5]) for (const k of t[5]) unlinkQuietly(t[2][k] as string);
 }
 
 export class PoolAdapter implements Adapter, PoolClient {
@@ -55,6 +56,8 @@ export class PoolAdapter implements Adapter, PoolClient {
   /** Processes: whether a value held as itself is large enough to travel as a file (0: not known yet, 1: no, 2: yes). */
   private large!: Uint8Array;
   private files = false;
+  /** Processes: positions of the large literal arguments of each task that has some. */
+  private bigArgs = new Map<number, number[]>();
   /** Which workers hold each result. */
   private where: Array<PoolWorker[] | undefined> = [];
   /** The worker told to drop each result after its last use. */
@@ -97,6 +100,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.heldAs = new Uint8Array(n);
     this.large = new Uint8Array(n);
     this.files = this.pool.transferDirectory !== undefined;
+    if (this.files) this.findBigArgs();
     for (let i = 0; i < n; i++) if (plan.tasks[i] === null) this.inMain[i] = 1;
     this.where = new Array(n);
   }
@@ -214,8 +218,49 @@ export class PoolAdapter implements Adapter, PoolClient {
       (this.pool.kind === 'threads' ? SHARE : 0) |
       (this.measure ? MEASURE : 0);
     const args = this.exec.args[i]!;
-    box.tasks.push(drop ? [plan.keys[i]!, fnId, args, flags, drop] : [plan.keys[i]!, fnId, args, flags]);
+    const big = this.bigArgs.get(i);
+    const sent = big && this.argsAsFiles(args, big, w);
+    if (sent) box.tasks.push([plan.keys[i]!, fnId, sent[0], flags, drop, sent[1]]);
+    else box.tasks.push(drop ? [plan.keys[i]!, fnId, args, flags, drop] : [plan.keys[i]!, fnId, args, flags]);
     this.touched.add(w);
+  }
+
+  /**
+   * Large literals in task arguments (`delayed(f)(bigArray)`) travel as files too. Only typed
+   * arrays and long arrays at the top level of a task's own arguments are looked at: a cheap
+   * test per argument, once per compute.
+   */
+  private findBigArgs(): void {
+    const min = this.pool.bulkMin;
+    const { fnId, args } = this.exec;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (!a || fnId[i]! < 0) continue;
+      let big: number[] | undefined;
+      for (let k = 0; k < a.length; k++) {
+        const v = a[k];
+        if (ArrayBuffer.isView(v) ? v.byteLength >= min : Array.isArray(v) && v.length >= 1024 && sizeOf(v) >= min) (big ??= []).push(k);
+      }
+      if (big) this.bigArgs.set(i, big);
+    }
+  }
+
+  /** A copy of `args` with the literals at `big` written to files for worker `w`, and where they are. */
+  private argsAsFiles(args: unknown[], big: number[], w: PoolWorker): [unknown[], number[]] | undefined {
+    const out = args.slice();
+    const at: number[] = [];
+    for (const k of big) {
+      const to = this.pool.fileFor(w);
+      try {
+        writeBulk(to, args[k]);
+      } catch {
+        continue; // not serializable (the channel reports it) or no space: it goes inline
+      }
+      this.pool.fileTransfers++;
+      out[k] = to;
+      at.push(k);
+    }
+    return at.length ? [out, at] : undefined;
   }
 
   /** The `puts` entry sending value `d`, held here, to worker `w`. */

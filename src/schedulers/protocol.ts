@@ -15,9 +15,10 @@ export const MEASURE = 32; // estimate the result's size (sizeOf) for the callba
 
 /**
  * One task: [key, fnId (-1: fused chain in args[0]), args, flags, inputs to drop after it ran
- * (it was their last use)].
+ * (it was their last use), positions in args of large literals sent as transfer files (the arg
+ * there is the file's path; processes, `bulk.ts`)].
  */
-export type WireTask = [Key, number, unknown[], number, Key[]?];
+export type WireTask = [Key, number, unknown[], number, (Key[] | undefined)?, number[]?];
 
 /** How a put's value travels (third field of an entry of `RunMsg.puts`; absent: as itself). */
 export const PUT_BYTES = 1;

@@ -89,7 +89,21 @@ export function serve(port: Transport): void {
 
   /** Read the transfer files among a batch's inputs now, so none waits on disk in the queue. */
   const takeFiles = (msg: RunMsg, keep: boolean) => {
-    for (const put of msg.puts!) {
+    for (const t of msg.tasks) {
+      if (!t[5]) continue;
+      for (const k of t[5]) {
+        const path = t[2][k] as string;
+        if (!keep) unlinkQuietly(path);
+        else {
+          try {
+            t[2][k] = readBulk(path);
+          } catch {
+            t[2][k] = undefined; // only if the compute was cancelled meanwhile
+          }
+        }
+      }
+    }
+    for (const put of msg.puts ?? []) {
       if (put[2] !== PUT_FILE) continue;
       const path = put[1] as string;
       if (!keep) {
@@ -209,7 +223,7 @@ export function serve(port: Transport): void {
   port.onMessage((msg) => {
     switch (msg.t) {
       case 'run':
-        if (msg.puts && bulk) takeFiles(msg, !ended.has(msg.c));
+        if (bulk) takeFiles(msg, !ended.has(msg.c));
         if (ended.has(msg.c)) return;
         queue.push(msg);
         if (!pumping) void pump();

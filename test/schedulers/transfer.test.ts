@@ -126,6 +126,16 @@ describe('processes: large values as files', () => {
     expect(filesLeft()).toEqual([]);
   });
 
+  test('large literal arguments (delayed(f)(bigArray)) travel as files too', async () => {
+    const xs = series(200_000, 5);
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ i }));
+    const before = pool().fileTransfers;
+    const f = delayed((a: Float64Array, k: number, r: Array<{ i: number }>) => a[a.length - 1]! * k + r.length + r[4999]!.i);
+    expect(await f(xs, 2, rows).compute(opts)).toBe(xs[xs.length - 1]! * 2 + 5000 + 4999);
+    expect(pool().fileTransfers - before).toBe(2);
+    expect(filesLeft()).toEqual([]);
+  });
+
   test('a relayed value reaches several workers intact while files are reused around it', async () => {
     // 'a' is made on one of 3 workers and needed on the other two (pinned there by b and c); the
     // calling process holds its file and links it to each. Large results meanwhile reuse spares.
