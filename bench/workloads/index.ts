@@ -12,6 +12,7 @@ import { csvFilterMean, csvGroupbyAgg, csvGroupbySum } from './csv.ts';
 import { clusterStartup } from './cluster-startup.ts';
 import { clusterTaskOverhead } from './cluster-task-overhead.ts';
 import { clusterBagCheap, clusterCsvGroupbySum } from './cluster-collections.ts';
+import { transfer } from './transfer.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,

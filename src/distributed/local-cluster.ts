@@ -133,13 +133,16 @@ export class LocalCluster {
     const spillDir = join(this.spillRoot, id);
     let ch: Channel;
     if (this.processes) {
-      ch = spawnProcess(id, entryUrl('worker-process', import.meta.url), {
-        SHOAL_NTHREADS: String(this.threadsPerWorker),
-        SHOAL_MEMORY_LIMIT: this.memoryLimit ? String(this.memoryLimit) : '',
-        SHOAL_SPILL_DIR: spillDir,
-        // As Dask's nanny does: glibc returns freed memory to the OS promptly, so the RSS the
-        // nanny watches falls when spilled values are collected.
-        MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? '65536',
+      ch = spawnProcess(id, {
+        entry: entryUrl('worker-process', import.meta.url),
+        env: {
+          SHOAL_NTHREADS: String(this.threadsPerWorker),
+          SHOAL_MEMORY_LIMIT: this.memoryLimit ? String(this.memoryLimit) : '',
+          SHOAL_SPILL_DIR: spillDir,
+          // As Dask's nanny does: glibc returns freed memory to the OS promptly, so the RSS the
+          // nanny watches falls when spilled values are collected.
+          MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? '65536',
+        },
       });
     } else {
       ch = spawnThread(id, entryUrl('worker-thread', import.meta.url), { nthreads: this.threadsPerWorker, memoryLimit: this.memoryLimit, spillDir });

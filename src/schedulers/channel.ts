@@ -19,6 +19,8 @@ export interface Channel {
   kill(): Promise<void>;
   /** False once the thread or process has exited. */
   running(): boolean;
+  /** Settles once the worker has exited and every message it sent has been delivered. */
+  readonly closed: Promise<void>;
 }
 
 // From TypeScript sources (tsx, vitest) entries are .ts files; from dist/ they are .js.
@@ -46,11 +48,15 @@ export function spawnThread(name: string, entry?: URL, data: Record<string, unkn
   worker.on('error', (e) => {
     error = e;
   });
+  let markClosed!: () => void;
+  const closed = new Promise<void>((res) => (markClosed = res));
   worker.on('exit', (code) => {
     gone = true;
     exitCb?.(error ? `${error.name}: ${error.message}` : `exit code ${code}`);
+    markClosed();
   });
   return {
+    closed,
     name,
     pid: process.pid,
     post: (m) => worker.postMessage(m),
@@ -96,14 +102,23 @@ export function childExecArgv(execArgv: readonly string[], fromSource: boolean):
   return out;
 }
 
-/** Fork a child process running `entryModule` (default: the pool's), with `env` added. */
-export function spawnProcess(name: string, entryModule?: URL, env: Record<string, string> = {}): Channel {
-  const entry = fileURLToPath(entryModule ?? new URL(`./process-entry${ext}`, import.meta.url));
+/** How a child process is started: its entry module (default: the pool's), extra environment, and
+ * where and from what size it sends values as transfer files (`bulk.ts`). */
+export interface ProcessOptions {
+  entry?: URL;
+  env?: Record<string, string>;
+  bulk?: { dir: string; min: number };
+}
+
+/** Fork a child process (see `ProcessOptions`). */
+export function spawnProcess(name: string, opts: ProcessOptions = {}): Channel {
+  const entry = fileURLToPath(opts.entry ?? new URL(`./process-entry${ext}`, import.meta.url));
+  const bulkEnv = opts.bulk ? { SHOAL_BULK_DIR: opts.bulk.dir, SHOAL_BULK_MIN: String(opts.bulk.min) } : { SHOAL_BULK_DIR: '' };
   const child: ChildProcess = fork(entry, [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: childExecArgv(process.execArgv, fromSource),
-    env: { ...process.env, ...env, SHOAL_WORKER_NAME: name },
+    env: { ...process.env, ...opts.env, ...bulkEnv, SHOAL_WORKER_NAME: name },
   });
   let exitCb: ((d: string) => void) | undefined;
   let gone = false;
@@ -115,7 +130,10 @@ export function spawnProcess(name: string, entryModule?: URL, env: Record<string
     });
   });
   child.on('error', () => {}); // 'exit' follows and reports it
+  // 'close' comes after 'exit' and after the IPC channel has delivered its last message.
+  const closed = new Promise<void>((res) => child.once('close', () => res()));
   return {
+    closed,
     name: `${name} (pid ${child.pid})`,
     pid: child.pid ?? -1,
     post: (m) => {

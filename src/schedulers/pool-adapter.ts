@@ -15,9 +15,11 @@ import { TaskError, WorkerDiedError, type RemoteErrorInfo } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
 import type { RunStats, TaskInfo } from './callbacks.ts';
 import { ExecTable, specsOf, type Adapter, type Plan, type Run } from './loop.ts';
-import type { PoolClient, PoolWorker, WorkerPool } from './pool.ts';
-import { FNS, KEEP, MEASURE, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
+import { linkBulk, readBulk, unlinkQuietly, writeBulk } from './bulk.ts';
+import { discardFiles, type PoolClient, type PoolWorker, type WorkerPool } from './pool.ts';
+import { FNS, KEEP, MEASURE, PUT_BYTES, PUT_FILE, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type WireTask } from './protocol.ts';
 import { assertAllShippable } from './ship.ts';
+import { sizeOf } from './sizeof.ts';
 
 const BUDGET_MS = 2;
 const MIN_CAP = 2;
@@ -30,6 +32,12 @@ interface Outbox {
   tasks: WireTask[];
 }
 
+/** Delete the transfer files written for a batch that will not be sent. */
+function discardPuts(b: Outbox): void {
+  for (const p of b.puts) if (p[2] === PUT_FILE) unlinkQuietly(p[1] as string);
+  for (const t of b.tasks) if (t[5]) for (const k of t[5]) unlinkQuietly(t[2][k] as string);
+}
+
 export class PoolAdapter implements Adapter, PoolClient {
   readonly name: string;
   private plan!: Plan;
@@ -39,8 +47,17 @@ export class PoolAdapter implements Adapter, PoolClient {
   /** Values held in the calling thread: data nodes and inputs fetched from a worker. */
   private values: unknown[] = [];
   private inMain!: Uint8Array;
-  /** Fetched values held as v8 bytes (processes), sent on as they are. */
-  private rawInMain!: Uint8Array;
+  /**
+   * How a value held here is kept (processes): 0 as itself, PUT_BYTES as v8 bytes fetched from a
+   * worker, PUT_FILE as the path of a transfer file fetched from a worker (ours to delete). The
+   * last two are sent on as they are, never decoded here.
+   */
+  private heldAs!: Uint8Array;
+  /** Processes: whether a value held as itself is large enough to travel as a file (0: not known yet, 1: no, 2: yes). */
+  private large!: Uint8Array;
+  private files = false;
+  /** Processes: positions of the large literal arguments of each task that has some. */
+  private bigArgs = new Map<number, number[]>();
   /** Which workers hold each result. */
   private where: Array<PoolWorker[] | undefined> = [];
   /** The worker told to drop each result after its last use. */
@@ -80,7 +97,10 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.values = plan.data.slice();
     const n = plan.keys.length;
     this.inMain = new Uint8Array(n);
-    this.rawInMain = new Uint8Array(n);
+    this.heldAs = new Uint8Array(n);
+    this.large = new Uint8Array(n);
+    this.files = this.pool.transferDirectory !== undefined;
+    if (this.files) this.findBigArgs();
     for (let i = 0; i < n; i++) if (plan.tasks[i] === null) this.inMain[i] = 1;
     this.where = new Array(n);
   }
@@ -182,7 +202,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     for (const d of plan.deps[i]!) {
       // Inputs held here go along; inputs still running on `w` will be in its store in time.
       if (this.inMain[d] && !this.where[d]?.includes(w)) {
-        box.puts.push(this.rawInMain[d] ? [plan.keys[d]!, this.values[d] as Uint8Array, 1] : [plan.keys[d]!, this.values[d]]);
+        box.puts.push(this.put(d, w));
         (this.where[d] ??= []).push(w);
       }
       if (this.run.lastUse(d)) {
@@ -198,8 +218,84 @@ export class PoolAdapter implements Adapter, PoolClient {
       (this.pool.kind === 'threads' ? SHARE : 0) |
       (this.measure ? MEASURE : 0);
     const args = this.exec.args[i]!;
-    box.tasks.push(drop ? [plan.keys[i]!, fnId, args, flags, drop] : [plan.keys[i]!, fnId, args, flags]);
+    const big = this.bigArgs.get(i);
+    const sent = big && this.argsAsFiles(args, big, w);
+    if (sent) box.tasks.push([plan.keys[i]!, fnId, sent[0], flags, drop, sent[1]]);
+    else box.tasks.push(drop ? [plan.keys[i]!, fnId, args, flags, drop] : [plan.keys[i]!, fnId, args, flags]);
     this.touched.add(w);
+  }
+
+  /**
+   * Large literals in task arguments (`delayed(f)(bigArray)`) travel as files too. Only typed
+   * arrays and long arrays at the top level of a task's own arguments are looked at: a cheap
+   * test per argument, once per compute.
+   */
+  private findBigArgs(): void {
+    const min = this.pool.bulkMin;
+    const { fnId, args } = this.exec;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (!a || fnId[i]! < 0) continue;
+      let big: number[] | undefined;
+      for (let k = 0; k < a.length; k++) {
+        const v = a[k];
+        if (ArrayBuffer.isView(v) ? v.byteLength >= min : Array.isArray(v) && v.length >= 1024 && sizeOf(v) >= min) (big ??= []).push(k);
+      }
+      if (big) this.bigArgs.set(i, big);
+    }
+  }
+
+  /** A copy of `args` with the literals at `big` written to files for worker `w`, and where they are. */
+  private argsAsFiles(args: unknown[], big: number[], w: PoolWorker): [unknown[], number[]] | undefined {
+    const out = args.slice();
+    const at: number[] = [];
+    for (const k of big) {
+      const to = this.pool.fileFor(w);
+      try {
+        writeBulk(to, args[k]);
+      } catch {
+        continue; // not serializable (the channel reports it) or no space: it goes inline
+      }
+      this.pool.fileTransfers++;
+      out[k] = to;
+      at.push(k);
+    }
+    return at.length ? [out, at] : undefined;
+  }
+
+  /** The `puts` entry sending value `d`, held here, to worker `w`. */
+  private put(d: number, w: PoolWorker): NonNullable<RunMsg['puts']>[number] {
+    const key = this.plan.keys[d]!;
+    const v = this.values[d];
+    const how = this.heldAs[d];
+    if (how === PUT_BYTES) return [key, v as Uint8Array, PUT_BYTES];
+    if (how === PUT_FILE) {
+      // A file relayed from another worker: the receiver deletes the name it is given, so it
+      // gets a link of its own and ours stays until the value is released.
+      const to = this.pool.fileFor(w);
+      try {
+        linkBulk(v as string, to);
+      } catch (e) {
+        this.run.fail(new TaskError(key, w.name, { name: 'Error', message: (e as Error).message }));
+        return [key, undefined];
+      }
+      this.pool.fileTransfers++;
+      return [key, to, PUT_FILE];
+    }
+    if (this.files) {
+      if (this.large[d] === 0) this.large[d] = typeof v === 'object' && v !== null && sizeOf(v) >= this.pool.bulkMin ? 2 : 1;
+      if (this.large[d] === 2) {
+        const to = this.pool.fileFor(w);
+        try {
+          writeBulk(to, v);
+          this.pool.fileTransfers++;
+          return [key, to, PUT_FILE];
+        } catch {
+          this.large[d] = 1; // not serializable (the channel reports it) or no space: send it inline
+        }
+      }
+    }
+    return [key, v];
   }
 
   /** Send now if every input is on `w` or here; otherwise fetch the rest first. */
@@ -238,7 +334,10 @@ export class PoolAdapter implements Adapter, PoolClient {
     }
     this.toFetch.clear();
     for (const [w, b] of this.outbox) {
-      if (!w.alive) continue;
+      if (!w.alive) {
+        discardPuts(b);
+        continue;
+      }
       const msg: RunMsg = { t: 'run', c: this.computeId, tasks: b.tasks };
       if (b.defs.length) msg.defs = b.defs;
       if (b.puts.length) msg.puts = b.puts;
@@ -252,14 +351,33 @@ export class PoolAdapter implements Adapter, PoolClient {
   }
 
   onMessage(w: PoolWorker, msg: FromWorker): void {
-    if (this.ended) return;
-    if (msg.t === 'done') this.onDone(w, msg.r, msg.held, msg.nb);
-    else if (msg.t === 'fetched') this.onFetched(msg.req, msg.values, msg.error, w);
+    if (this.ended) {
+      discardFiles(msg);
+      return;
+    }
+    if (msg.t === 'done') this.onDone(w, msg.r, msg.held, msg.nb, msg.f);
+    else if (msg.t === 'fetched') this.onFetched(msg.req, msg.values, msg.error, w, msg.f);
   }
 
-  private onDone(w: PoolWorker, r: unknown[], held: number, sizes: number[] | undefined): void {
+  private onDone(w: PoolWorker, r: unknown[], held: number, sizes: number[] | undefined, files: number[] | undefined): void {
     const { plan, run } = this;
     if (held > this.peakWorkerHeld) this.peakWorkerHeld = held;
+    if (files) {
+      // Results that came as transfer files: read (and delete) every one, even after a failure.
+      let failure: TaskError | undefined;
+      for (const j of files) {
+        try {
+          r[j + 2] = readBulk(r[j + 2] as string);
+          this.pool.fileTransfers++;
+        } catch (e) {
+          failure ??= new TaskError(r[j] as Key, w.name, { name: 'Error', message: (e as Error).message });
+        }
+      }
+      if (failure) {
+        run.fail(failure);
+        return;
+      }
+    }
     for (let j = 0; j < r.length; j += RESULT_STRIDE) {
       const key = r[j] as Key;
       const i = plan.index.get(key)!;
@@ -284,9 +402,16 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.flush();
   }
 
-  private onFetched(req: number, values: unknown[] | undefined, error: RemoteErrorInfo | undefined, from: PoolWorker): void {
+  private onFetched(req: number, values: unknown[] | undefined, error: RemoteErrorInfo | undefined, from: PoolWorker, files: number[] | undefined): void {
     const inputs = this.fetchReqs.get(req);
-    if (!inputs) return;
+    if (!inputs) {
+      if (files) for (const k of files) unlinkQuietly(values![k] as string);
+      return;
+    }
+    if (files) {
+      for (const k of files) this.pool.heldFiles.add(values![k] as string);
+      this.pool.fileTransfers += files.length;
+    }
     this.fetchReqs.delete(req);
     if (!values) {
       this.run.fail(new TaskError(this.plan.keys[inputs[0]!]!, from.name, error!));
@@ -295,7 +420,7 @@ export class PoolAdapter implements Adapter, PoolClient {
     inputs.forEach((d, k) => {
       this.values[d] = values[k];
       this.inMain[d] = 1;
-      if (this.pool.kind === 'processes') this.rawInMain[d] = 1;
+      if (this.pool.kind === 'processes') this.heldAs[d] = files?.includes(k) ? PUT_FILE : PUT_BYTES;
       this.transfers++;
       for (const i of this.fetching.get(d) ?? []) {
         const wait = this.waitingInputs.get(i);
@@ -319,10 +444,19 @@ export class PoolAdapter implements Adapter, PoolClient {
     else if (this.live().length === 0) this.run.fail(new WorkerDiedError(w.name, undefined, detail));
   }
 
+  /** Delete the transfer file value `id` is held as, if it is. */
+  private dropFile(id: number): void {
+    if (this.heldAs[id] !== PUT_FILE) return;
+    const path = this.values[id] as string;
+    unlinkQuietly(path);
+    this.pool.heldFiles.delete(path);
+  }
+
   release(id: number): void {
+    this.dropFile(id);
     this.values[id] = undefined;
     this.inMain[id] = 0;
-    this.rawInMain[id] = 0;
+    this.heldAs[id] = 0;
     const at = this.where[id];
     if (at) {
       // The worker that ran the last use has dropped its copy already.
@@ -336,7 +470,9 @@ export class PoolAdapter implements Adapter, PoolClient {
     this.ended = true;
     for (const w of this.touched) if (w.alive) w.post({ t: 'end', c: this.computeId });
     this.pool.detach(this.computeId);
+    if (this.files) for (let i = 0; i < this.values.length; i++) this.dropFile(i);
     this.values = [];
+    for (const b of this.outbox.values()) discardPuts(b);
     this.outbox.clear();
   }
 

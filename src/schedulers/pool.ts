@@ -4,8 +4,10 @@
  * once), routes replies to the compute they belong to, replaces workers that die, and is
  * unref'd whenever no compute is running so it never keeps the program alive.
  */
+import { join } from 'node:path';
 import { ClosedError } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
+import { bulkMinFromEnv, dropSpares, makeBulkDir, removeBulkDir, sweep, unlinkQuietly } from './bulk.ts';
 import { spawnProcess, spawnThread, type Channel } from './channel.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { opModule } from './registry.ts';
@@ -45,6 +47,7 @@ export interface PoolClient {
 }
 
 let nextCompute = 1;
+const SPARES_IDLE_MS = 1000;
 
 export class WorkerPool {
   readonly workers: PoolWorker[] = [];
@@ -55,6 +58,20 @@ export class WorkerPool {
   private closed = false;
   /** Workers replaced after dying (for tests and diagnostics). */
   replaced = 0;
+  /** Processes: values of at least this many bytes (estimated) travel as transfer files. */
+  readonly bulkMin = bulkMinFromEnv();
+  /** Processes: the directory of transfer files (`bulk.ts`), made at the first spawn. */
+  private bulkDir: string | undefined;
+  private removeBulkAtExit: (() => void) | undefined;
+  private fileSeq = 0;
+  /**
+   * Transfer files held in this process (values relayed between workers) by a compute, which
+   * deletes them when it releases the value or ends. A dead worker's sweep leaves them alone.
+   */
+  readonly heldFiles = new Set<string>();
+  /** Values moved as transfer files, counted by the calling process (for tests and diagnostics). */
+  fileTransfers = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly kind: PoolKind,
@@ -84,14 +101,20 @@ export class WorkerPool {
   private spawn(slot: number): PoolWorker {
     this.spawned++;
     const name = `${this.kind === 'threads' ? 'thread' : 'process'}-${this.spawned}`;
-    const ch = this.kind === 'threads' ? spawnThread(name) : spawnProcess(name);
+    const ch = this.kind === 'threads' ? spawnThread(name) : spawnProcess(name, this.makeTransferDir() ? { bulk: { dir: this.bulkDir!, min: this.bulkMin } } : {});
     const w = new PoolWorker(ch, slot);
     ch.onMessage((msg) => {
       if (msg.t === 'ready') {
         w.gotReady();
         return;
       }
-      this.clients.get(msg.c)?.onMessage(w, msg);
+      const client = this.clients.get(msg.c);
+      if (client) client.onMessage(w, msg);
+      else discardFiles(msg);
+    });
+    // Files the worker wrote that never reached us, or that were sent to it and never read.
+    void ch.closed.then(() => {
+      if (this.bulkDir) sweep(this.bulkDir, [`p${ch.pid}-`, `to${ch.pid}-`], this.heldFiles);
     });
     ch.onExit((detail) => {
       const wasAlive = w.alive;
@@ -108,6 +131,26 @@ export class WorkerPool {
     });
     if (this.clients.size === 0) ch.unref();
     return w;
+  }
+
+  /** Processes: the directory of transfer files, made on first use (undefined: not used). */
+  private makeTransferDir(): string | undefined {
+    if (this.bulkDir || this.bulkMin === Infinity) return this.bulkDir;
+    try {
+      const dir = makeBulkDir();
+      this.bulkDir = dir;
+      // A program that ends without closing its pools leaves nothing behind either.
+      this.removeBulkAtExit = () => removeBulkDir(dir);
+      process.on('exit', this.removeBulkAtExit);
+    } catch {
+      // No writable directory: everything goes over the IPC channel.
+    }
+    return this.bulkDir;
+  }
+
+  /** A new transfer file name addressed to worker `w` (swept if `w` dies before reading it). */
+  fileFor(w: PoolWorker): string {
+    return join(this.bulkDir!, `to${w.channel.pid}-m${this.fileSeq++}`);
   }
 
   /** A pool-wide id for a function spec; its definition is sent to each worker once. */
@@ -136,6 +179,7 @@ export class WorkerPool {
   /** Register a compute; while any is registered the workers keep the program alive. */
   attach(client: PoolClient): number {
     const id = nextCompute++;
+    clearTimeout(this.idleTimer);
     if (this.clients.size === 0) for (const w of this.workers) if (w?.alive) w.channel.ref();
     this.clients.set(id, client);
     return id;
@@ -143,7 +187,15 @@ export class WorkerPool {
 
   detach(id: number): void {
     if (!this.clients.delete(id)) return;
-    if (this.clients.size === 0) for (const w of this.workers) if (w?.alive) w.channel.unref();
+    if (this.clients.size > 0) return;
+    for (const w of this.workers) if (w?.alive) w.channel.unref();
+    // Idle for a second: give back the memory of the spare transfer files (bulk.ts).
+    const dir = this.bulkDir;
+    if (dir) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => dropSpares(dir), SPARES_IDLE_MS);
+      this.idleTimer.unref();
+    }
   }
 
   get isClosed(): boolean {
@@ -153,7 +205,29 @@ export class WorkerPool {
   /** Stop every worker and wait until they are gone. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     const ws = this.workers.splice(0);
     await Promise.all(ws.map((w) => (w.alive ? ((w.alive = false), w.channel.kill()) : undefined)));
+    if (this.bulkDir) {
+      // Let the last messages arrive (bounded: a channel that never reports closing does not hang us).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(ws.map((w) => w.channel.closed)), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+      removeBulkDir(this.bulkDir);
+      process.off('exit', this.removeBulkAtExit!);
+      this.bulkDir = undefined;
+      this.heldFiles.clear();
+    }
   }
+
+  /** Processes: the directory of transfer files (undefined: values travel over the IPC channel only). */
+  get transferDirectory(): string | undefined {
+    return this.bulkDir;
+  }
+}
+
+/** Delete the transfer files a message carries (its compute is gone). */
+export function discardFiles(msg: FromWorker): void {
+  if (msg.t === 'done' && msg.f) for (const j of msg.f) unlinkQuietly(msg.r[j + 2] as string);
+  else if (msg.t === 'fetched' && msg.f) for (const k of msg.f) unlinkQuietly(msg.values![k] as string);
 }

@@ -15,16 +15,24 @@ export const MEASURE = 32; // estimate the result's size (sizeOf) for the callba
 
 /**
  * One task: [key, fnId (-1: fused chain in args[0]), args, flags, inputs to drop after it ran
- * (it was their last use)].
+ * (it was their last use), positions in args of large literals sent as transfer files (the arg
+ * there is the file's path; processes, `bulk.ts`)].
  */
-export type WireTask = [Key, number, unknown[], number, Key[]?];
+export type WireTask = [Key, number, unknown[], number, (Key[] | undefined)?, number[]?];
+
+/** How a put's value travels (third field of an entry of `RunMsg.puts`; absent: as itself). */
+export const PUT_BYTES = 1;
+export const PUT_FILE = 2;
 
 export interface RunMsg {
   t: 'run';
   c: number; // compute id
   defs?: Array<[number, FnSpec & { url?: string }]>;
-  /** Inputs sent along: [key, value] or [key, v8-serialized bytes, 1] (relayed without decoding). */
-  puts?: Array<[Key, unknown] | [Key, Uint8Array, 1]>;
+  /**
+   * Inputs sent along: [key, value], [key, v8-serialized bytes, PUT_BYTES] (relayed without
+   * decoding), or [key, path, PUT_FILE]: a transfer file (`bulk.ts`) the worker reads and deletes.
+   */
+  puts?: Array<[Key, unknown] | [Key, Uint8Array, typeof PUT_BYTES] | [Key, string, typeof PUT_FILE]>;
   rel?: Key[];
   tasks: WireTask[];
 }
@@ -53,6 +61,8 @@ export interface DoneMsg {
   held: number;
   /** Estimated bytes of each result (0 for a failure), in `r`'s order, when the tasks had MEASURE. */
   nb?: number[];
+  /** Offsets in `r` of values sent as transfer files (`bulk.ts`): the value there is the path. */
+  f?: number[];
 }
 export interface FetchedMsg {
   t: 'fetched';
@@ -60,6 +70,8 @@ export interface FetchedMsg {
   req: number;
   values?: unknown[];
   error?: RemoteErrorInfo;
+  /** Indices in `values` of transfer files (`bulk.ts`): the value there is the path. */
+  f?: number[];
 }
 export interface ReadyMsg {
   t: 'ready';

@@ -4,10 +4,12 @@
  * batched back to the pool. Results are flushed at the end of a batch, or sooner when a batch runs
  * long, so dependents elsewhere can start.
  */
+import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { messages } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
-import { FNS, KEEP, MEASURE, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
+import { readBulk, unlinkQuietly, writeBulk } from './bulk.ts';
+import { FNS, KEEP, MEASURE, PUT_BYTES, PUT_FILE, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
 import type { AnyFn } from './registry.ts';
 import { sizeOf } from './sizeof.ts';
 import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
@@ -18,6 +20,8 @@ export interface Transport {
   onMessage(cb: (msg: ToWorker) => void): void;
   /** Would this value survive `send`? Used to find the culprit when a batch fails to serialize. */
   canSend(value: unknown): boolean;
+  /** Processes: send values of at least `min` bytes (estimated) as transfer files in `dir`. */
+  bulk?: { dir: string; min: number };
 }
 
 const FLUSH_MS = 1;
@@ -67,7 +71,66 @@ export function serve(port: Transport): void {
     return s;
   };
 
+  // Large values leave as transfer files (bulk.ts), named for this process so that the pool can
+  // sweep them if it dies before they are received.
+  const bulk = port.bulk;
+  let fileSeq = 0;
+  /** The path of a transfer file now holding `v`, if `v` is large enough to travel as one. */
+  const spill = (v: unknown): string | undefined => {
+    if (!bulk || typeof v !== 'object' || v === null || sizeOf(v) < bulk.min) return undefined;
+    const path = join(bulk.dir, `p${process.pid}-${fileSeq++}`);
+    try {
+      writeBulk(path, v);
+      return path;
+    } catch {
+      return undefined; // not serializable, or no space: the channel reports it or carries it
+    }
+  };
+
+  /** Read the transfer files among a batch's inputs now, so none waits on disk in the queue. */
+  const takeFiles = (msg: RunMsg, keep: boolean) => {
+    for (const t of msg.tasks) {
+      if (!t[5]) continue;
+      for (const k of t[5]) {
+        const path = t[2][k] as string;
+        if (!keep) unlinkQuietly(path);
+        else {
+          try {
+            t[2][k] = readBulk(path);
+          } catch {
+            t[2][k] = undefined; // only if the compute was cancelled meanwhile
+          }
+        }
+      }
+    }
+    for (const put of msg.puts ?? []) {
+      if (put[2] !== PUT_FILE) continue;
+      const path = put[1] as string;
+      if (!keep) {
+        unlinkQuietly(path);
+        continue;
+      }
+      try {
+        put[1] = readBulk(path);
+        put.length = 2;
+      } catch {
+        // Only if the compute was cancelled meanwhile; its tasks then fail as missing inputs.
+        put[1] = undefined;
+        put[2] = -1 as typeof PUT_FILE;
+      }
+    }
+  };
+
   const sendSafely = (msg: FromWorker & { t: 'done' }) => {
+    if (bulk) {
+      const r = msg.r;
+      for (let j = 0; j < r.length; j += RESULT_STRIDE) {
+        const path = r[j + 1] === 1 ? spill(r[j + 2]) : undefined;
+        if (path === undefined) continue;
+        r[j + 2] = path;
+        (msg.f ??= []).push(j);
+      }
+    }
     try {
       port.send(msg);
     } catch (e) {
@@ -105,7 +168,7 @@ export function serve(port: Transport): void {
     }
     if (ended.has(c)) return;
     const store = storeOf(c);
-    if (msg.puts) for (const [k, v, raw] of msg.puts) store.set(k, raw ? deserialize(v as Uint8Array) : v);
+    if (msg.puts) for (const [k, v, how] of msg.puts) if ((how as number) !== -1) store.set(k, how === PUT_BYTES ? deserialize(v as Uint8Array) : v);
     if (msg.rel) for (const k of msg.rel) store.delete(k);
     const lookup = (k: Key) => {
       if (!store.has(k)) throw new Error(messages.notOnWorker([k], port.name));
@@ -160,6 +223,7 @@ export function serve(port: Transport): void {
   port.onMessage((msg) => {
     switch (msg.t) {
       case 'run':
+        if (bulk) takeFiles(msg, !ended.has(msg.c));
         if (ended.has(msg.c)) return;
         queue.push(msg);
         if (!pumping) void pump();
@@ -169,7 +233,20 @@ export function serve(port: Transport): void {
         const missing = msg.keys.filter((k) => !store?.has(k));
         if (missing.length)
           port.send({ t: 'fetched', c: msg.c, req: msg.req, error: { name: 'Error', message: messages.notOnWorker(missing, port.name) } });
-        else port.send({ t: 'fetched', c: msg.c, req: msg.req, values: msg.keys.map((k) => (msg.raw ? serialize(store!.get(k)) : store!.get(k))) });
+        else {
+          // Values for another worker travel as v8 bytes, or as files when large: the pool relays
+          // either without decoding.
+          let f: number[] | undefined;
+          const values = msg.keys.map((k, i) => {
+            const v = store!.get(k);
+            if (!msg.raw) return v;
+            const path = spill(v);
+            if (path === undefined) return serialize(v);
+            (f ??= []).push(i);
+            return path;
+          });
+          port.send(f ? { t: 'fetched', c: msg.c, req: msg.req, values, f } : { t: 'fetched', c: msg.c, req: msg.req, values });
+        }
         return;
       }
       case 'end':
