@@ -29,7 +29,7 @@ export interface CsvParseSpec {
   dtypeSource?: Record<string, 'inferred' | 'given'>;
   /** Bytes used to infer dtypes (for the error message). */
   sampleBytes?: number;
-  /** Bytes read at a time within a block (default 8 MiB; small values are for tests). */
+  /** Bytes read at a time within a block (default 1 MiB, `PIECE` in csv-read.ts; small values are for tests). */
   pieceBytes?: number;
 }
 
