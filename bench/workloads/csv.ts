@@ -4,8 +4,8 @@
  * - csv-groupby-agg: readCsv(glob).groupby('name').agg({ x: 'mean', y: 'max' })
  * - csv-filter-mean: df.filter(df.col('x').gt(0)).col('y').mean()
  * Each timed run builds the DataFrame (glob, stat, schema sample) and computes it. Reported:
- * `mb` read, `parse_mb_s` over the whole run, `parse_mb_s_per_thread` (divided by workers), and
- * `mb_per_cpu_s` (MB per CPU-second of the last run, all threads together).
+ * `mb` read, `parse_mb_s` over the whole run, `parse_mb_s_per_thread` (divided by workers),
+ * `cpu_s_median` (CPU seconds per timed run, all threads together) and `mb_per_cpu_s` from it.
  */
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -30,16 +30,14 @@ function checksumOf(t: Table): number {
   return +s.toFixed(6);
 }
 
-function fields(wall: number, result: Record<string, unknown>): Record<string, unknown> {
-  const mb = (result.bytes as number) / 1e6;
-  const threads = result.scheduler === 'sync' ? 1 : availableParallelism();
-  const cpu = result.cpuSeconds as number;
-  // MB per CPU-second of the whole process (all threads): what one thread parses when it has a core
-  // to itself; less sensitive than wall time to other load on the machine.
-  return { mb: +mb.toFixed(1), parse_mb_s: +(mb / wall).toFixed(1), parse_mb_s_per_thread: +(mb / wall / threads).toFixed(1), cpu_s_last: +cpu.toFixed(3), mb_per_cpu_s: +(mb / cpu).toFixed(1) };
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function workload(run: (ctx: RunContext) => Promise<number>): Workload {
+  // CPU seconds of every run since the last report (the first is the runner's untimed warm-up).
+  let cpuRuns: number[] = [];
   return {
     schedulers: ['threads', 'sync'],
     async run(ctx) {
@@ -47,9 +45,18 @@ function workload(run: (ctx: RunContext) => Promise<number>): Workload {
       const cpu0 = process.cpuUsage();
       const checksum = await run(ctx);
       const cpu = process.cpuUsage(cpu0);
+      cpuRuns.push((cpu.user + cpu.system) / 1e6);
       return { checksum, bytes: b, scheduler: ctx.scheduler, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
     },
-    fields,
+    fields(wall, result) {
+      const mb = (result.bytes as number) / 1e6;
+      const threads = result.scheduler === 'sync' ? 1 : availableParallelism();
+      const cpu = median(cpuRuns.length > 1 ? cpuRuns.slice(1) : cpuRuns);
+      cpuRuns = [];
+      // CPU seconds of the whole process (all threads) per run, and MB per CPU-second: what one
+      // thread parses when it has a core to itself; less sensitive than wall time to other load.
+      return { mb: +mb.toFixed(1), parse_mb_s: +(mb / wall).toFixed(1), parse_mb_s_per_thread: +(mb / wall / threads).toFixed(1), cpu_s_median: +cpu.toFixed(3), cpu_s_last: +(result.cpuSeconds as number).toFixed(3), mb_per_cpu_s: +(mb / cpu).toFixed(1) };
+    },
   };
 }
 
