@@ -5,23 +5,11 @@
  * the pools of the other workloads. Dask distributed here: 28 s and 2.1 s; targets 0.3 s and 1.3 s.
  */
 import { readFileSync } from 'node:fs';
-import { Client } from '../../src/index.ts';
+import type { Client } from '../../src/index.ts';
 import { bagCheap } from './bag-cheap.ts';
 import { csvGroupbySum } from './csv.ts';
 import type { Workload } from './types.ts';
-
-let started: Promise<{ client: Client; startup: number }> | undefined;
-
-/** One cluster for every cluster workload of this run, closed when the runner is done. */
-export function sharedCluster(): Promise<{ client: Client; startup: number }> {
-  started ??= (async () => {
-    const t = performance.now();
-    const client = await Client.start({ processes: true, nWorkers: 2, threadsPerWorker: 1, dashboardAddress: null });
-    process.once('beforeExit', () => void client.close());
-    return { client, startup: (performance.now() - t) / 1000 };
-  })();
-  return started;
-}
+import { sharedCluster } from './cluster-shared.ts';
 
 /** CPU seconds (user + system) the worker processes have used so far (Linux /proc; clock ticks of 10 ms). */
 function workerCpuSeconds(client: Client): number {

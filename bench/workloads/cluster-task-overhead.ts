@@ -3,27 +3,15 @@
  * tasks) on a LocalCluster of 2 worker processes through a Client, fusion off and on. The cluster
  * starts once (its start-up is reported as `cluster_startup_s`, not timed), like the pools.
  */
-import { Client } from '../../src/index.ts';
 import { buildChains, TASKS } from './task-overhead.ts';
 import type { Workload } from './types.ts';
-
-let started: Promise<{ client: Client; startup: number }> | undefined;
-
-function cluster(): Promise<{ client: Client; startup: number }> {
-  started ??= (async () => {
-    const t = performance.now();
-    const client = await Client.start({ processes: true, nWorkers: 2, threadsPerWorker: 1, dashboardAddress: null });
-    process.once('beforeExit', () => void client.close());
-    return { client, startup: (performance.now() - t) / 1000 };
-  })();
-  return started;
-}
+import { sharedCluster } from './cluster-shared.ts';
 
 export const clusterTaskOverhead: Workload = {
   schedulers: ['distributed'],
   variants: [{ fuse: false }, { fuse: true }],
   async run({ fuse }) {
-    const { client, startup } = await cluster();
+    const { client, startup } = await sharedCluster();
     const value = await buildChains().compute({ scheduler: client, fuse: fuse as boolean });
     if (value !== 14950) throw new Error(`cluster-task-overhead: expected 14950, got ${value}`);
     return { checksum: value, cluster_startup_s: +startup.toFixed(3), transfers: client.cluster.server.transfers };
