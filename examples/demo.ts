@@ -2,12 +2,13 @@
  * The demo: `npm install && npm run demo`.
  * Summarises the bundled weather data (datasets/weather.csv, 2,922 days in Seattle and New York)
  * with `delayed`: one task per chunk of lines, a tree of merges, and a final table, run on the
- * sync, threads and processes schedulers; then the task-overhead workload, and the graph drawn
- * to demo-graph.svg.
+ * sync, threads and processes schedulers; then the same data through the collections (a DataFrame
+ * group-by on threads, a Bag of lines on processes, an Array on threads), the task-overhead
+ * workload, and the graph drawn to demo-graph.svg.
  */
 import { readFileSync } from 'node:fs';
 import { buildChains } from '../bench/workloads/task-overhead.ts';
-import { compute, delayed, shutdown, visualize, warmup, type Delayed } from '../src/index.ts';
+import { array, bag, compute, delayed, display, readCsv, shutdown, visualize, warmup, type Delayed } from '../src/index.ts';
 
 type Summary = Record<string, { days: number; tmax: number; wet: number }>;
 
@@ -67,6 +68,30 @@ for (const [k, s] of Object.entries(first!).sort()) {
   const [loc, year] = [k.slice(0, -5), k.slice(-4)];
   console.log(`  ${loc.padEnd(14)} ${year}   ${String(s.days).padStart(4)}   ${(s.tmax / s.days).toFixed(1).padStart(11)}   ${String(s.wet).padStart(8)}`);
 }
+
+// The same data through the collections.
+const weather = new URL('../datasets/weather.csv', import.meta.url).pathname;
+console.log('\n  DataFrame (threads): readCsv → groupby(location, year) → agg');
+const df = readCsv(weather, { parseDates: ['date'], blocksize: '32kB' });
+const byYear = df
+  .assign({ year: df.col('date').dt.year() })
+  .groupby(['location', 'year'])
+  .agg({ temp_max: ['count', 'mean'], precipitation: 'sum' });
+console.log(`  ${String(df)}`);
+display(await byYear.compute());
+
+console.log('\n  Bag (processes): readText → the weather column → frequencies');
+const kinds = bag
+  .readText(weather, { blocksize: '32kB' })
+  .filter((line) => !line.startsWith('location,'))
+  .map((line) => line.split(',')[6])
+  .frequencies(true);
+console.log(`  ${JSON.stringify(await kinds.compute())}`);
+
+console.log('\n  Array (threads): 10 million normals in 10 chunks, mean and std in one pass');
+const x = array.random.normal({ shape: [10_000_000], chunks: [1_000_000], seed: 42 });
+const [m, sd] = await compute(x.mean(), x.std());
+console.log(`  ${String(x)}  mean ${Number(m).toFixed(5)}  std ${Number(sd).toFixed(5)}`);
 
 // Task overhead: 100 chains of 100 tiny tasks + a sum (10,001 tasks), built and computed.
 console.log('\n  10,001 tiny tasks (build + compute, unfused):');
