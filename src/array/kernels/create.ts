@@ -1,17 +1,12 @@
 /** Kernels that make blocks from nothing: constants, ranges, the identity, random values. */
 import { defineOps } from '../../schedulers/registry.ts';
+import { prod, stridesOf } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
 import { fillSegment, newStream } from '../random.ts';
 
-function count(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /** A block of `shape` filled with `value`. */
 function full(dtype: DType, shape: number[], value: number): TypedArray {
-  const out = allocShared(dtype, count(shape));
+  const out = allocShared(dtype, prod(shape));
   if (value !== 0) out.fill(value);
   return out;
 }
@@ -59,7 +54,7 @@ export function randomInto(
   alloc: (dtype: DType, n: number) => TypedArray,
   dtype: DType, dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[],
 ): TypedArray {
-  const n = count(shape);
+  const n = prod(shape);
   const out = alloc(dtype, n);
   const nd = shape.length;
   const s = newStream();
@@ -69,12 +64,7 @@ export function randomInto(
     out[0] = one[0]!;
     return out;
   }
-  const fs = new Array<number>(nd);
-  let acc = 1;
-  for (let d = nd - 1; d >= 0; d--) {
-    fs[d] = acc;
-    acc *= fullShape[d]!;
-  }
+  const fs = stridesOf(fullShape);
   const inner = shape[nd - 1]!;
   if (inner === 0) return out;
   const rows = n / inner;

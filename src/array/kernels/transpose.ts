@@ -1,5 +1,6 @@
 /** Transposing one block: a tiled loop for 2-D (cache-friendly), a general walk otherwise. */
 import { defineOps } from '../../schedulers/registry.ts';
+import { stridesOf } from '../chunks.ts';
 import { allocShared, dtypeOf, type TypedArray } from '../dtype.ts';
 
 const TILE = 32;
@@ -18,12 +19,7 @@ function transpose(x: TypedArray, shape: number[], axes: number[]): TypedArray {
     return out;
   }
   // Walk the output in C order; the input position moves by the input stride of each output axis.
-  const inStr = new Array<number>(nd);
-  let acc = 1;
-  for (let d = nd - 1; d >= 0; d--) {
-    inStr[d] = acc;
-    acc *= shape[d]!;
-  }
+  const inStr = stridesOf(shape);
   const oshape = axes.map((a) => shape[a]!);
   const step = axes.map((a) => inStr[a]!);
   const idx = new Array<number>(nd).fill(0);
