@@ -4,9 +4,10 @@
  * `x.mul(2).add(y).sqrt()` is one task per output block, one loop, no intermediate arrays.
  */
 import { messages, OptionError } from '../errors.ts';
+import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg } from '../graph/types.ts';
-import { blockIndices, blockShape, numblocksOf, sameChunks, type Chunks } from './chunks.ts';
+import { blockIndices, blockShape, numblocksOf, prod, sameChunks, stridesOf, type Chunks } from './chunks.ts';
 import { ShoalArray, type Leaf } from './core.ts';
 import { floatOf, isDType, isFloat, promoteScalar, promoteTypes, type DType } from './dtype.ts';
 import { exprSize, relabel, type EwOp, type Expr } from './expr.ts';
@@ -114,12 +115,7 @@ export type LeafRead = ['f' | 's' | 'b', number[]];
 function leafRead(outShape: readonly number[], srcShape: readonly number[], perm: readonly number[] | null): LeafRead {
   const nd = outShape.length;
   const off = nd - srcShape.length;
-  const src = new Array<number>(srcShape.length);
-  let acc = 1;
-  for (let d = srcShape.length - 1; d >= 0; d--) {
-    src[d] = acc;
-    acc *= srcShape[d]!;
-  }
+  const src = stridesOf(srcShape);
   const shape = perm ? perm.map((p) => srcShape[p]!) : srcShape;
   const strides = outShape.map((n, d) => {
     if (d < off) return 0;
@@ -127,7 +123,7 @@ function leafRead(outShape: readonly number[], srcShape: readonly number[], perm
     const len = shape[ld]!;
     return len === 1 && n !== 1 ? 0 : src[perm ? perm[ld]! : ld]!;
   });
-  const count = srcShape.reduce((a, b) => a * b, 1);
+  const count = prod(srcShape);
   if (count === 1) return ['s', strides];
   const same = !perm && off === 0 && shape.every((v, d) => v === outShape[d]);
   return [same ? 'f' : 'b', strides];
@@ -158,7 +154,7 @@ export function fromExpr(op: string, expr: Expr, leaves: readonly Leaf[], chunks
   const tasks = () =>
     blockIndices(numblocksOf(chunks)).map((idx) => {
       const [outShape, reads, refs] = blockArgs(idx);
-      return task(`${name}[${idx.join(',')}]`, { kind: 'op', name: 'array.ew' }, [expr, dtype, outShape, reads, ...refs]);
+      return task(blockKey(name, idx), { kind: 'op', name: 'array.ew' }, [expr, dtype, outShape, reads, ...refs]);
     });
   const produce = (idx: number[]) => {
     const [outShape, reads, refs] = blockArgs(idx);

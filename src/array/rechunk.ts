@@ -5,8 +5,9 @@
  */
 import { messages, OptionError } from '../errors.ts';
 import { tokenize } from '../graph/tokenize.ts';
-import { ref, task, type Arg } from '../graph/types.ts';
-import { blockIndices, normalizeChunks, numblocksOf, offsets, sameChunks, type Chunks, type ChunksSpec } from './chunks.ts';
+import { ref, type Arg } from '../graph/types.ts';
+import { blockwiseArray } from './blocks.ts';
+import { blockIndices, normalizeChunks, offsets, sameChunks, type Chunks, type ChunksSpec } from './chunks.ts';
 import { ShoalArray } from './core.ts';
 import { assertKnown } from './slicing.ts';
 import { copyKernels } from './kernels/copy.ts';
@@ -35,20 +36,17 @@ export function axisPieces(inChunks: readonly number[], outChunks: readonly numb
 
 /** The Array whose block `idx` is assembled from per-axis piece lists of `x`'s blocks. */
 export function gatherBlocks(name: string, x: ShoalArray, chunks: Chunks, pieces: [number, number, number, number][][][]): ShoalArray {
-  const tasks = () =>
-    blockIndices(numblocksOf(chunks)).map((idx) => {
-      const shape = idx.map((b, d) => chunks[d]![b]!);
-      const lists = idx.map((b, d) => pieces[d]![b]!);
-      const parts: Arg[] = [];
-      for (const combo of blockIndices(lists.map((l) => l.length))) {
-        const p = combo.map((c, d) => lists[d]![c]!);
-        const inIdx = p.map((q) => q[0]);
-        parts.push([ref(x.blockKey(inIdx)), inIdx.map((b, d) => x.chunks[d]![b]!), p.map((q) => q[1]), null, p.map((q) => q[2]), p.map((q) => q[3])]);
-      }
-      return task(`${name}[${idx.join(',')}]`, { kind: 'op', name: 'array.assemble' }, [x.dtype, shape, parts]);
-    });
   void copyKernels;
-  return new ShoalArray(name, chunks, x.dtype, { deps: [x], tasks });
+  return blockwiseArray(name, chunks, x.dtype, [x], 'array.assemble', ({ index, shape }) => {
+    const lists = index.map((b, d) => pieces[d]![b]!);
+    const parts: Arg[] = [];
+    for (const combo of blockIndices(lists.map((l) => l.length))) {
+      const p = combo.map((c, d) => lists[d]![c]!);
+      const inIdx = p.map((q) => q[0]);
+      parts.push([ref(x.blockKey(inIdx)), inIdx.map((b, d) => x.chunks[d]![b]!), p.map((q) => q[1]), null, p.map((q) => q[2]), p.map((q) => q[3])]);
+    }
+    return [x.dtype, shape, parts];
+  });
 }
 
 /**
