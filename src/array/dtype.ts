@@ -139,9 +139,6 @@ export function floatOf(a: DType): DType {
   return INT_BITS[a]! >= 32 ? 'float64' : 'float32';
 }
 
-/** The dtype JS numbers would get: float64 (arrays made from plain JS numbers). */
-export const DEFAULT_DTYPE: DType = 'float64';
-
 /** A zero-filled typed array of `n` elements in ordinary memory (results handed to the caller). */
 export function allocPlain(dtype: DType, n: number): TypedArray {
   return new CTORS[dtype](n);
