@@ -3,7 +3,7 @@
  * slicing. A region is copied row by row (`set` of a subarray) when its last axis has step 1.
  */
 import { defineOps } from '../../schedulers/registry.ts';
-import { stridesOf as strides } from '../chunks.ts';
+import { prod, stridesOf as strides } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
 
 /**
@@ -49,8 +49,7 @@ export type Piece = [src: TypedArray, srcShape: number[], srcStart: number[], st
 
 /** A new block of `shape` assembled from pieces of other blocks. */
 function assemble(dtype: DType, shape: number[], pieces: Piece[]): TypedArray {
-  let n = 1;
-  for (const d of shape) n *= d;
+  const n = prod(shape);
   // A piece that is exactly one whole source block needs no copy.
   if (pieces.length === 1) {
     const [src, srcShape, srcStart, step, , region] = pieces[0]!;

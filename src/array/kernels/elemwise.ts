@@ -4,6 +4,7 @@
  * built only from the fixed templates below and numeric constants, never from user text.
  */
 import { defineOps } from '../../schedulers/registry.ts';
+import { prod } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
 
@@ -171,7 +172,7 @@ export function ewInto(alloc: (dtype: DType, n: number) => TypedArray, expr: Exp
     shape = [len];
     reads = ins.map((a) => [a.length === 1 ? 's' : 'f', [1]]);
   }
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = prod(shape);
   const out = alloc(dtype, n);
   const tiled = shape.length === 2 && reads.some((r) => r[0] === 'b' && r[1][1]! > 1);
   compile(expr, reads.map((r) => r[0]), tiled)(out, ins, shape, reads.map((r) => r[1]));

@@ -5,6 +5,7 @@
  * typed arrays, or arrays of them: [count, mean, M2] for moments, [value, index] for arg-reductions.
  */
 import { defineOps } from '../../schedulers/registry.ts';
+import { prod, stridesOf } from '../chunks.ts';
 import { allocShared, dtypeOf, type DType, type TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
 import { randomInto } from './create.ts';
@@ -35,8 +36,7 @@ function forRows(shape: readonly number[], mask: readonly boolean[], row: (inBas
     return 1;
   }
   const inner = shape[nd - 1]!;
-  let total = 1;
-  for (const d of shape) total *= d;
+  const total = prod(shape);
   if (inner === 0 || total === 0) return acc;
   const rows = total / inner;
   const idx = new Array<number>(nd).fill(0);
@@ -270,12 +270,7 @@ function argChunk(isMax: boolean, x: TypedArray, shape: number[], axis: number, 
   const m = outSize(shape, mask);
   const val = new Float64Array(m).fill(NaN);
   const pos = new Float64Array(m).fill(-1);
-  const fstr = new Array<number>(nd);
-  let acc = 1;
-  for (let d = nd - 1; d >= 0; d--) {
-    fstr[d] = acc;
-    acc *= fullShape[d]!;
-  }
+  const fstr = stridesOf(fullShape);
   const idx = new Array<number>(nd).fill(0);
   let r = 0;
   forRows(shape, mask, (ib, ob, len, os) => {

@@ -6,6 +6,7 @@
 import ndarray from 'ndarray';
 import { messages } from '../../errors.ts';
 import { defineOps, type AnyFn } from '../../schedulers/registry.ts';
+import { prod } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
 import { copyRegion, type Piece } from './copy.ts';
 
@@ -18,7 +19,7 @@ function wrap(x: unknown, shape: unknown): unknown {
 
 /** The function's result as a block of `dtype` and `shape` (NaN: any length, 1-D). */
 function toBlock(key: string, r: unknown, dtype: DType, shape: number[]): TypedArray {
-  const n = shape.some(Number.isNaN) ? NaN : shape.reduce((a, b) => a * b, 1);
+  const n = shape.some(Number.isNaN) ? NaN : prod(shape);
   let flat: ArrayLike<number>;
   let got: string;
   if (typeof r === 'number') {
@@ -30,7 +31,7 @@ function toBlock(key: string, r: unknown, dtype: DType, shape: number[]): TypedA
   } else if (r && typeof r === 'object' && 'shape' in r && 'data' in r) {
     const nd = r as ndarray.NdArray;
     got = `an ndarray of shape [${nd.shape.join(', ')}]`;
-    const size = nd.shape.reduce((a, b) => a * b, 1);
+    const size = prod(nd.shape);
     const out = new Float64Array(size);
     const idx = new Array<number>(nd.shape.length).fill(0);
     for (let i = 0; i < size; i++) {
@@ -62,16 +63,12 @@ function mapBlocks(f: AnyFn, key: string, dtype: DType, shape: number[], blocks:
  * cut the halo off again.
  */
 function overlap(f: AnyFn, key: string, dtype: DType, ext: number[], fill: number, pieces: Piece[], trim: number[], shape: number[], extra: unknown[]): TypedArray {
-  let n = 1;
-  for (const d of ext) n *= d;
-  const buf = allocShared(dtype, n);
+  const buf = allocShared(dtype, prod(ext));
   if (fill !== 0) buf.fill(fill);
   for (const [src, srcShape, srcStart, step, dstStart, region] of pieces) copyRegion(src, srcShape, srcStart, step, buf, ext, dstStart, region);
   const r = toBlock(key, f(ndarray(buf, ext), ...extra), dtype, ext);
   if (trim.every((t) => t === 0) && shape.every((d, i) => d === ext[i])) return r;
-  let m = 1;
-  for (const d of shape) m *= d;
-  const out = allocShared(dtype, m);
+  const out = allocShared(dtype, prod(shape));
   copyRegion(r, ext, trim, null, out, shape, shape.map(() => 0), shape);
   return out;
 }
