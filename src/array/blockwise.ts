@@ -16,6 +16,7 @@ import { blockIndices, blockShape, numblocksOf, offsets, prod, type Chunks } fro
 import { ShoalArray } from './core.ts';
 import { checkDType } from './creation.ts';
 import type { DType } from './dtype.ts';
+import { blockwiseArray } from './blocks.ts';
 import { userKernels } from './kernels/user.ts';
 import { unifyChunks } from './rechunk.ts';
 import { assertKnown } from './slicing.ts';
@@ -136,36 +137,31 @@ export function blockwise(f: AnyFn, out: string, ...rest: unknown[]): ShoalArray
   const arrays = pairs.map(([a]) => a).filter((a): a is ShoalArray => a instanceof ShoalArray);
   const name = `${opts.name ?? 'blockwise'}-${tokenize(token, out, pairs.map(([a, i]) => [a instanceof ShoalArray ? a.name : a, i]) as never, chunks, dtype, extra)}`;
   const nbOf = (l: string) => letterChunks.get(l)!.length;
-  return new ShoalArray(name, chunks, dtype, {
-    deps: arrays,
-    tasks: () =>
-      blockIndices(numblocksOf(chunks)).map((idx) => {
-        const key = blockKey(name, idx);
-        const fixed = new Map([...out].map((l, d) => [l, idx[d]!]));
-        const blocks: Arg[] = [];
-        const shapes: Arg[] = [];
-        for (const [a, ind] of pairs) {
-          if (!(a instanceof ShoalArray)) {
-            blocks.push(a as Arg);
-            shapes.push(null);
-            continue;
-          }
-          // Nested lists over the contracted letters this array uses, in order.
-          const own = contracted.filter((l) => ind!.includes(l));
-          const build = (k: number, bound: Map<string, number>): [Arg, Arg] => {
-            if (k === own.length) {
-              const bi = [...ind!].map((l) => bound.get(l) ?? fixed.get(l)!);
-              return [ref(a.blockKey(bi)), blockShape(a.chunks, bi)];
-            }
-            const parts = [...Array(nbOf(own[k]!)).keys()].map((b) => build(k + 1, new Map([...bound, [own[k]!, b]])));
-            return [parts.map((p) => p[0]), parts.map((p) => p[1])];
-          };
-          const [bl, sh] = build(0, new Map());
-          blocks.push(bl);
-          shapes.push(sh);
+  return blockwiseArray(name, chunks, dtype, arrays, 'array.mapBlocks', ({ index: idx, shape }, key) => {
+    const fixed = new Map([...out].map((l, d) => [l, idx[d]!]));
+    const blocks: Arg[] = [];
+    const shapes: Arg[] = [];
+    for (const [a, ind] of pairs) {
+      if (!(a instanceof ShoalArray)) {
+        blocks.push(a as Arg);
+        shapes.push(null);
+        continue;
+      }
+      // Nested lists over the contracted letters this array uses, in order.
+      const own = contracted.filter((l) => ind!.includes(l));
+      const build = (k: number, bound: Map<string, number>): [Arg, Arg] => {
+        if (k === own.length) {
+          const bi = [...ind!].map((l) => bound.get(l) ?? fixed.get(l)!);
+          return [ref(a.blockKey(bi)), blockShape(a.chunks, bi)];
         }
-        return task(key, { kind: 'op', name: 'array.mapBlocks' }, [fnArg(spec), key, dtype, blockShape(chunks, idx), blocks, shapes, extra]);
-      }),
+        const parts = [...Array(nbOf(own[k]!)).keys()].map((b) => build(k + 1, new Map([...bound, [own[k]!, b]])));
+        return [parts.map((p) => p[0]), parts.map((p) => p[1])];
+      };
+      const [bl, sh] = build(0, new Map());
+      blocks.push(bl);
+      shapes.push(sh);
+    }
+    return [fnArg(spec), key, dtype, shape, blocks, shapes, extra];
   });
 }
 
