@@ -4,13 +4,13 @@
  * 95% of its limit.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { distributedMessages, messages, OptionError, ShoalError } from '../errors.ts';
 import { entryUrl, spawnProcess, spawnThread, type Channel } from '../schedulers/channel.ts';
 import { DashboardModel } from './dashboard/model.ts';
 import { Dashboard } from './dashboard/server.ts';
+import { rssBytes } from './procfs.ts';
 import { SchedulerServer, type WorkerConn } from './server.ts';
 import { formatBytes, parseBytes } from './sizeof.ts';
 import { TERMINATE_FRACTION } from './store.ts';
@@ -194,7 +194,7 @@ export class LocalCluster {
   /** The nanny's memory check: a process above 95% of its limit is restarted. */
   private checkMemory(): void {
     for (const w of this.live.values()) {
-      const rss = rssOf(w.pid);
+      const rss = rssBytes(w.pid);
       if (rss === undefined) continue;
       // Node's own start-up footprint (measured once the worker is up) is not the data's.
       if (!this.baselineRss.has(w.id)) {
@@ -257,13 +257,4 @@ function resolveMemoryLimit(v: number | string | undefined, nWorkers: number): n
   const n = parseBytes(v);
   if (n === undefined) throw new OptionError(messages.badOption('memoryLimit', v, "must be bytes, a size like '256MiB', 'auto' or 0"));
   return n;
-}
-
-function rssOf(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -7,7 +7,7 @@
 import type { RemoteErrorInfo } from '../errors.ts';
 import type { FnSpec, Key } from '../graph/types.ts';
 import type { Channel } from '../schedulers/channel.ts';
-import { opModule } from '../schedulers/registry.ts';
+import { FnTable } from '../schedulers/fn-table.ts';
 import { type FromWorker, type RunSpec, type ToWorker, type ToWorkerBatch, DONE_STRIDE } from './protocol.ts';
 import { SchedulerState, type Failure, type Instruction, type NewTask, type SchedulerEvent } from './scheduler-state.ts';
 
@@ -61,8 +61,7 @@ export class SchedulerServer {
   readonly state: SchedulerState<RunSpec>;
   readonly workers = new Map<string, WorkerConn>();
   readonly listeners = new Set<ServerListener>();
-  private readonly fnIds = new Map<string, number>();
-  private readonly fnSpecs: Array<FnSpec & { url?: string }> = [];
+  private readonly fns = new FnTable();
   private flushQueued = false;
   private nextReq = 1;
   private readonly relays = new Map<number, { to: WorkerConn; req: number; holder: string }>();
@@ -82,20 +81,7 @@ export class SchedulerServer {
 
   /** A cluster-wide id for a function spec; its definition is sent to each worker once. */
   fnId(spec: FnSpec): number {
-    const token = spec.kind === 'source' ? `s:${spec.hash}` : spec.kind === 'op' ? `o:${spec.name}` : `m:${spec.url}#${spec.name}`;
-    let id = this.fnIds.get(token);
-    if (id === undefined) {
-      id = this.fnSpecs.length;
-      this.fnIds.set(token, id);
-      this.fnSpecs.push(
-        spec.kind === 'source'
-          ? { kind: 'source', code: spec.code, hash: spec.hash }
-          : spec.kind === 'op'
-            ? { kind: 'op', name: spec.name, url: opModule(spec.name) }
-            : { kind: 'module', url: spec.url, name: spec.name },
-      );
-    }
-    return id;
+    return this.fns.id(spec);
   }
 
   // ---- workers ----
@@ -208,7 +194,7 @@ export class SchedulerServer {
           for (const id of run.fnIds) {
             if (!conn.knownFns.has(id)) {
               conn.knownFns.add(id);
-              (b.defs ??= []).push([id, this.fnSpecs[id]!]);
+              (b.defs ??= []).push([id, this.fns.spec(id)]);
             }
           }
           (b.compute ??= []).push([i.key, run.fnId, run.args, run.flags, i.priority, i.deps]);

@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, unlinkS
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { Key } from '../graph/types.ts';
+import { VIEW_TYPES } from '../schedulers/bulk.ts';
 import { sizeOf } from './sizeof.ts';
 
 export const SPILL_FRACTION = 0.6;
@@ -21,20 +22,12 @@ interface Spilled {
   typed?: string;
 }
 
+// Typed arrays spill as their raw bytes and come back through their constructor, found by name
+// (the engine's table of view types, less DataView and Buffer).
 type TypedCtor = new (buffer: ArrayBuffer) => ArrayBufferView;
-const TYPED: Record<string, TypedCtor> = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-};
+const TYPED: Record<string, TypedCtor> = Object.fromEntries(
+  VIEW_TYPES.filter((c) => c !== DataView && c !== Buffer).map((c) => [c.name, c as TypedCtor]),
+);
 
 /** Read a whole file into a fresh ArrayBuffer (no intermediate Buffer). */
 function readInto(file: string, size: number): ArrayBuffer {

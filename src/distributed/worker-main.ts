@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 import type { Key } from '../graph/types.ts';
 import { FNS, RESOLVE } from '../schedulers/protocol.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
-import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from '../schedulers/runtime.ts';
+import { errorInfo, fnArgResolvers, isThenable, loadFnDefs, runChain, substitute, type ExecStep } from '../schedulers/runtime.ts';
 import { toShared } from '../schedulers/worker-main.ts';
 import { messages, type RemoteErrorInfo } from '../errors.ts';
 import { LITERAL, type DataMsg, type FromWorker, type FromWorkerBatch, type RunSpec, type ToWorker, type ToWorkerBatch } from './protocol.ts';
@@ -168,20 +168,8 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
 
   async function onBatch(msg: ToWorkerBatch): Promise<void> {
     if (msg.defs) {
-      const loading: Array<Promise<unknown>> = [];
-      for (const [id, spec] of msg.defs) {
-        const thrower = (e: unknown) => () => {
-          throw e;
-        };
-        try {
-          const f = resolveFn(spec);
-          if (isThenable(f)) loading.push(Promise.resolve(f).then((fn) => (fns[id] = fn), (e) => (fns[id] = thrower(e))));
-          else fns[id] = f;
-        } catch (e) {
-          fns[id] = thrower(e);
-        }
-      }
-      if (loading.length) await Promise.all(loading);
+      const loading = loadFnDefs(msg.defs, fns);
+      if (loading) await loading;
     }
     if (msg.puts) {
       for (const [key, v, raw] of msg.puts) {

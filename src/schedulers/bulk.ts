@@ -45,7 +45,7 @@ function bulkMin(env: string | undefined): number {
 }
 
 // The typed-array constructors in the order Node's own serializer numbers them (10: Buffer).
-const VIEW_TYPES = [
+export const VIEW_TYPES = [
   Int8Array,
   Uint8Array,
   Uint8ClampedArray,

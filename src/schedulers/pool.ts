@@ -10,7 +10,7 @@ import type { FnSpec } from '../graph/types.ts';
 import { bulkMinFromEnv, dropSpares, makeBulkDir, removeBulkDir, sweep, unlinkQuietly } from './bulk.ts';
 import { spawnProcess, spawnThread, type Channel } from './channel.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
-import { opModule } from './registry.ts';
+import { FnTable, type WireFnSpec } from './fn-table.ts';
 
 export type PoolKind = 'threads' | 'processes';
 
@@ -51,8 +51,7 @@ const SPARES_IDLE_MS = 1000;
 
 export class WorkerPool {
   readonly workers: PoolWorker[] = [];
-  private readonly fnIds = new Map<string, number>();
-  private readonly fnSpecs: Array<FnSpec & { url?: string }> = [];
+  private readonly fns = new FnTable();
   private readonly clients = new Map<number, PoolClient>();
   private spawned = 0;
   private closed = false;
@@ -155,25 +154,11 @@ export class WorkerPool {
 
   /** A pool-wide id for a function spec; its definition is sent to each worker once. */
   fnId(spec: FnSpec): number {
-    const token = spec.kind === 'source' ? `s:${spec.hash}` : spec.kind === 'op' ? `o:${spec.name}` : `m:${spec.url}#${spec.name}`;
-    let id = this.fnIds.get(token);
-    if (id === undefined) {
-      id = this.fnSpecs.length;
-      this.fnIds.set(token, id);
-      // Strip the sync-only closure link; ops carry the module that defines them.
-      const wire: FnSpec & { url?: string } =
-        spec.kind === 'source'
-          ? { kind: 'source', code: spec.code, hash: spec.hash }
-          : spec.kind === 'op'
-            ? { kind: 'op', name: spec.name, url: opModule(spec.name) }
-            : { kind: 'module', url: spec.url, name: spec.name };
-      this.fnSpecs.push(wire);
-    }
-    return id;
+    return this.fns.id(spec);
   }
 
-  fnSpec(id: number): FnSpec & { url?: string } {
-    return this.fnSpecs[id]!;
+  fnSpec(id: number): WireFnSpec {
+    return this.fns.spec(id);
   }
 
   /** Register a compute; while any is registered the workers keep the program alive. */

@@ -144,6 +144,32 @@ function swapRefOrFn(v: object, ctx: { lookup: (key: Key) => unknown; fns: (spec
  */
 export type ExecStep = [key: Key, fnId: number, args: unknown[]];
 
+/**
+ * Load the function definitions a worker was sent into `fns` (id → function). A function that
+ * fails to load (a module that throws on import, a missing export) becomes one that throws that
+ * error, so its tasks fail with it and the worker itself carries on. Returns a promise only when
+ * some module is still loading.
+ * @example
+ * const loading = loadFnDefs(msg.defs, fns);
+ * if (loading) await loading;
+ */
+export function loadFnDefs(defs: ReadonlyArray<readonly [number, FnSpec & { url?: string }]>, fns: AnyFn[]): Promise<unknown> | undefined {
+  const thrower = (e: unknown) => () => {
+    throw e;
+  };
+  const pending: Array<Promise<unknown>> = [];
+  for (const [id, spec] of defs) {
+    try {
+      const f = resolveFn(spec);
+      if (isThenable(f)) pending.push(Promise.resolve(f).then((fn) => (fns[id] = fn), (e) => (fns[id] = thrower(e))));
+      else fns[id] = f;
+    } catch (e) {
+      fns[id] = thrower(e);
+    }
+  }
+  return pending.length ? Promise.all(pending) : undefined;
+}
+
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
 }

@@ -12,7 +12,7 @@ import { readBulk, unlinkQuietly, writeBulk } from './bulk.ts';
 import { FNS, KEEP, MEASURE, PUT_BYTES, PUT_FILE, RESOLVE, RESULT_STRIDE, SEND, SHARE, type FromWorker, type RunMsg, type ToWorker } from './protocol.ts';
 import type { AnyFn } from './registry.ts';
 import { sizeOf } from './sizeof.ts';
-import { errorInfo, fnArgResolvers, isThenable, resolveFn, runChain, substitute, type ExecStep } from './runtime.ts';
+import { errorInfo, fnArgResolvers, isThenable, loadFnDefs, runChain, substitute, type ExecStep } from './runtime.ts';
 
 export interface Transport {
   name: string;
@@ -148,24 +148,8 @@ export function serve(port: Transport): void {
 
   async function runBatch(msg: RunMsg): Promise<void> {
     const { c } = msg;
-    if (msg.defs) {
-      // A function that fails to load (a module that throws on import, a missing export) makes
-      // its tasks fail with that error; the worker itself carries on.
-      const thrower = (e: unknown) => () => {
-        throw e;
-      };
-      const pending: Array<Promise<unknown>> = [];
-      for (const [id, spec] of msg.defs) {
-        try {
-          const f = resolveFn(spec);
-          if (isThenable(f)) pending.push(Promise.resolve(f).then((fn) => (fns[id] = fn), (e) => (fns[id] = thrower(e))));
-          else fns[id] = f;
-        } catch (e) {
-          fns[id] = thrower(e);
-        }
-      }
-      await Promise.all(pending);
-    }
+    // A function that fails to load makes its tasks fail with that error (see loadFnDefs).
+    if (msg.defs) await loadFnDefs(msg.defs, fns);
     if (ended.has(c)) return;
     const store = storeOf(c);
     if (msg.puts) for (const [k, v, how] of msg.puts) if ((how as number) !== -1) store.set(k, how === PUT_BYTES ? deserialize(v as Uint8Array) : v);

@@ -4,9 +4,9 @@
  * CPU and memory per worker, and the graph of the running computation coloured by state. The live
  * page and `performanceReport` read the same snapshots.
  */
-import { readFileSync } from 'node:fs';
 import { keyPrefix } from '../../graph/keys.ts';
 import type { Key } from '../../graph/types.ts';
+import { cpuTicks, rssBytes } from '../procfs.ts';
 import type { SchedulerServer, ServerListener } from '../server.ts';
 
 export interface StreamEntry {
@@ -206,24 +206,5 @@ export class DashboardModel implements ServerListener {
         paused: w.paused,
       };
     });
-  }
-}
-
-function cpuTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return undefined;
-  }
-}
-
-function rssBytes(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
   }
 }
