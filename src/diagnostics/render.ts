@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { messages, OptionError, ShoalError } from '../errors.ts';
+import { escapeHtml } from './notebook.ts';
 import { svgToPng } from './visualize.ts';
 
 export type ChartFormat = 'svg' | 'png' | 'html';
@@ -68,11 +69,10 @@ export async function chartHtml(spec: ChartSpec, title: string): Promise<string>
   // vega's exports map hides its browser build; it sits beside the exported schema.
   vegaSource ??= readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('vega/vega-schema.json')), 'vega.min.js'), 'utf8');
   const json = JSON.stringify(await compileSpec(spec)).replace(/</g, '\\u003c');
-  const esc = title.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
   return [
     '<!doctype html>',
     '<html><head><meta charset="utf-8"><link rel="icon" href="data:,">',
-    `<title>${esc}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     '<style>body{font-family:"DejaVu Sans",sans-serif;margin:16px}</style>',
     `<script>${vegaSource}</script>`,
     '</head><body>',
