@@ -90,7 +90,7 @@ function lineSpec(values: Array<{ t: number; v: number }>, title: string, width:
 }
 
 /** The Vega-Lite spec `visualizeProfile` draws. */
-export function profileSpec(profilers: readonly AnyProfiler[], opts: ProfileChartOptions = {}): ChartSpec {
+function profileSpec(profilers: readonly AnyProfiler[], opts: ProfileChartOptions = {}): ChartSpec {
   const width = opts.width ?? 720;
   const t0 = originOf(profilers);
   const charts: ChartSpec[] = [];
