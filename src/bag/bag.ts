@@ -9,7 +9,8 @@ import { compute, persist, visualize, type Collection, type ComputeOptions, type
 import type { SchedulerName } from '../config.ts';
 import { Delayed } from '../delayed/delayed.ts';
 import { messages, OptionError } from '../errors.ts';
-import { blockKey } from '../graph/keys.ts';
+import { escapeHtml } from '../diagnostics/notebook.ts';
+import { blockKey, keyPrefix } from '../graph/keys.ts';
 import { registerTokenizer, tokenize } from '../graph/tokenize.ts';
 import { fnArg, mergeGraphs, ref, task, type Arg, type FnSpec, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
@@ -499,7 +500,7 @@ export class Bag<T = unknown> implements Collection<T[]> {
   // ---- display ----
 
   toString(): string {
-    return `shoal.Bag<${keyPrefixOf(this.name)}, npartitions=${this.npartitions}>`;
+    return `shoal.Bag<${keyPrefix(this.name)}, npartitions=${this.npartitions}>`;
   }
 
   [INSPECT](): string {
@@ -508,9 +509,8 @@ export class Bag<T = unknown> implements Collection<T[]> {
 
   /** A small HTML table (notebooks): name, partitions and tasks. @example tslab.display.html(b.reprHtml()) */
   reprHtml(): string {
-    const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     return (
-      `<table><caption>shoal.Bag ${esc(keyPrefixOf(this.name))}</caption>` +
+      `<table><caption>shoal.Bag ${escapeHtml(keyPrefix(this.name))}</caption>` +
       `<tr><th>npartitions</th><td>${this.npartitions}</td></tr>` +
       `<tr><th>tasks</th><td>${this.__graph__().size}</td></tr></table>`
     );
@@ -523,10 +523,6 @@ registerTokenizer(
 );
 
 const NAMED_BY_FUNCTION = new Set(['map', 'starmap', 'mapPartitions']);
-
-function keyPrefixOf(name: string): string {
-  return name.replace(/-[0-9a-f]{6,}$/, '');
-}
 
 function dedupe(layers: readonly Graph[]): Graph[] {
   return [...new Set(layers)];

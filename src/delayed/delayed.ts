@@ -5,6 +5,7 @@
  */
 import { compute, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
+import { escapeHtml } from '../diagnostics/notebook.ts';
 import { messages, OptionError } from '../errors.ts';
 import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data, fnArg, KEEP, ref, rewrite, type FnSpec, type Graph, type GraphNode, type Key, type Task } from '../graph/types.ts';
@@ -189,8 +190,7 @@ export class Delayed<T = unknown> implements Collection<T> {
     const g = this.__graph__();
     let tasks = 0;
     for (const n of g.values()) if (n.kind !== 'data') tasks++;
-    const esc = (v: string) => v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-    const row = (k: string, v: string | number) => `<tr><th style="text-align:left">${k}</th><td style="text-align:left">${esc(String(v))}</td></tr>`;
+    const row = (k: string, v: string | number) => `<tr><th style="text-align:left">${k}</th><td style="text-align:left">${escapeHtml(String(v))}</td></tr>`;
     return (
       `<table><caption style="text-align:left"><b>shoal.Delayed</b></caption>` +
       row('key', this.key) +

@@ -6,7 +6,7 @@
 import { messages, OptionError } from '../errors.ts';
 import type { Graph, Key } from '../graph/types.ts';
 import { getScheduler, warmup } from '../schedulers/index.ts';
-import { ganttSpec, type ProfileChartOptions } from './gantt.ts';
+import { ganttSpec, stackSpec, type ProfileChartOptions } from './gantt.ts';
 import { Profiler } from './profiler.ts';
 import { chartTarget, renderChart, type ChartSpec } from './render.ts';
 
@@ -101,11 +101,5 @@ function compareSpec(runs: readonly SchedulerRun[], opts: CompareOptions): Chart
     const t0 = r.profiler.runs[0]?.start ?? Math.min(...r.profiler.results.map((x) => x.start));
     return ganttSpec(r.profiler.results, t0, { width, name: `run${i}`, title: `${r.scheduler}: ${r.wallSeconds.toFixed(3)} s` });
   });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(opts.title ? { title: { text: opts.title, anchor: 'start', fontSize: 14 } } : {}),
-    config: { font: 'DejaVu Sans', view: { stroke: '#ddd' } },
-    vconcat: charts,
-    resolve: { scale: { x: 'shared', color: 'shared' } },
-  };
+  return stackSpec(charts, opts.title, 'shared');
 }

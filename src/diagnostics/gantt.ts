@@ -90,7 +90,7 @@ function lineSpec(values: Array<{ t: number; v: number }>, title: string, width:
 }
 
 /** The Vega-Lite spec `visualizeProfile` draws. */
-export function profileSpec(profilers: readonly AnyProfiler[], opts: ProfileChartOptions = {}): ChartSpec {
+function profileSpec(profilers: readonly AnyProfiler[], opts: ProfileChartOptions = {}): ChartSpec {
   const width = opts.width ?? 720;
   const t0 = originOf(profilers);
   const charts: ChartSpec[] = [];
@@ -108,12 +108,17 @@ export function profileSpec(profilers: readonly AnyProfiler[], opts: ProfileChar
     }
   }
   if (!charts.length) throw new ShoalError('ERR_SHOAL_VISUALIZE', messages.nothingProfiled());
+  return stackSpec(charts, opts.title, 'independent');
+}
+
+/** Charts stacked on one shared time axis, under an optional title. */
+export function stackSpec(charts: ChartSpec[], title: string | undefined, color: 'shared' | 'independent'): ChartSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(opts.title ? { title: { text: opts.title, anchor: 'start', fontSize: 14 } } : {}),
+    ...(title ? { title: { text: title, anchor: 'start', fontSize: 14 } } : {}),
     config: { font: 'DejaVu Sans', view: { stroke: '#ddd' } },
     vconcat: charts,
-    resolve: { scale: { x: 'shared', color: 'independent' } },
+    resolve: { scale: { x: 'shared', color } },
   };
 }
 

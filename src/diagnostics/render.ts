@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { messages, OptionError, ShoalError } from '../errors.ts';
+import { escapeHtml } from './notebook.ts';
 import { svgToPng } from './visualize.ts';
 
 export type ChartFormat = 'svg' | 'png' | 'html';
@@ -45,13 +46,13 @@ export async function ensureParent(file: string): Promise<void> {
 }
 
 /** The Vega spec of a Vega-Lite spec. */
-export async function compileSpec(spec: ChartSpec): Promise<ChartSpec> {
+async function compileSpec(spec: ChartSpec): Promise<ChartSpec> {
   const vl = await import('vega-lite');
   return vl.compile(spec as never).spec as unknown as ChartSpec;
 }
 
 /** SVG text of a Vega-Lite spec, drawn in Node. */
-export async function chartSvg(spec: ChartSpec): Promise<string> {
+async function chartSvg(spec: ChartSpec): Promise<string> {
   const vega = await import('vega');
   const view = new vega.View(vega.parse((await compileSpec(spec)) as never), { renderer: 'none' });
   try {
@@ -64,15 +65,14 @@ export async function chartSvg(spec: ChartSpec): Promise<string> {
 let vegaSource: string | undefined;
 
 /** A standalone page: Vega inlined, the compiled spec, an SVG view with tooltips. */
-export async function chartHtml(spec: ChartSpec, title: string): Promise<string> {
+async function chartHtml(spec: ChartSpec, title: string): Promise<string> {
   // vega's exports map hides its browser build; it sits beside the exported schema.
   vegaSource ??= readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('vega/vega-schema.json')), 'vega.min.js'), 'utf8');
   const json = JSON.stringify(await compileSpec(spec)).replace(/</g, '\\u003c');
-  const esc = title.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
   return [
     '<!doctype html>',
     '<html><head><meta charset="utf-8"><link rel="icon" href="data:,">',
-    `<title>${esc}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     '<style>body{font-family:"DejaVu Sans",sans-serif;margin:16px}</style>',
     `<script>${vegaSource}</script>`,
     '</head><body>',

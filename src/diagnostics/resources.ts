@@ -52,7 +52,7 @@ const hasProc = (() => {
 })();
 
 /** The pids of the tree: this process and every live worker process of shoal's pools. */
-export function processTree(): number[] {
+function processTree(): number[] {
   const pids = [process.pid];
   for (const pool of activePools()) {
     if (pool.kind !== 'processes') continue;

@@ -250,17 +250,24 @@ export class PoolAdapter implements Adapter, PoolClient {
     const out = args.slice();
     const at: number[] = [];
     for (const k of big) {
-      const to = this.pool.fileFor(w);
-      try {
-        writeBulk(to, args[k]);
-      } catch {
-        continue; // not serializable (the channel reports it) or no space: it goes inline
-      }
-      this.pool.fileTransfers++;
+      const to = this.writeFile(args[k], w);
+      if (to === undefined) continue; // it goes inline
       out[k] = to;
       at.push(k);
     }
     return at.length ? [out, at] : undefined;
+  }
+
+  /** Write `v` to a new transfer file for worker `w`; undefined if it cannot be (not serializable: the channel reports it; or no space). */
+  private writeFile(v: unknown, w: PoolWorker): string | undefined {
+    const to = this.pool.fileFor(w);
+    try {
+      writeBulk(to, v);
+    } catch {
+      return undefined;
+    }
+    this.pool.fileTransfers++;
+    return to;
   }
 
   /** The `puts` entry sending value `d`, held here, to worker `w`. */
@@ -285,14 +292,9 @@ export class PoolAdapter implements Adapter, PoolClient {
     if (this.files) {
       if (this.large[d] === 0) this.large[d] = typeof v === 'object' && v !== null && sizeOf(v) >= this.pool.bulkMin ? 2 : 1;
       if (this.large[d] === 2) {
-        const to = this.pool.fileFor(w);
-        try {
-          writeBulk(to, v);
-          this.pool.fileTransfers++;
-          return [key, to, PUT_FILE];
-        } catch {
-          this.large[d] = 1; // not serializable (the channel reports it) or no space: send it inline
-        }
+        const to = this.writeFile(v, w);
+        if (to !== undefined) return [key, to, PUT_FILE];
+        this.large[d] = 1; // send it inline, now and to later workers
       }
     }
     return [key, v];

@@ -38,14 +38,8 @@ function measure(v: unknown, depth: number, seen: Set<object>): number {
   if (seen.has(v) || depth > MAX_DEPTH) return 0;
   seen.add(v);
   if (Array.isArray(v)) return 16 + 8 * v.length + sampled(v.length, (i) => v[i], depth, seen);
-  if (v instanceof Map) {
-    const entries = [...v.entries()];
-    return 16 + 16 * entries.length + sampled(entries.length, (i) => entries[i]!, depth, seen);
-  }
-  if (v instanceof Set) {
-    const items = [...v];
-    return 16 + 8 * items.length + sampled(items.length, (i) => items[i], depth, seen);
-  }
+  if (v instanceof Map) return 16 + 16 * v.size + sampledIter(v.size, v.entries(), depth, seen);
+  if (v instanceof Set) return 16 + 8 * v.size + sampledIter(v.size, v.values(), depth, seen);
   // An object that reports its own size (Arrow tables and vectors do).
   const own = (v as { byteLength?: unknown }).byteLength;
   if (typeof own === 'number' && Number.isFinite(own)) return own;
@@ -64,4 +58,19 @@ function sampled(n: number, at: (i: number) => unknown, depth: number, seen: Set
   let s = 0;
   for (let k = 0; k < SAMPLE; k++) s += measure(at(Math.floor((k * n) / SAMPLE)), depth + 1, seen);
   return (s / SAMPLE) * n;
+}
+
+/** `sampled` for a Map's or Set's `n` items, picked while iterating (no copy of the whole collection). */
+function sampledIter(n: number, items: Iterator<unknown>, depth: number, seen: Set<object>): number {
+  let s = 0;
+  let i = 0;
+  let k = 0;
+  let next = 0; // index of the next item measured: every item up to SAMPLE, else floor(k * n / SAMPLE)
+  for (let r = items.next(); !r.done && k < Math.min(n, SAMPLE); r = items.next(), i++) {
+    if (i !== next) continue;
+    s += measure(r.value, depth + 1, seen);
+    k++;
+    next = n <= SAMPLE ? k : Math.floor((k * n) / SAMPLE);
+  }
+  return n <= SAMPLE ? s : (s / SAMPLE) * n;
 }
