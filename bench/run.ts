@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { shutdown, warmup } from '../src/index.ts';
 import { activePools } from '../src/schedulers/index.ts';
 import { workloads } from './workloads/index.ts';
+import { median } from './stats.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -40,12 +41,6 @@ function workerPeakRssMb(): number | undefined {
     }
   }
   return +(kb / 1024).toFixed(1);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 for (const name of names) {

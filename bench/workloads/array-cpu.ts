@@ -4,6 +4,8 @@
  * Runs record their CPU time here; `cpuFields` reports the median over the timed runs of a line
  * (the runner's first run of each line is its untimed warm-up) and starts the next line afresh.
  */
+import { median } from '../stats.ts';
+
 const runs: number[] = [];
 
 /** Call at the start of a run; call the result at its end. */
@@ -19,10 +21,9 @@ export function cpuTimer(): () => number {
 
 /** Median CPU seconds of the timed runs of this line, and CPU time over wall time. */
 export function cpuFields(wall: number): Record<string, number> {
-  const timed = runs.slice(1).sort((a, b) => a - b);
+  const timed = runs.slice(1);
   runs.length = 0;
   if (timed.length === 0) return {};
-  const m = timed.length >> 1;
-  const median = timed.length % 2 ? timed[m]! : (timed[m - 1]! + timed[m]!) / 2;
-  return { cpu_s_median: +median.toFixed(3), cpu_per_wall: +(median / wall).toFixed(2) };
+  const cpu = median(timed);
+  return { cpu_s_median: +cpu.toFixed(3), cpu_per_wall: +(cpu / wall).toFixed(2) };
 }

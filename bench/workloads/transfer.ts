@@ -21,6 +21,7 @@ import { shutdown, warmup } from '../../src/index.ts';
 import { getPool, getScheduler } from '../../src/schedulers/index.ts';
 import { specOf } from '../../src/schedulers/specs.ts';
 import type { RunContext, Workload } from './types.ts';
+import { median } from '../stats.ts';
 
 type Payload = 'f64' | 'objects';
 type Dir = 'to' | 'from' | 'between';
@@ -81,12 +82,6 @@ function graph(payload: Payload, dir: Dir, n: number, baseline: boolean, local?:
 const locals = new Map<string, Float64Array | object[]>();
 const times = new Map<string, number[]>();
 let bytesOf = new Map<string, number>();
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function idOf(ctx: RunContext): string {
   return `${ctx.scheduler}:${ctx.payload}:${ctx.mb ?? ''}:${ctx.dir}:${ctx.files}`;
