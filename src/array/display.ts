@@ -2,21 +2,13 @@
  * The notebook view of an Array, after Dask's `_repr_html_`: a table (bytes, shape, chunks, dtype,
  * tasks) for the whole array and for one block, next to an SVG of the block grid.
  */
+import { formatBytes } from '../io/bytes.ts';
 import { chunksize, prod } from './chunks.ts';
 import type { ShoalArray } from './core.ts';
 import { itemsize } from './dtype.ts';
 
-/** Bytes with binary units, like Dask's `format_bytes`: `7.63 MiB`. */
-export function formatBytes(n: number): string {
-  if (Number.isNaN(n)) return 'unknown';
-  const units = ['B', 'kiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let u = 0;
-  while (n >= 1024 * 0.9 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${n.toFixed(2)} ${units[u]}`;
-}
+/** Re-exported for the array tests that check the table's byte figures. */
+export { formatBytes };
 
 const fmt = (xs: readonly number[]) => `(${xs.map((v) => (Number.isNaN(v) ? 'nan' : String(v))).join(', ')}${xs.length === 1 ? ',' : ''})`;
 

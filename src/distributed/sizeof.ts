@@ -69,15 +69,5 @@ export function parseBytes(v: string | number): number | undefined {
   return unit === undefined ? undefined : Math.floor(Number(m[1]) * unit);
 }
 
-/** 25_200_000_000 → '23.47 GiB' (Dask's `format_bytes`). */
-export function formatBytes(n: number): string {
-  for (const [unit, size] of [
-    ['TiB', 2 ** 40],
-    ['GiB', 2 ** 30],
-    ['MiB', 2 ** 20],
-    ['kiB', 2 ** 10],
-  ] as const) {
-    if (n >= size * 0.9) return `${(n / size).toFixed(2)} ${unit}`;
-  }
-  return `${n} B`;
-}
+/** Dask's `format_bytes` (shared with the rest of shoal): 25_200_000_000 → '23.47 GiB'. */
+export { formatBytes } from '../io/bytes.ts';

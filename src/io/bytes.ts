@@ -30,16 +30,19 @@ export function parseBytes(value: number | string, option: string): number {
 }
 
 /**
- * A size for people, in binary units like Dask prints them.
+ * A size for people, like Dask's `format_bytes`: binary units, moving up to the next unit from 0.9
+ * of it (921.6 kiB prints as `0.90 MiB`), `unknown` for NaN (an array of unknown length).
  * @example
  * formatBytes(25_200_000_000); // '23.47 GiB'
+ * formatBytes(512);            // '512 B'
  */
 export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
+  if (Number.isNaN(n)) return 'unknown';
+  const units = ['B', 'kiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let u = 0;
+  while (n >= 1024 * 0.9 && u < units.length - 1) {
     n /= 1024;
-    i++;
+    u++;
   }
-  return i === 0 ? `${n} B` : `${n.toFixed(2)} ${units[i]}`;
+  return u === 0 ? `${n} B` : `${n.toFixed(2)} ${units[u]}`;
 }
