@@ -335,19 +335,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
           if (pos === fs && emptyNull) setNull(c, r);
           else {
             const it = internersL[c]!;
-            let code = it.slots[h & (it.slots.length - 1)]!;
-            const len = pos - fs;
-            if (code >= 0 && it.hashes[code] === h && it.lens[code] === len) {
-              const store = it.store;
-              const at = it.starts[code]!;
-              for (let j = 0; j < len; j++) {
-                if (store[at + j] !== data[fs + j]) {
-                  code = -1;
-                  break;
-                }
-              }
-            } else code = -1;
-            if (code < 0) code = it.internBytes(data, fs, pos, h);
+            const code = it.codeOf(data, fs, pos, h);
             if (it.nullCode[code]) setNull(c, r);
             else {
               i32L[c]![r] = code;
@@ -555,20 +543,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
           if (pos === fs && emptyIsNull) setNull(c, r);
           else {
             const it = internersL[c]!;
-            // The common case inline: the value was seen before and sits in its first slot.
-            let code = it.slots[h & (it.slots.length - 1)]!;
-            const len = pos - fs;
-            if (code >= 0 && it.hashes[code] === h && it.lens[code] === len) {
-              const store = it.store;
-              const at = it.starts[code]!;
-              for (let j = 0; j < len; j++) {
-                if (store[at + j] !== data[fs + j]) {
-                  code = -1;
-                  break;
-                }
-              }
-            } else code = -1;
-            if (code < 0) code = it.internBytes(data, fs, pos, h);
+            const code = it.codeOf(data, fs, pos, h);
             if (it.nullCode[code]) setNull(c, r);
             else {
               i32L[c]![r] = code;
