@@ -262,22 +262,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
       for (let o = 0; o < nopsL; o++) {
         // Unused fields before this column: each must end at a delimiter.
         for (let s = opSkipL[o]!; s > 0; s--) {
-          for (;;) {
-            if (pos > stop4) {
-              b = data[pos]!;
-              while (b !== dl && b !== LF) b = data[++pos]!;
-              break;
-            }
-            const v = view.getInt32(pos, true);
-            const xd = v ^ dl4;
-            const xl = v ^ 0x0a0a0a0a;
-            const hit = ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) >>> 7;
-            if (hit !== 0) {
-              pos += (31 - Math.clz32(hit & -hit)) >> 3;
-              break;
-            }
-            pos += 4;
-          }
+          pos = skipField(data, view, pos, stop4, dl, dl4);
           if (data[pos] !== dl) break records; // too few fields
           pos++;
         }
@@ -357,22 +342,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
       if (trailingL > 0) {
         // Unused fields at the end: all but the last end at a delimiter, the last at the newline.
         for (let s = trailingL; s > 0; s--) {
-          for (;;) {
-            if (pos > stop4) {
-              b = data[pos]!;
-              while (b !== dl && b !== LF) b = data[++pos]!;
-              break;
-            }
-            const v = view.getInt32(pos, true);
-            const xd = v ^ dl4;
-            const xl = v ^ 0x0a0a0a0a;
-            const hit = ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) >>> 7;
-            if (hit !== 0) {
-              pos += (31 - Math.clz32(hit & -hit)) >> 3;
-              break;
-            }
-            pos += 4;
-          }
+          pos = skipField(data, view, pos, stop4, dl, dl4);
           if (s > 1) {
             if (data[pos] !== dl) break records; // too few fields
             pos++;
@@ -476,17 +446,8 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
           if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
         } else if (k === SKIP) {
           // Not a column of the query: find its end, nothing else (a CR before LF ends the record below).
-          // Four bytes at a time while none of them is the delimiter or a newline (SWAR zero-byte test).
-          const stop4 = n - 4;
-          while (pos <= stop4) {
-            const v = view.getUint32(pos, true);
-            const xd = v ^ delim4;
-            const xl = v ^ 0x0a0a0a0a;
-            if ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) break;
-            pos += 4;
-          }
+          pos = skipField(data, view, pos, n - 4, delim, delim4);
           b = data[pos]!;
-          while (b !== delim && b !== LF) b = data[++pos]!;
           if (pos > lineStart && data[pos - 1] === CR && b === LF) pos--;
         } else if (k === FLOAT || k === INT) {
           const fs = pos;
@@ -580,6 +541,29 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
 
   const finish = (): Columns => ({ names: spec.keep.slice(), columns: spec.keep.map((name) => builders[spec.names.indexOf(name)]!.finish(row)), length: row });
   return { feed, finish };
+}
+
+/**
+ * Position of the first delimiter or LF at or after `pos` (the data ends with an LF, so there is
+ * one). Four bytes at a time while none of them matches (a SWAR zero-byte test on the bytes XORed
+ * with the delimiter and with LF; the lowest flagged byte is exact, as borrows only run upwards),
+ * then byte by byte in the last three. `stop4` is `data.length - 4`; `delim4` the delimiter in all
+ * four bytes of an int32.
+ */
+function skipField(data: Uint8Array, view: DataView, pos: number, stop4: number, delim: number, delim4: number): number {
+  for (;;) {
+    if (pos > stop4) {
+      let b = data[pos]!;
+      while (b !== delim && b !== LF) b = data[++pos]!;
+      return pos;
+    }
+    const v = view.getInt32(pos, true);
+    const xd = v ^ delim4;
+    const xl = v ^ 0x0a0a0a0a;
+    const hit = ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) >>> 7;
+    if (hit !== 0) return pos + ((31 - Math.clz32(hit & -hit)) >> 3);
+    pos += 4;
+  }
 }
 
 /** End of an unquoted field starting at `pos`: the delimiter, the line end (before a CR of CRLF) or the end. */
