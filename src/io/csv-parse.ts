@@ -186,6 +186,13 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
       valids[c] = b?.valid;
     });
   };
+  /** More rows than the columns were sized for: grow them by half (rare: the first sizing is an estimate). */
+  const grow = (): number => {
+    capacity = Math.ceil(capacity * 1.5) + 16;
+    for (const b of builders) b?.ensure(capacity);
+    refresh();
+    return capacity;
+  };
   const setNull = (c: number, row: number) => {
     const b = builders[c]!;
     b.setNull(row);
@@ -252,11 +259,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
         pos += 2;
         continue;
       }
-      if (r >= cap) {
-        cap = capacity = Math.ceil(capacity * 1.5) + 16;
-        for (const b of builders) b?.ensure(capacity);
-        refresh();
-      }
+      if (r >= cap) cap = grow();
       lineStart = pos;
       bad = true; // until the record is complete
       for (let o = 0; o < nopsL; o++) {
@@ -423,11 +426,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
         pos += pos + 1 < n ? 2 : 1;
         continue;
       }
-      if (r >= cap) {
-        cap = capacity = Math.ceil(capacity * 1.5) + 16;
-        for (const b of builders) b?.ensure(capacity);
-        refresh();
-      }
+      if (r >= cap) cap = grow();
       const lineStart = pos;
       let c = 0;
       for (;;) {
