@@ -16,7 +16,12 @@ import { Scalar } from './scalar.ts';
 
 export const DEFAULT_SPLIT_EVERY = 8;
 
-function checkSplitEvery(v: number | undefined): number {
+/**
+ * `splitEvery` as given (or the default), checked: a whole number >= 2.
+ * @example
+ * checkSplitEvery(undefined); // 8
+ */
+export function checkSplitEvery(v: number | undefined): number {
   const s = v ?? DEFAULT_SPLIT_EVERY;
   if (!Number.isInteger(s) || s < 2) throw new OptionError(messages.badOption('splitEvery', v, 'a whole number >= 2'));
   return s;

@@ -13,7 +13,7 @@ import type { AnyFn } from '../schedulers/registry.ts';
 import { specOf } from '../schedulers/specs.ts';
 import { OptionError, messages } from '../errors.ts';
 import { DataFrame, op } from './frame.ts';
-import { DEFAULT_SPLIT_EVERY } from './frame-reduce.ts';
+import { checkSplitEvery } from './frame-reduce.ts';
 import { AGG_FNS, aggDtype, type AggFn, type AggSpec, type GroupSpec } from './groupby-agg.ts';
 
 /**
@@ -63,10 +63,9 @@ export class GroupBy {
     this.df = df;
     this.keys = keys;
     this.splitOut = opts.splitOut ?? 'auto';
-    this.splitEvery = opts.splitEvery ?? DEFAULT_SPLIT_EVERY;
     this.only = only;
     if (this.splitOut !== 'auto' && (!Number.isInteger(this.splitOut) || this.splitOut < 1)) throw new OptionError(messages.badOption('splitOut', this.splitOut, "a whole number >= 1 or 'auto'"));
-    if (!Number.isInteger(this.splitEvery) || this.splitEvery < 2) throw new OptionError(messages.badOption('splitEvery', this.splitEvery, 'a whole number >= 2'));
+    this.splitEvery = checkSplitEvery(opts.splitEvery);
   }
 
   /** Only column `name` (Dask's `df.groupby('k')['x']`). @example df.groupby('name').col('x').sum() */
