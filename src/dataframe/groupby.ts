@@ -14,7 +14,7 @@ import { specOf } from '../schedulers/specs.ts';
 import type { Dtype } from '../io/csv-columns.ts';
 import { OptionError, messages } from '../errors.ts';
 import { DataFrame, op } from './frame.ts';
-import { checkSplitEvery } from './frame-reduce.ts';
+import { checkSplitEvery, chunkTasks } from './frame-reduce.ts';
 import { AGG_FNS, aggDtype, type AggFn, type AggSpec, type GroupSpec } from './groupby-agg.ts';
 
 /**
@@ -180,12 +180,7 @@ export class GroupBy {
     for (const a of aggs) if (a.col !== null) needed.add(a.col);
     const l = this.df.layer(needed);
     const prefix = `groupby-${tokenize(l.token, spec, this.splitEvery)}`;
-    const reducer = { kind: 'group', spec } as unknown as Arg;
-    const chunks = l.inputs.map((input, i) => {
-      const k = blockKey(`${prefix}-chunk`, [i]);
-      l.graph.set(k, task(k, op('df.chunk'), [input, l.steps as unknown as Arg, i, reducer]));
-      return k;
-    });
+    const chunks = chunkTasks(l, { kind: 'group', spec }, prefix);
     const outs: Key[] = [];
     for (let j = 0; j < splitOut; j++) {
       let level = chunks;
