@@ -8,7 +8,7 @@ import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import { OptionError, messages } from '../errors.ts';
-import type { DataFrame } from './frame.ts';
+import type { DataFrame, Layer } from './frame.ts';
 import { op } from './frame.ts';
 import type { Reducer } from './kernels.ts';
 import { finishMoments, sketchQuantile, type MomentFn, type Moments, type Sketch } from './reductions.ts';
@@ -16,7 +16,12 @@ import { Scalar } from './scalar.ts';
 
 export const DEFAULT_SPLIT_EVERY = 8;
 
-function checkSplitEvery(v: number | undefined): number {
+/**
+ * `splitEvery` as given (or the default), checked: a whole number >= 2.
+ * @example
+ * checkSplitEvery(undefined); // 8
+ */
+export function checkSplitEvery(v: number | undefined): number {
   const s = v ?? DEFAULT_SPLIT_EVERY;
   if (!Number.isInteger(s) || s < 2) throw new OptionError(messages.badOption('splitEvery', v, 'a whole number >= 2'));
   return s;
@@ -41,6 +46,20 @@ export function combineTree(graph: Map<Key, GraphNode>, keys: Key[], reducer: Re
 }
 
 /**
+ * One fused `df.chunk` task per partition of `l` (read, steps, reduce to a partial), keyed
+ * `${prefix}-chunk[i]`, added to `l.graph`; returns their keys.
+ * @example
+ * chunkTasks(df.layer(null), { kind: 'len' }, 'len-abc');
+ */
+export function chunkTasks(l: Layer, reducer: Reducer, prefix: string): Key[] {
+  return l.inputs.map((input, i) => {
+    const k = blockKey(`${prefix}-chunk`, [i]);
+    l.graph.set(k, task(k, op('df.chunk'), [input, l.steps as unknown as Arg, i, reducer as unknown as Arg]));
+    return k;
+  });
+}
+
+/**
  * The chunk tasks of a reduction over `df` (reading only `needed` columns), combined in a tree.
  * @example
  * treeReduce(df, { kind: 'len' }, 8, 'len', new Set());
@@ -49,11 +68,7 @@ export function treeReduce(df: DataFrame, reducer: Reducer, splitEvery: number |
   const se = checkSplitEvery(splitEvery);
   const l = df.layer(needed);
   const prefix = `${name}-${tokenize(l.token, reducer, se)}`;
-  const chunks = l.inputs.map((input, i) => {
-    const k = blockKey(`${prefix}-chunk`, [i]);
-    l.graph.set(k, task(k, op('df.chunk'), [input, l.steps as unknown as Arg, i, reducer as unknown as Arg]));
-    return k;
-  });
+  const chunks = chunkTasks(l, reducer, prefix);
   if (chunks.length === 0) {
     const k = `${prefix}-empty`;
     l.graph.set(k, task(k, op('df.combine'), [reducer as unknown as Arg]));

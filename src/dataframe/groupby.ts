@@ -11,9 +11,10 @@ import { tokenize } from '../graph/tokenize.ts';
 import { fnArg, ref, task, type Arg, type Key } from '../graph/types.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { specOf } from '../schedulers/specs.ts';
+import type { Dtype } from '../io/csv-columns.ts';
 import { OptionError, messages } from '../errors.ts';
 import { DataFrame, op } from './frame.ts';
-import { DEFAULT_SPLIT_EVERY } from './frame-reduce.ts';
+import { checkSplitEvery, chunkTasks } from './frame-reduce.ts';
 import { AGG_FNS, aggDtype, type AggFn, type AggSpec, type GroupSpec } from './groupby-agg.ts';
 
 /**
@@ -63,10 +64,9 @@ export class GroupBy {
     this.df = df;
     this.keys = keys;
     this.splitOut = opts.splitOut ?? 'auto';
-    this.splitEvery = opts.splitEvery ?? DEFAULT_SPLIT_EVERY;
     this.only = only;
     if (this.splitOut !== 'auto' && (!Number.isInteger(this.splitOut) || this.splitOut < 1)) throw new OptionError(messages.badOption('splitOut', this.splitOut, "a whole number >= 1 or 'auto'"));
-    if (!Number.isInteger(this.splitEvery) || this.splitEvery < 2) throw new OptionError(messages.badOption('splitEvery', this.splitEvery, 'a whole number >= 2'));
+    this.splitEvery = checkSplitEvery(opts.splitEvery);
   }
 
   /** Only column `name` (Dask's `df.groupby('k')['x']`). @example df.groupby('name').col('x').sum() */
@@ -75,11 +75,15 @@ export class GroupBy {
     return new GroupBy(this.df, this.keys, { splitOut: this.splitOut, splitEvery: this.splitEvery }, name);
   }
 
+  private dtype(col: string): Dtype {
+    return this.df.meta.dtypes[this.df.meta.names.indexOf(col)]!;
+  }
+
   private valueColumns(fn: AggFn): string[] {
     const cols = this.only ? [this.only] : this.df.meta.names.filter((n) => !this.keys.includes(n));
     if (!NUMERIC_ONLY.has(fn)) return cols;
-    const numeric = cols.filter((n) => ['float64', 'int32', 'bool'].includes(this.df.meta.dtypes[this.df.meta.names.indexOf(n)]!));
-    if (this.only && numeric.length === 0) throw new OptionError(messages.opDtype(fn, this.df.meta.dtypes[this.df.meta.names.indexOf(this.only)]!, 'numeric'));
+    const numeric = cols.filter((n) => ['float64', 'int32', 'bool'].includes(this.dtype(n)));
+    if (this.only && numeric.length === 0) throw new OptionError(messages.opDtype(fn, this.dtype(this.only), 'numeric'));
     return numeric;
   }
 
@@ -88,7 +92,7 @@ export class GroupBy {
   }
 
   private spec(col: string, fn: AggFn | AnyAggregation, out: string): AggSpec {
-    const dtype = this.df.meta.dtypes[this.df.meta.names.indexOf(col)]!;
+    const dtype = this.dtype(col);
     if (fn instanceof Aggregation) {
       const custom = { chunk: fnArg(specOf(fn.chunk as AnyFn)), combine: fnArg(specOf(fn.combine as AnyFn)), finalize: fnArg(specOf(fn.finalize as AnyFn)) };
       return { col, fn: 'custom', out, dtype, custom };
@@ -162,27 +166,21 @@ export class GroupBy {
   }
 
   /** The number of hash buckets: given, or 1 for string/bool keys (few groups), else one per `splitEvery` partitions. */
-  private buckets(): number {
+  private buckets(keyDtypes: readonly Dtype[]): number {
     if (this.splitOut !== 'auto') return this.splitOut;
-    const keyDtypes = this.keys.map((k) => this.df.meta.dtypes[this.df.meta.names.indexOf(k)]!);
     if (keyDtypes.every((d) => d === 'string' || d === 'bool')) return 1;
     return Math.max(1, Math.ceil(this.df.npartitions / this.splitEvery));
   }
 
   private build(aggs: AggSpec[]): DataFrame {
-    const keyDtypes = this.keys.map((k) => this.df.meta.dtypes[this.df.meta.names.indexOf(k)]!);
-    const splitOut = this.buckets();
+    const keyDtypes = this.keys.map((k) => this.dtype(k));
+    const splitOut = this.buckets(keyDtypes);
     const spec: GroupSpec = { keys: this.keys, keyDtypes, aggs, splitOut };
     const needed = new Set<string>(this.keys);
     for (const a of aggs) if (a.col !== null) needed.add(a.col);
     const l = this.df.layer(needed);
     const prefix = `groupby-${tokenize(l.token, spec, this.splitEvery)}`;
-    const reducer = { kind: 'group', spec } as unknown as Arg;
-    const chunks = l.inputs.map((input, i) => {
-      const k = blockKey(`${prefix}-chunk`, [i]);
-      l.graph.set(k, task(k, op('df.chunk'), [input, l.steps as unknown as Arg, i, reducer]));
-      return k;
-    });
+    const chunks = chunkTasks(l, { kind: 'group', spec }, prefix);
     const outs: Key[] = [];
     for (let j = 0; j < splitOut; j++) {
       let level = chunks;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { tableFromIPC, Table } from 'apache-arrow';
-import { readBlock, type Block } from '../io/blocks.ts';
+import { lineNumberAt, readBlock, type Block } from '../io/blocks.ts';
 import { type Dtype } from '../io/csv-columns.ts';
 import { textToDate } from '../io/csv-convert.ts';
 import { ShoalError, messages } from '../errors.ts';
@@ -94,14 +94,7 @@ export function parseJsonLines(data: Buffer, path: string, firstLine: () => numb
 
 export function readJsonPart(arg: JsonPartArg, columns: string[]): Part {
   const { data, offset } = readBlock(arg.block);
-  const records = parseJsonLines(data, arg.block.path, () => (offset === 0 ? 1 : countLines(arg.block.path, offset)));
+  const records = parseJsonLines(data, arg.block.path, () => lineNumberAt(arg.block.path, offset));
   const idx = columns.map((c) => arg.meta.names.indexOf(c));
   return recordsToPart(records, { names: columns, dtypes: idx.map((i) => arg.meta.dtypes[i]!) });
-}
-
-function countLines(path: string, offset: number): number {
-  const buf = readFileSync(path).subarray(0, offset);
-  let k = 1;
-  for (const b of buf) if (b === 10) k++;
-  return k;
 }

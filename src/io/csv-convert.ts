@@ -67,7 +67,7 @@ export function suggestDtype(s: string): Dtype {
 export class Interner {
   readonly strings: string[] = [];
   private byString = new Map<string, number>();
-  // Public so the tokenizer can inline the lookup of a value seen before (the common case).
+  // Public so the tokenizer's hot path (`codeOf`) reads them without getters.
   slots: Int32Array = new Int32Array(1024).fill(-1);
   hashes: Int32Array = new Int32Array(512);
   starts: Int32Array = new Int32Array(512);
@@ -88,6 +88,23 @@ export class Interner {
     if (code === undefined) {
       const bytes = Buffer.from(s, 'utf8');
       code = this.internBytes(bytes, 0, bytes.length, hashBytes(bytes, 0, bytes.length));
+    }
+    return code;
+  }
+
+  /**
+   * The code of the UTF-8 bytes `data[s, e)` whose hash is `h`: the tokenizer's per-field lookup.
+   * The common case (the value was seen before and sits in its first slot) is checked here, small
+   * enough for V8 to inline into the tokenizer's loops; anything else goes to `internBytes`.
+   */
+  codeOf(data: Uint8Array, s: number, e: number, h: number): number {
+    const code = this.slots[h & (this.slots.length - 1)]!;
+    const len = e - s;
+    if (code < 0 || this.hashes[code] !== h || this.lens[code] !== len) return this.internBytes(data, s, e, h);
+    const store = this.store;
+    const at = this.starts[code]!;
+    for (let j = 0; j < len; j++) {
+      if (store[at + j] !== data[s + j]) return this.internBytes(data, s, e, h);
     }
     return code;
   }

@@ -186,6 +186,13 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
       valids[c] = b?.valid;
     });
   };
+  /** More rows than the columns were sized for: grow them by half (rare: the first sizing is an estimate). */
+  const grow = (): number => {
+    capacity = Math.ceil(capacity * 1.5) + 16;
+    for (const b of builders) b?.ensure(capacity);
+    refresh();
+    return capacity;
+  };
   const setNull = (c: number, row: number) => {
     const b = builders[c]!;
     b.setNull(row);
@@ -252,32 +259,13 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
         pos += 2;
         continue;
       }
-      if (r >= cap) {
-        cap = capacity = Math.ceil(capacity * 1.5) + 16;
-        for (const b of builders) b?.ensure(capacity);
-        refresh();
-      }
+      if (r >= cap) cap = grow();
       lineStart = pos;
       bad = true; // until the record is complete
       for (let o = 0; o < nopsL; o++) {
         // Unused fields before this column: each must end at a delimiter.
         for (let s = opSkipL[o]!; s > 0; s--) {
-          for (;;) {
-            if (pos > stop4) {
-              b = data[pos]!;
-              while (b !== dl && b !== LF) b = data[++pos]!;
-              break;
-            }
-            const v = view.getInt32(pos, true);
-            const xd = v ^ dl4;
-            const xl = v ^ 0x0a0a0a0a;
-            const hit = ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) >>> 7;
-            if (hit !== 0) {
-              pos += (31 - Math.clz32(hit & -hit)) >> 3;
-              break;
-            }
-            pos += 4;
-          }
+          pos = skipField(data, view, pos, stop4, dl, dl4);
           if (data[pos] !== dl) break records; // too few fields
           pos++;
         }
@@ -335,19 +323,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
           if (pos === fs && emptyNull) setNull(c, r);
           else {
             const it = internersL[c]!;
-            let code = it.slots[h & (it.slots.length - 1)]!;
-            const len = pos - fs;
-            if (code >= 0 && it.hashes[code] === h && it.lens[code] === len) {
-              const store = it.store;
-              const at = it.starts[code]!;
-              for (let j = 0; j < len; j++) {
-                if (store[at + j] !== data[fs + j]) {
-                  code = -1;
-                  break;
-                }
-              }
-            } else code = -1;
-            if (code < 0) code = it.internBytes(data, fs, pos, h);
+            const code = it.codeOf(data, fs, pos, h);
             if (it.nullCode[code]) setNull(c, r);
             else {
               i32L[c]![r] = code;
@@ -369,22 +345,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
       if (trailingL > 0) {
         // Unused fields at the end: all but the last end at a delimiter, the last at the newline.
         for (let s = trailingL; s > 0; s--) {
-          for (;;) {
-            if (pos > stop4) {
-              b = data[pos]!;
-              while (b !== dl && b !== LF) b = data[++pos]!;
-              break;
-            }
-            const v = view.getInt32(pos, true);
-            const xd = v ^ dl4;
-            const xl = v ^ 0x0a0a0a0a;
-            const hit = ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) >>> 7;
-            if (hit !== 0) {
-              pos += (31 - Math.clz32(hit & -hit)) >> 3;
-              break;
-            }
-            pos += 4;
-          }
+          pos = skipField(data, view, pos, stop4, dl, dl4);
           if (s > 1) {
             if (data[pos] !== dl) break records; // too few fields
             pos++;
@@ -465,11 +426,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
         pos += pos + 1 < n ? 2 : 1;
         continue;
       }
-      if (r >= cap) {
-        cap = capacity = Math.ceil(capacity * 1.5) + 16;
-        for (const b of builders) b?.ensure(capacity);
-        refresh();
-      }
+      if (r >= cap) cap = grow();
       const lineStart = pos;
       let c = 0;
       for (;;) {
@@ -488,17 +445,8 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
           if (after !== delim && after !== LF && after !== CR) throw new ShoalError('ERR_SHOAL_IO', messages.csvAfterQuote(where.path, lineOf(pos), spec.names[c] ?? `#${c + 1}`));
         } else if (k === SKIP) {
           // Not a column of the query: find its end, nothing else (a CR before LF ends the record below).
-          // Four bytes at a time while none of them is the delimiter or a newline (SWAR zero-byte test).
-          const stop4 = n - 4;
-          while (pos <= stop4) {
-            const v = view.getUint32(pos, true);
-            const xd = v ^ delim4;
-            const xl = v ^ 0x0a0a0a0a;
-            if ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) break;
-            pos += 4;
-          }
+          pos = skipField(data, view, pos, n - 4, delim, delim4);
           b = data[pos]!;
-          while (b !== delim && b !== LF) b = data[++pos]!;
           if (pos > lineStart && data[pos - 1] === CR && b === LF) pos--;
         } else if (k === FLOAT || k === INT) {
           const fs = pos;
@@ -555,20 +503,7 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
           if (pos === fs && emptyIsNull) setNull(c, r);
           else {
             const it = internersL[c]!;
-            // The common case inline: the value was seen before and sits in its first slot.
-            let code = it.slots[h & (it.slots.length - 1)]!;
-            const len = pos - fs;
-            if (code >= 0 && it.hashes[code] === h && it.lens[code] === len) {
-              const store = it.store;
-              const at = it.starts[code]!;
-              for (let j = 0; j < len; j++) {
-                if (store[at + j] !== data[fs + j]) {
-                  code = -1;
-                  break;
-                }
-              }
-            } else code = -1;
-            if (code < 0) code = it.internBytes(data, fs, pos, h);
+            const code = it.codeOf(data, fs, pos, h);
             if (it.nullCode[code]) setNull(c, r);
             else {
               i32L[c]![r] = code;
@@ -605,6 +540,29 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
 
   const finish = (): Columns => ({ names: spec.keep.slice(), columns: spec.keep.map((name) => builders[spec.names.indexOf(name)]!.finish(row)), length: row });
   return { feed, finish };
+}
+
+/**
+ * Position of the first delimiter or LF at or after `pos` (the data ends with an LF, so there is
+ * one). Four bytes at a time while none of them matches (a SWAR zero-byte test on the bytes XORed
+ * with the delimiter and with LF; the lowest flagged byte is exact, as borrows only run upwards),
+ * then byte by byte in the last three. `stop4` is `data.length - 4`; `delim4` the delimiter in all
+ * four bytes of an int32.
+ */
+function skipField(data: Uint8Array, view: DataView, pos: number, stop4: number, delim: number, delim4: number): number {
+  for (;;) {
+    if (pos > stop4) {
+      let b = data[pos]!;
+      while (b !== delim && b !== LF) b = data[++pos]!;
+      return pos;
+    }
+    const v = view.getInt32(pos, true);
+    const xd = v ^ delim4;
+    const xl = v ^ 0x0a0a0a0a;
+    const hit = ((((xd - 0x01010101) & ~xd) | ((xl - 0x01010101) & ~xl)) & 0x80808080) >>> 7;
+    if (hit !== 0) return pos + ((31 - Math.clz32(hit & -hit)) >> 3);
+    pos += 4;
+  }
 }
 
 /** End of an unquoted field starting at `pos`: the delimiter, the line end (before a CR of CRLF) or the end. */
