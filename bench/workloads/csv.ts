@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { readCsv } from '../../src/index.ts';
 import type { RunContext, Workload } from './types.ts';
+import { median } from '../stats.ts';
 
 const DIR = fileURLToPath(new URL('../data/timeseries/', import.meta.url));
 const GLOB = `${DIR}part-*.csv`;
@@ -28,11 +29,6 @@ function checksumOf(t: Table): number {
   let s = 0;
   for (const f of t.schema.fields.slice(1)) for (const v of t.getChild(f.name)!.toArray() as Float64Array) s += v;
   return +s.toFixed(6);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function workload(run: (ctx: RunContext) => Promise<number>): Workload {
