@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'ERR_SHOAL_VISUALIZE'
   | 'ERR_SHOAL_IO'
   | 'ERR_SHOAL_KILLED_WORKER'
-  | 'ERR_SHOAL_CANCELLED';
+  | 'ERR_SHOAL_CANCELLED'
+  | 'ERR_SHOAL_PEER_UNREACHABLE'
+  | 'ERR_SHOAL_DATA_PLANE';
 
 /**
  * Base class: every shoal error has a stable `code`.
@@ -348,4 +350,53 @@ export const distributedMessages = {
   waitTimeout: (seconds: number, pending: number) => `wait: ${pending} futures still pending after ${seconds} s`,
   lostResult: (key: string) => `the result of ${quote(key)} was lost and could not be gathered`,
   noClient: () => 'performanceReport needs a Client: create one first (new Client(cluster) or await Client.start())',
+} as const;
+
+// ---- data plane (worker-to-worker HTTP, src/distributed/data-plane) ----
+
+/**
+ * A data server did not answer: connection refused or reset, no bytes for the timeout, or a
+ * response cut short. Its keys are to be treated as missing (recomputed from lineage).
+ * @example
+ * try { await fetchValues(addr, keys, token); } catch (e) { if (e instanceof PeerUnreachableError) recompute(keys); }
+ */
+export class PeerUnreachableError extends ShoalError {
+  /** The data server's address (`http://host:port`). */
+  readonly address: string;
+  constructor(address: string, detail: string, options?: { cause?: unknown }) {
+    super('ERR_SHOAL_PEER_UNREACHABLE', dataPlaneMessages.peerUnreachable(address, detail), options);
+    this.address = address;
+  }
+}
+
+/**
+ * A data server answered, but not with data: it refused the token (`status` 401), rejected the
+ * request, sent bytes that are not a shoal data stream, or could not look up or encode a value
+ * (`key`). Unlike PeerUnreachableError, recomputing does not help.
+ */
+export class DataPlaneError extends ShoalError {
+  readonly address: string;
+  readonly status?: number;
+  readonly key?: string;
+  constructor(address: string, message: string, extra: { status?: number; key?: string; cause?: unknown } = {}) {
+    super('ERR_SHOAL_DATA_PLANE', message, { cause: extra.cause });
+    this.address = address;
+    if (extra.status !== undefined) this.status = extra.status;
+    if (extra.key !== undefined) this.key = extra.key;
+  }
+}
+
+/** Messages of the data plane. */
+export const dataPlaneMessages = {
+  peerUnreachable: (address: string, detail: string) => `data server ${address} did not answer: ${detail}`,
+  unauthorized: (address: string) =>
+    `data server ${address} refused the cluster token (401): every worker and client must use the same SHOAL_TOKEN`,
+  badStatus: (address: string, status: number, body: string) => `data server ${address} answered HTTP ${status}: ${body}`,
+  malformed: (address: string, detail: string) => `data server ${address} sent a malformed data stream: ${detail}`,
+  remoteValue: (address: string, key: string, message: string) =>
+    `data server ${address} could not send ${quote(key)}: ${message}`,
+  badAddress: (address: string) => `invalid data server address ${quote(address)}: expected http://host:port`,
+  noToken: () => 'a data server needs a non-empty cluster token (SHOAL_TOKEN)',
+  listenFailed: (host: string, port: number, detail: string) => `data server could not listen on ${host}:${port}: ${detail}`,
+  notData: (detail: string) => `not a shoal data value: ${detail}`,
 } as const;
