@@ -103,34 +103,25 @@ const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
   tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('tree'), { maxLength: 5 }), fc.dictionary(fc.string(), tie('tree'), { maxKeys: 5, noNullPrototype: true }), fc.array(fc.tuple(fc.string(), tie('tree')), { maxLength: 4 }).map((e) => new Map(e))),
 }));
 
-/** A dataframe partition (src/dataframe/README.md) of `n` rows with every column kind. */
-function columns(n: number) {
-  const f = new Float64Array(n);
-  const i32 = new Int32Array(n);
-  const codes = new Int32Array(n);
-  const b = new Uint8Array(n);
-  const d = new Float64Array(n);
-  const valid = new Uint8Array(n);
-  for (let k = 0; k < n; k++) {
-    f[k] = k * 0.25 - 7;
-    i32[k] = (k * 7919) | 0;
-    codes[k] = k % 3;
-    b[k] = k & 1;
-    d[k] = 1.6e12 + k * 1000;
-    valid[k] = k % 5 ? 1 : 0;
-  }
-  return {
-    names: ['f', 'i', 's', 'b', 'd'],
-    length: n,
-    columns: [
-      { dtype: 'float64', values: f, valid },
-      { dtype: 'int32', values: i32 },
-      { dtype: 'string', values: codes, dict: ['a', 'bé', 'c\u0000d'] },
-      { dtype: 'bool', values: b },
-      { dtype: 'date', values: d },
-    ],
-  };
-}
+/** Dataframe partitions (src/dataframe/README.md): each column kind, with and without nulls, in shared memory or not. */
+const columnsArb = fc.integer({ min: 0, max: 3000 }).chain((n) => {
+  const col = fc.constantFrom('float64', 'int32', 'string', 'bool', 'date').chain((dtype) => {
+    const values =
+      dtype === 'float64' || dtype === 'date'
+        ? fc.array(fc.double(), { minLength: n, maxLength: n }).map((x) => Float64Array.from(x))
+        : dtype === 'bool'
+          ? fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }).map((x) => Uint8Array.from(x))
+          : fc.array(fc.integer({ min: 0, max: 4 }), { minLength: n, maxLength: n }).map((x) => Int32Array.from(x));
+    const valid = fc.option(fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }).map((x) => Uint8Array.from(x)), { nil: undefined });
+    return fc.record({ dtype: fc.constant(dtype), values, valid, shared: fc.boolean() }).map(({ dtype, values, valid, shared }) => ({
+      dtype,
+      values: placed(values, 0, shared),
+      ...(dtype === 'string' ? { dict: ['a', 'bé', 'c\u0000d', '', 'e'] } : {}),
+      ...(valid ? { valid } : {}),
+    }));
+  });
+  return fc.array(col, { minLength: 1, maxLength: 5 }).map((columns) => ({ names: columns.map((_, i) => `c${i}`), length: n, columns }));
+});
 
 function arrowRows(t: Table): unknown[] {
   return t.toArray().map((r) => r.toJSON());
@@ -242,18 +233,22 @@ describe('over HTTP', () => {
     expect(b.buffer).not.toBe(a.buffer);
   });
 
-  test('a Columns partition in shared memory and an Arrow table, in one request', async () => {
-    const part = columns(10_001);
-    const shared = { ...part, columns: part.columns.map((c) => ({ ...c, values: placed(c.values, 0, true) })) };
+  test('property: Columns partitions (some in shared memory) and an Arrow table, in one request', async () => {
     const t = tableFromArrays({ x: new Float64Array([1, 2]), s: ['p', 'q'] });
-    store.set('part', shared);
     store.set('table', t);
-    const { values } = await fetchValues(server.address, ['part', 'table'], TOKEN);
-    expect(same(part, values.get('part'))).toBeNull();
-    expect(arrowRows(values.get('table') as Table)).toEqual([
-      { x: 1, s: 'p' },
-      { x: 2, s: 'q' },
-    ]);
+    await fc.assert(
+      fc.asyncProperty(columnsArb, async (part) => {
+        store.set('part', part);
+        const { values } = await fetchValues(server.address, ['part', 'table'], TOKEN);
+        const diff = same(part, values.get('part'));
+        if (diff) throw new Error(diff);
+        expect(arrowRows(values.get('table') as Table)).toEqual([
+          { x: 1, s: 'p' },
+          { x: 2, s: 'q' },
+        ]);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   test('keys the server does not hold are reported missing; a lookup may return a Promise', async () => {
