@@ -400,3 +400,18 @@ export const dataPlaneMessages = {
   listenFailed: (host: string, port: number, detail: string) => `data server could not listen on ${host}:${port}: ${detail}`,
   notData: (detail: string) => `not a shoal data value: ${detail}`,
 } as const;
+
+// ---- shoal broker (src/cli/broker.ts) ----
+
+/** Messages of `shoal broker`. */
+export const brokerMessages = {
+  usage: (detail: string) => `shoal broker: ${detail} (see shoal broker --help)`,
+  option: (flag: string, value: unknown, rule: string) => `shoal broker: invalid --${flag} ${quote(value)}: ${rule}`,
+  tlsPair: () => 'shoal broker: TLS needs both --tls-cert and --tls-key (and --tls-ca only with them)',
+  plaintextBind: (bind: string) =>
+    `shoal broker: refusing --bind ${bind}: the password and every task would cross the network in plaintext, ` +
+    'and whoever learns the password can queue tasks that run on every worker. ' +
+    'Pass --tls-cert and --tls-key (clients then use rediss://), or --insecure on a network you trust',
+  notInstalled: () => 'shoal broker: redis-server is not installed (or not on PATH): apt-get install redis-server',
+  exitedEarly: (code: number) => `redis-server exited (code ${code}) before it was ready: see its log above`,
+} as const;
