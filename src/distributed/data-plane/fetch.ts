@@ -14,7 +14,7 @@ import { Agent, request, type IncomingMessage } from 'node:http';
 import { DataPlaneError, OptionError, PeerUnreachableError, dataPlaneMessages } from '../../errors.ts';
 import { PREFIX_BYTES, decodeHeader, parseArrowLengths, parsePrefix } from './encode.ts';
 import { FRAME_BYTES, FrameKind, parseFrameHead } from './frames.ts';
-import { ChunkReader, Truncated } from './reader.ts';
+import { ChunkReader, Truncated, chunksOf } from './reader.ts';
 
 /** One agent for the process: connections to each peer are reused (idle ones do not keep Node alive). */
 const agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
@@ -101,7 +101,7 @@ async function attempt(url: URL, address: string, keys: string[], token: string,
       if (res.statusCode === 401) throw new DataPlaneError(address, dataPlaneMessages.unauthorized(address), { status: 401 });
       throw new DataPlaneError(address, dataPlaneMessages.badStatus(address, res.statusCode ?? 0, text), { status: res.statusCode });
     }
-    return await readFrames(new ChunkReader(res[Symbol.asyncIterator]()), address, keys);
+    return await readFrames(new ChunkReader(chunksOf(res)), address, keys);
   } catch (e) {
     res.destroy();
     req.destroy();
