@@ -209,3 +209,13 @@ test.skipIf(!hasOpenssl)('with --tls-cert/--tls-key it serves TLS only (rediss:/
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const hasSetpriv = ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => existsSync(p));
+
+test.skipIf(!hasSetpriv)('a broker killed with SIGKILL takes redis-server with it (setpriv --pdeathsig)', async () => {
+  const b = broker(['--port', String(await freePort())]);
+  const { redisPid } = await ready(b);
+  b.child.kill('SIGKILL');
+  await b.exited;
+  expect(await waitFor(() => !isAlive(redisPid))).toBe(true);
+});
