@@ -76,39 +76,41 @@ async function attempt(url: URL, address: string, keys: string[], token: string,
     path: '/data',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.byteLength },
   });
-  let res: IncomingMessage | undefined;
   const unreachable = (detail: string, cause?: unknown) => new PeerUnreachableError(address, detail, { cause });
   const onAbort = () => req.destroy(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error(String(opts.signal!.reason)));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   req.setTimeout(timeoutMs, () => req.destroy(unreachable(`no answer for ${timeoutMs} ms`)));
   try {
-    res = await new Promise<IncomingMessage>((resolve, reject) => {
-      req.once('response', resolve);
-      req.once('error', reject);
-      req.end(body);
-    });
-  } catch (e) {
-    req.destroy();
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    if (e instanceof PeerUnreachableError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) throw new StaleSocket();
-    throw unreachable(code ?? (e as Error).message, e);
-  }
-  try {
-    if (res.statusCode !== 200) {
-      const text = (await readText(res)).trim();
-      if (res.statusCode === 401) throw new DataPlaneError(address, dataPlaneMessages.unauthorized(address), { status: 401 });
-      throw new DataPlaneError(address, dataPlaneMessages.badStatus(address, res.statusCode ?? 0, text), { status: res.statusCode });
+    let res: IncomingMessage;
+    try {
+      res = await new Promise<IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve);
+        req.once('error', reject);
+        req.end(body);
+      });
+    } catch (e) {
+      req.destroy();
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (e instanceof PeerUnreachableError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) throw new StaleSocket();
+      throw unreachable(code ?? (e as Error).message, e);
     }
-    return await readFrames(new ChunkReader(chunksOf(res)), address, keys);
-  } catch (e) {
-    res.destroy();
-    req.destroy();
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    if (e instanceof PeerUnreachableError || e instanceof DataPlaneError) throw e;
-    if (e instanceof Truncated) throw unreachable('the response was cut short (the peer stopped mid-stream)', e);
-    throw unreachable((e as NodeJS.ErrnoException).code ?? (e as Error).message, e);
+    try {
+      if (res.statusCode !== 200) {
+        const text = (await readText(res)).trim();
+        if (res.statusCode === 401) throw new DataPlaneError(address, dataPlaneMessages.unauthorized(address), { status: 401 });
+        throw new DataPlaneError(address, dataPlaneMessages.badStatus(address, res.statusCode ?? 0, text), { status: res.statusCode });
+      }
+      return await readFrames(new ChunkReader(chunksOf(res)), address, keys);
+    } catch (e) {
+      res.destroy();
+      req.destroy();
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (e instanceof PeerUnreachableError || e instanceof DataPlaneError) throw e;
+      if (e instanceof Truncated) throw unreachable('the response was cut short (the peer stopped mid-stream)', e);
+      throw unreachable((e as NodeJS.ErrnoException).code ?? (e as Error).message, e);
+    }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
@@ -149,7 +151,13 @@ async function readValue(r: ChunkReader, address: string): Promise<unknown> {
     await r.readInto(blob);
     blobs.push(blob);
   }
-  const { value, fills } = decodeHeader(header, blobs);
+  let decoded: ReturnType<typeof decodeHeader>;
+  try {
+    decoded = decodeHeader(header, blobs);
+  } catch (e) {
+    throw new DataPlaneError(address, dataPlaneMessages.malformed(address, (e as Error).message), { cause: e });
+  }
+  const { value, fills } = decoded;
   for (const f of fills) await r.readInto(f);
   return value;
 }
