@@ -41,13 +41,15 @@ export async function fetchValues(address: string, keys: string[], token: string
   const unique = [...new Set(keys)];
   if (unique.length === 0) return { values: new Map(), missing: [] };
   opts.signal?.throwIfAborted();
-  try {
-    return await attempt(url, address, unique, token, opts);
-  } catch (e) {
-    // A kept-alive socket the server closed just as we reused it: the request never reached the
-    // server's handler, so one retry on a new connection is safe (Node's documented remedy).
-    if (e instanceof StaleSocket) return attempt(url, address, unique, token, opts);
-    throw e;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt(url, address, unique, token, opts);
+    } catch (e) {
+      // A kept-alive socket the server closed just as it was reused (Node's documented race): the
+      // request only reads, so it is retried on another connection, a few times at most.
+      if (!(e instanceof StaleSocket)) throw e;
+      if (tries === 3) throw new PeerUnreachableError(address, 'connection reset', { cause: e.cause });
+    }
   }
 }
 
@@ -93,7 +95,7 @@ async function attempt(url: URL, address: string, keys: string[], token: string,
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (e instanceof PeerUnreachableError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) throw new StaleSocket();
+      if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) throw new StaleSocket('stale socket', { cause: e });
       throw unreachable(code ?? (e as Error).message, e);
     }
     try {
