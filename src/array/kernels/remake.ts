@@ -1,0 +1,106 @@
+/**
+ * Partials of blocks that are never stored: the reduction's task makes the block itself (random
+ * values, or an elementwise expression over leaf blocks) and reduces it at once.
+ *
+ * The block is made and reduced in strips of whole rows along its first axis (about STRIP
+ * elements each), so what is made stays in the core's cache while it is reduced: no pass over an
+ * 80 MB block in main memory, and two threads do not compete for memory bandwidth. Strip partials
+ * combine like any partials (the reduction's own `combine`) when the first axis is reduced, and
+ * are placed side by side when it is not.
+ *
+ * Random leaves of an elementwise expression are remade here too (their blocks are never stored):
+ * a leaf read in the output's layout is made strip by strip with the expression; one read another
+ * way (transposed, broadcast) is made whole first, in its own scratch slot.
+ */
+import { defineOps } from '../../schedulers/registry.ts';
+import { prod } from '../chunks.ts';
+import type { DType, TypedArray } from '../dtype.ts';
+import type { Expr } from '../expr.ts';
+import { randomInto } from './create.ts';
+import { ewInto, type LeafKind } from './elemwise.ts';
+import { chunk, combine, type Partial, type ReduceKind } from './reduce.ts';
+import { scratchSlot } from './scratch.ts';
+
+/** The arguments of `array.random` for one block: how to remake it. */
+export type RandomProducer = ['random', DType, number, number, number, number, number, number[], number[], number[]];
+
+/**
+ * How to make a block inside the reduction's task instead of reading it: an elementwise
+ * expression (the args of `array.ew`, each leaf a stored block or a random block to remake), or
+ * random values (the args of `array.random`).
+ */
+export type Producer = ['ew', Expr, DType, number[], [LeafKind, number[]][] | null, (TypedArray | RandomProducer)[]] | RandomProducer;
+
+/**
+ * Elements per strip. 32K float64 values (256 KB) stay in a core's L2 cache between being made
+ * and being reduced, and are long enough that per-strip costs (a partial, a combine, a replayed
+ * random group) are noise. A multiple of the random generator's group, so 1-D strips of an
+ * aligned block replay nothing.
+ */
+const STRIP = 1 << 15;
+
+/** Slot 0 holds the strip; slot 1 + k the leaf k made whole. */
+const stripAlloc = scratchSlot(0);
+
+function makeRandom(p: RandomProducer, alloc: (dtype: DType, n: number) => TypedArray, r0 = 0, rows = p[9][0]!): TypedArray {
+  const [, dtype, dist, p1, p2, k0, k1, full, bstart, bshape] = p;
+  if (r0 === 0 && (bshape.length === 0 || rows === bshape[0])) return randomInto(alloc, dtype, dist, p1, p2, k0, k1, full, bstart, bshape);
+  const start = bstart.slice();
+  start[0]! += r0;
+  const shape = bshape.slice();
+  shape[0] = rows;
+  return randomInto(alloc, dtype, dist, p1, p2, k0, k1, full, start, shape);
+}
+
+/** A partial of a block made on the spot in scratch memory (see Producer). */
+function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: boolean[], axis: number, start: number[], fullShape: number[]): Partial {
+  const n = prod(shape);
+  const rowLen = shape.length === 0 || shape[0] === 0 ? 0 : n / shape[0]!;
+  const per = rowLen === 0 ? 0 : Math.max(1, Math.floor(STRIP / rowLen));
+  let leaves: (TypedArray | RandomProducer)[] = [];
+  let reads: [LeafKind, number[]][] | null = null;
+  if (producer[0] === 'ew') {
+    reads = producer[4];
+    // Leaves not made strip by strip are made whole now, each in its own slot.
+    leaves = producer[5].map((l, k) => (isProducer(l) && (reads === null || reads[k]![0] !== 'f' || per >= shape[0]!) ? makeRandom(l, scratchSlot(1 + k)) : l));
+  }
+  const make = (r0: number, rows: number, sshape: number[]): TypedArray => {
+    if (producer[0] === 'random') return makeRandom(producer, stripAlloc, r0, rows);
+    const [, expr, dtype] = producer;
+    const whole = r0 === 0 && rows === (shape[0] ?? 1);
+    const ins = leaves.map((l, k) => {
+      if (isProducer(l)) return makeRandom(l, scratchSlot(1 + k), r0, rows);
+      if (whole) return l;
+      const [lk, strides] = reads![k]!;
+      if (lk === 's') return l;
+      return l.subarray(lk === 'f' ? r0 * rowLen : r0 * strides[0]!);
+    });
+    return ewInto(stripAlloc, expr, dtype, sshape, reads, ins);
+  };
+  // Whole block: nothing to split (small blocks, 0-d, unknown lengths, one row along axis 0).
+  if (per === 0 || per >= shape[0]! || reads === null && producer[0] === 'ew') return chunk(kind, make(0, shape[0] ?? 1, shape), shape, mask, axis, start, fullShape);
+  let acc: Partial | undefined;
+  const outPer = mask[0] ? 0 : prod(shape.slice(1).map((v, d) => (mask[d + 1] ? 1 : v)));
+  for (let r0 = 0; r0 < shape[0]!; r0 += per) {
+    const rows = Math.min(per, shape[0]! - r0);
+    const sshape = shape.slice();
+    sshape[0] = rows;
+    const sstart = start.slice();
+    sstart[0]! += r0;
+    const p = chunk(kind, make(r0, rows, sshape), sshape, mask, axis, sstart, fullShape);
+    if (mask[0]) acc = acc === undefined ? p : combine(kind, [acc, p]);
+    else {
+      // The first axis is kept: this strip's partial is rows r0.. of the block's partial.
+      acc ??= Array.isArray(p) ? p.map(() => new Float64Array(shape[0]! * outPer)) : new Float64Array(shape[0]! * outPer);
+      if (Array.isArray(p)) p.forEach((q, i) => (acc as Float64Array[])[i]!.set(q, r0 * outPer));
+      else (acc as Float64Array).set(p, r0 * outPer);
+    }
+  }
+  return acc!;
+}
+
+function isProducer(l: TypedArray | RandomProducer): l is RandomProducer {
+  return Array.isArray(l);
+}
+
+export const remakeKernels = defineOps(import.meta.url, { 'array.reduce.chunkOf': chunkOf });
