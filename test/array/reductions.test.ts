@@ -162,10 +162,10 @@ describe("cases from Dask's test_reductions.py", () => {
   });
 
   test('blocks larger than a strip are remade and reduced strip by strip, random leaves too', async () => {
-    // Blocks of 36K-53K elements: two strips each (a strip is 32K elements), rows and 1-D starts
+    // Blocks of 36K-53K elements (odd counts): two strips each (a strip is 32K elements), rows and 1-D starts
     // not aligned to the generator's 128-value groups.
-    const x = array.random.uniform({ shape: [420, 420], chunks: 230, seed: 21 });
-    const z = array.random.normal({ shape: [420], chunks: 230, seed: 22 });
+    const x = array.random.uniform({ shape: [420, 420], chunks: 231, seed: 21 });
+    const z = array.random.normal({ shape: [420], chunks: 231, seed: 22 });
     const y = x.add(x.T).mul(3).sub(z);
     const v = array.random.normal({ shape: [100_000], chunks: 70_000, seed: 23 });
     // Nothing random is stored: both leaves of x.add(x.T) and the broadcast z are remade.
@@ -174,6 +174,19 @@ describe("cases from Dask's test_reductions.py", () => {
     const dense = (await p.toArray({ scheduler: 'sync' })) as number[][];
     const colSums = dense[0]!.map((_, j) => sum(dense.map((row) => row[j]!)));
     const vals = flat(await v.persist({ scheduler: 'sync' }).then((q) => q.compute({ scheduler: 'sync' })));
+    const dx = (await x.toArray({ scheduler: 'sync' })) as number[][];
+    let xxt = 0;
+    let xtx2 = 0;
+    for (let i = 0; i < 420; i++) for (let j = 0; j < 420; j++) {
+      xxt += dx[i]![j]! + dx[j]![i]!;
+      xtx2 += dx[j]![i]! * dx[i]![j]! - 2;
+    }
+    for (const scheduler of SCHEDULERS) {
+      // Whole-block sums of flat and transposed random leaves: added as they are made.
+      const [s1, s2] = (await compute(x.add(x.T).sum(), x.T.mul(x).sub(2).sum(), { scheduler })) as number[];
+      expect(s1).toBeCloseTo(xxt, 8);
+      expect(s2).toBeCloseTo(xtx2, 8);
+    }
     for (const scheduler of SCHEDULERS) {
       const got = await compute(y.sum({ axis: 0 }), y.sum({ axis: 1 }), y.mean({ axis: 1 }), y.std({ axis: 0 }), y.argmax({ axis: 0 }), y.argmin(), y.max({ axis: 1 }), v.mean(), v.var(), v.argmax(), { scheduler });
       const want = await compute(p.sum({ axis: 0 }), p.sum({ axis: 1 }), p.mean({ axis: 1 }), p.std({ axis: 0 }), p.argmax({ axis: 0 }), p.argmin(), p.max({ axis: 1 }), { scheduler: 'sync' });

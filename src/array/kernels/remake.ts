@@ -17,7 +17,7 @@ import { prod } from '../chunks.ts';
 import type { DType, TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
 import { randomInto } from './create.ts';
-import { ewInto, type LeafKind } from './elemwise.ts';
+import { ewInto, ewSum, type LeafKind } from './elemwise.ts';
 import { chunk, combine, type Partial, type ReduceKind } from './reduce.ts';
 import { scratchSlot } from './scratch.ts';
 
@@ -39,8 +39,10 @@ export type Producer = ['ew', Expr, DType, number[], [LeafKind, number[]][] | nu
  */
 const STRIP = 1 << 15;
 
-/** Slot 0 holds the strip; slot 1 + k the leaf k made whole. */
+/** Slot 0 holds the strip, slot 1 a panel of a leaf made transposed, slot 2 + k the leaf k made whole. */
 const stripAlloc = scratchSlot(0);
+const panelAlloc = scratchSlot(1);
+const leafAlloc = (k: number) => scratchSlot(2 + k);
 
 function makeRandom(p: RandomProducer, alloc: (dtype: DType, n: number) => TypedArray, r0 = 0, rows = p[9][0]!): TypedArray {
   const [, dtype, dist, p1, p2, k0, k1, full, bstart, bshape] = p;
@@ -60,23 +62,40 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
   let leaves: (TypedArray | RandomProducer)[] = [];
   let reads: [LeafKind, number[]][] | null = null;
   if (producer[0] === 'ew') {
-    reads = producer[4];
-    // Leaves not made strip by strip are made whole now, each in its own slot.
-    leaves = producer[5].map((l, k) => (isProducer(l) && (reads === null || reads[k]![0] !== 'f' || per >= shape[0]!) ? makeRandom(l, scratchSlot(1 + k)) : l));
+    const given = producer[4];
+    // Leaves not made strip by strip are made whole now, each in its own slot; a transposed
+    // one is made in the output's layout and then read like a leaf of the output's shape.
+    leaves = producer[5].map((l, k) => {
+      if (!isProducer(l) || (given !== null && given[k]![0] === 'f' && per < shape[0]!)) return l;
+      return given !== null && isTransposed(l, given[k]!, shape) ? makeTransposed(l, leafAlloc(k)) : makeRandom(l, leafAlloc(k));
+    });
+    reads = given && given.map((r, k) => (isProducer(producer[5][k]!) && isTransposed(producer[5][k] as RandomProducer, r, shape) ? ['f', [shape[1]!, 1]] : r));
   }
-  const make = (r0: number, rows: number, sshape: number[]): TypedArray => {
-    if (producer[0] === 'random') return makeRandom(producer, stripAlloc, r0, rows);
-    const [, expr, dtype] = producer;
+  // The leaf blocks of rows r0 .. r0+rows of an elementwise block.
+  const insOf = (r0: number, rows: number): TypedArray[] => {
     const whole = r0 === 0 && rows === (shape[0] ?? 1);
-    const ins = leaves.map((l, k) => {
-      if (isProducer(l)) return makeRandom(l, scratchSlot(1 + k), r0, rows);
+    return leaves.map((l, k) => {
+      if (isProducer(l)) return makeRandom(l, leafAlloc(k), r0, rows);
       if (whole) return l;
       const [lk, strides] = reads![k]!;
       if (lk === 's') return l;
       return l.subarray(lk === 'f' ? r0 * rowLen : r0 * strides[0]!);
     });
-    return ewInto(stripAlloc, expr, dtype, sshape, reads, ins);
   };
+  const make = (r0: number, rows: number, sshape: number[]): TypedArray => {
+    if (producer[0] === 'random') return makeRandom(producer, stripAlloc, r0, rows);
+    return ewInto(stripAlloc, producer[1], producer[2], sshape, reads, insOf(r0, rows));
+  };
+  if (producer[0] === 'ew' && kind === 'sum' && producer[2] === 'float64' && reads !== null && n > 0 && mask.every(Boolean) && reads.every((r) => r[0] !== 'b')) {
+    // The whole block summed: each strip's values are added as they are made, never stored.
+    const step = per === 0 ? shape[0] ?? 1 : per;
+    let total = 0;
+    for (let r0 = 0; r0 < (shape[0] ?? 1); r0 += step) {
+      const rows = Math.min(step, (shape[0] ?? 1) - r0);
+      total += ewSum(producer[1], reads, insOf(r0, rows), rows * (rowLen || 1));
+    }
+    return Float64Array.of(total);
+  }
   // Whole block: nothing to split (small blocks, 0-d, unknown lengths, one row along axis 0).
   if (per === 0 || per >= shape[0]! || reads === null && producer[0] === 'ew') return chunk(kind, make(0, shape[0] ?? 1, shape), shape, mask, axis, start, fullShape);
   let acc: Partial | undefined;
@@ -97,6 +116,44 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
     }
   }
   return acc!;
+}
+
+/**
+ * True when leaf read `r` of a 2-D output block of `shape` is the whole random block `p`
+ * transposed. Read in place, each strip of output rows would walk a column panel of an 8 MB block
+ * (measured ~5 ns per element, most of x.add(x.T).sum()'s time); made transposed, it is read in order.
+ */
+function isTransposed(p: RandomProducer, r: [LeafKind, number[]], shape: number[]): boolean {
+  const bs = p[9];
+  return r[0] === 'b' && shape.length === 2 && shape[0]! > 1 && shape[1]! > 1 && bs[0] === shape[1] && bs[1] === shape[0] && r[1][0] === 1 && r[1][1] === shape[0];
+}
+
+/** Random block `p` made in transposed layout: panels of its rows made in cache, copied as columns. */
+function makeTransposed(p: RandomProducer, alloc: (dtype: DType, n: number) => TypedArray): TypedArray {
+  const [rs, cs] = p[9] as [number, number];
+  const out = alloc(p[1], rs * cs);
+  const per = Math.max(1, Math.floor(STRIP / cs));
+  for (let r0 = 0; r0 < rs; r0 += per) {
+    const h = Math.min(per, rs - r0);
+    const panel = makeRandom(p, panelAlloc, r0, h);
+    // Eight columns at a time: each panel row is read a cache line at a time (2.3x faster than
+    // one column at a time, measured).
+    let c = 0;
+    for (; c + 7 < cs; c += 8) {
+      const d = c * rs + r0;
+      for (let r = 0; r < h; r++) {
+        const i = r * cs + c;
+        const o = d + r;
+        out[o] = panel[i]!; out[o + rs] = panel[i + 1]!; out[o + 2 * rs] = panel[i + 2]!; out[o + 3 * rs] = panel[i + 3]!;
+        out[o + 4 * rs] = panel[i + 4]!; out[o + 5 * rs] = panel[i + 5]!; out[o + 6 * rs] = panel[i + 6]!; out[o + 7 * rs] = panel[i + 7]!;
+      }
+    }
+    for (; c < cs; c++) {
+      const d = c * rs + r0;
+      for (let r = 0; r < h; r++) out[d + r] = panel[r * cs + c]!;
+    }
+  }
+  return out;
 }
 
 function isProducer(l: TypedArray | RandomProducer): l is RandomProducer {
