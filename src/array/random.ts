@@ -80,6 +80,16 @@ class Stream {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the one state xoshiro cannot leave
   }
 
+  /** Step over `words` 32-bit words. */
+  skip(words: number): void {
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    for (let i = words; i > 0; i--) {
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    this.s0 = s0; this.s1 = s1; this.s2 = s2; this.s3 = s3;
+  }
+
   /** The next 32-bit word (as an unsigned number). */
   next(): number {
     const s1 = this.s1;
@@ -164,56 +174,107 @@ export function fillSegment(out: Float64Array, at: number, start: number, len: n
   }
 }
 
+/** `fillSegment` for uniforms, adding each value to `out[at..]` instead of storing it. */
+export function addUniformSegment(out: Float64Array, at: number, start: number, len: number, low: number, high: number, k0: number, k1: number): void {
+  fillUniform(out, at, start, len, low, high - low, k0, k1, shared, true);
+}
+
 /** 2^-27 and 2^-53: a uniform is (27 high bits) * 2^-27 + (26 high bits) * 2^-53, exact in a double. */
 const P27 = 7.450580596923828e-9;
 const P53 = 1.1102230246251565e-16;
 
-function fillUniform(out: Float64Array, at: number, start: number, len: number, low: number, span: number, k0: number, k1: number, s: Stream): void {
+/**
+ * Uniforms of elements `start .. start+len` into `out[at..]`: stored, or with `add` added to what
+ * is there (a reduction summing rows as they are made: no second pass over a stored block).
+ */
+function fillUniform(out: Float64Array, at: number, start: number, len: number, low: number, span: number, k0: number, k1: number, s: Stream, add = false): void {
   const end = start + len;
   let o = at;
   for (let g = Math.floor(start / GROUP); g * GROUP < end; g++) {
     s.seed(g, k0, k1);
-    let s0 = s.s0, s1 = s.s1, s2 = s.s2, s3 = s.s3;
     const first = Math.max(start, g * GROUP);
-    const stop = Math.min(end, (g + 1) * GROUP);
+    const n = Math.min(end, (g + 1) * GROUP) - first;
     // Values of the group before `start` are drawn and dropped: two words each.
-    for (let i = 2 * (first - g * GROUP); i > 0; i--) {
-      const t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-    }
-    // Two values per iteration (measured 13% faster than one: fewer loop checks and register
-    // moves); the conversion as two exact products and a sum avoids an int64 round trip.
-    const oend = o + (stop - first);
-    let m = 0, t = 0;
-    for (; o + 1 < oend; o += 2) {
-      m = Math.imul(s1, 5);
-      const a = Math.imul((m << 7) | (m >>> 25), 9);
-      t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-      m = Math.imul(s1, 5);
-      const b = Math.imul((m << 7) | (m >>> 25), 9);
-      t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-      m = Math.imul(s1, 5);
-      const c = Math.imul((m << 7) | (m >>> 25), 9);
-      t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-      m = Math.imul(s1, 5);
-      const d = Math.imul((m << 7) | (m >>> 25), 9);
-      t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-      out[o] = low + span * ((a >>> 5) * P27 + (b >>> 6) * P53);
-      out[o + 1] = low + span * ((c >>> 5) * P27 + (d >>> 6) * P53);
-    }
-    if (o < oend) {
-      m = Math.imul(s1, 5);
-      const a = Math.imul((m << 7) | (m >>> 25), 9);
-      t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-      m = Math.imul(s1, 5);
-      const b = Math.imul((m << 7) | (m >>> 25), 9);
-      out[o++] = low + span * ((a >>> 5) * P27 + (b >>> 6) * P53);
-    }
+    s.skip(2 * (first - g * GROUP));
+    if (add) addUniformRun(out, o, n, low, span, s);
+    else uniformRun(out, o, n, low, span, s);
+    o += n;
+  }
+}
+
+/**
+ * The next `n` uniforms of the stream into `out[o..]`. Two values per iteration (measured 13%
+ * faster than one: fewer loop checks and register moves); the conversion as two exact products
+ * and a sum avoids an int64 round trip. The stream's state is not written back: a run ends a group.
+ */
+function uniformRun(out: Float64Array, o: number, n: number, low: number, span: number, s: Stream): void {
+  let s0 = s.s0, s1 = s.s1, s2 = s.s2, s3 = s.s3;
+  const oend = o + n;
+  let m = 0, t = 0;
+  for (; o + 1 < oend; o += 2) {
+    m = Math.imul(s1, 5);
+    const a = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const b = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const c = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const d = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    out[o] = low + span * ((a >>> 5) * P27 + (b >>> 6) * P53);
+    out[o + 1] = low + span * ((c >>> 5) * P27 + (d >>> 6) * P53);
+  }
+  if (o < oend) {
+    m = Math.imul(s1, 5);
+    const a = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const b = Math.imul((m << 7) | (m >>> 25), 9);
+    out[o] = low + span * ((a >>> 5) * P27 + (b >>> 6) * P53);
+  }
+}
+
+/** `uniformRun` adding each value to `out[o..]` instead of storing it. */
+function addUniformRun(out: Float64Array, o: number, n: number, low: number, span: number, s: Stream): void {
+  let s0 = s.s0, s1 = s.s1, s2 = s.s2, s3 = s.s3;
+  const oend = o + n;
+  let m = 0, t = 0;
+  for (; o + 1 < oend; o += 2) {
+    m = Math.imul(s1, 5);
+    const a = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const b = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const c = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const d = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    out[o] += low + span * ((a >>> 5) * P27 + (b >>> 6) * P53);
+    out[o + 1] += low + span * ((c >>> 5) * P27 + (d >>> 6) * P53);
+  }
+  if (o < oend) {
+    m = Math.imul(s1, 5);
+    const a = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const b = Math.imul((m << 7) | (m >>> 25), 9);
+    out[o] += low + span * ((a >>> 5) * P27 + (b >>> 6) * P53);
   }
 }
 

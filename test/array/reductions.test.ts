@@ -181,6 +181,19 @@ describe("cases from Dask's test_reductions.py", () => {
       xxt += dx[i]![j]! + dx[j]![i]!;
       xtx2 += dx[j]![i]! * dx[i]![j]! - 2;
     }
+    const u = array.random.uniform({ shape: [100_000], chunks: 70_000, seed: 24, low: -1, high: 2 });
+    const u3 = array.random.uniform({ shape: [4, 50, 300], chunks: [3, 40, 300], seed: 25 });
+    const du = flat(await u.compute({ scheduler: 'sync' }));
+    const d3 = (await u3.toArray({ scheduler: 'sync' })) as number[][][];
+    const lead = d3[0]![0]!.map((_, k) => sum(d3.flatMap((m) => m.map((row) => row[k]!))));
+    for (const scheduler of SCHEDULERS) {
+      // Uniforms summed over leading axes or all: rows added into an accumulator as they are made.
+      const [a0, a, b, c] = await compute(x.sum({ axis: 0 }), x.sum(), u.sum(), u3.sum({ axis: [0, 1] }), { scheduler });
+      expect(allClose(flat(a0), dx[0]!.map((_, j) => sum(dx.map((row) => row[j]!))), 1e-12)).toBe(true);
+      expect(a).toBeCloseTo(sum(dx.flat()), 8);
+      expect(b).toBeCloseTo(sum(du), 8);
+      expect(allClose(flat(c), lead, 1e-12)).toBe(true);
+    }
     for (const scheduler of SCHEDULERS) {
       // Whole-block sums of flat and transposed random leaves: added as they are made.
       const [s1, s2] = (await compute(x.add(x.T).sum(), x.T.mul(x).sub(2).sum(), { scheduler })) as number[];

@@ -16,7 +16,8 @@ import { defineOps } from '../../schedulers/registry.ts';
 import { prod } from '../chunks.ts';
 import type { DType, TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
-import { randomInto } from './create.ts';
+import { addUniformRows, randomInto } from './create.ts';
+import { UNIFORM } from '../random.ts';
 import { ewInto, ewSum, type LeafKind } from './elemwise.ts';
 import { chunk, combine, type Partial, type ReduceKind } from './reduce.ts';
 import { scratchSlot } from './scratch.ts';
@@ -86,6 +87,16 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
     if (producer[0] === 'random') return makeRandom(producer, stripAlloc, r0, rows);
     return ewInto(stripAlloc, producer[1], producer[2], sshape, reads, insOf(r0, rows));
   };
+  if (producer[0] === 'random' && kind === 'sum' && producer[1] === 'float64' && producer[2] === UNIFORM && n > 0 && shape.length > 0 && mask.slice(0, -1).every(Boolean) && (shape.length > 1 || mask[0])) {
+    // Uniforms summed over leading axes (or all): each row is added into a one-row accumulator
+    // as it is made. A 1-D block is taken as rows of STRIP values.
+    const [, , , low, high, k0, k1, full, bstart] = producer;
+    const nd = shape.length;
+    const acc = new Float64Array(Math.min(nd === 1 ? STRIP : shape[nd - 1]!, n));
+    if (nd === 1) for (let i = 0; i < n; i += STRIP) addUniformRows(acc, low, high, k0, k1, full, [bstart[0]! + i], [Math.min(STRIP, n - i)]);
+    else addUniformRows(acc, low, high, k0, k1, full, bstart, shape);
+    return mask[nd - 1] ? Float64Array.of(sumOf(acc)) : acc;
+  }
   if (producer[0] === 'ew' && kind === 'sum' && producer[2] === 'float64' && reads !== null && n > 0 && mask.every(Boolean) && reads.every((r) => r[0] !== 'b')) {
     // The whole block summed: each strip's values are added as they are made, never stored.
     const step = per === 0 ? shape[0] ?? 1 : per;
@@ -154,6 +165,20 @@ function makeTransposed(p: RandomProducer, alloc: (dtype: DType, n: number) => T
     }
   }
   return out;
+}
+
+/** Sum of `a` with four accumulators. */
+function sumOf(a: Float64Array): number {
+  let p = 0, q = 0, r = 0, t = 0;
+  let i = 0;
+  for (; i + 3 < a.length; i += 4) {
+    p += a[i]!;
+    q += a[i + 1]!;
+    r += a[i + 2]!;
+    t += a[i + 3]!;
+  }
+  for (; i < a.length; i++) p += a[i]!;
+  return p + q + (r + t);
 }
 
 function isProducer(l: TypedArray | RandomProducer): l is RandomProducer {
