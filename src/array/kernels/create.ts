@@ -2,7 +2,7 @@
 import { defineOps } from '../../schedulers/registry.ts';
 import { prod, stridesOf } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
-import { addUniformSegment, fillSegment, newStream, UNIFORM } from '../random.ts';
+import { addUniformSegment, fillSegment, newStream, stridedUniformSegment } from '../random.ts';
 
 /** A block of `shape` filled with `value`. */
 function full(dtype: DType, shape: number[], value: number): TypedArray {
@@ -108,6 +108,16 @@ export function addUniformRows(acc: Float64Array, low: number, high: number, k0:
       idx[d] = 0;
     }
   }
+}
+
+/**
+ * A float64 uniform block of 2-D `shape` made straight into its transpose's layout (`out` has
+ * shape [shape[1], shape[0]]): each row is generated into a column.
+ */
+export function uniformTransposed(out: Float64Array, low: number, high: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): void {
+  const [rows, cols] = shape as [number, number];
+  const fs = stridesOf(fullShape);
+  for (let q = 0; q < rows; q++) stridedUniformSegment(out, q, rows, (start[0]! + q) * fs[0]! + start[1]! * fs[1]!, cols, low, high, k0, k1);
 }
 
 export const createKernels = defineOps(import.meta.url, {

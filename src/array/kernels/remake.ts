@@ -16,7 +16,7 @@ import { defineOps } from '../../schedulers/registry.ts';
 import { prod } from '../chunks.ts';
 import type { DType, TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
-import { addUniformRows, randomInto } from './create.ts';
+import { addUniformRows, randomInto, uniformTransposed } from './create.ts';
 import { UNIFORM } from '../random.ts';
 import { ewInto, ewSum, type LeafKind } from './elemwise.ts';
 import { chunk, combine, type Partial, type ReduceKind } from './reduce.ts';
@@ -143,6 +143,11 @@ function isTransposed(p: RandomProducer, r: [LeafKind, number[]], shape: number[
 function makeTransposed(p: RandomProducer, alloc: (dtype: DType, n: number) => TypedArray): TypedArray {
   const [rs, cs] = p[9] as [number, number];
   const out = alloc(p[1], rs * cs);
+  if (p[1] === 'float64' && p[2] === UNIFORM) {
+    // Uniform rows generated straight into columns (measured faster than panels and a copy).
+    uniformTransposed(out as Float64Array, p[3], p[4], p[5], p[6], p[7], p[8], p[9]);
+    return out;
+  }
   const per = Math.max(1, Math.floor(STRIP / cs));
   for (let r0 = 0; r0 < rs; r0 += per) {
     const h = Math.min(per, rs - r0);
