@@ -188,7 +188,8 @@ describe("cases from Dask's test_reductions.py", () => {
     const lead = d3[0]![0]!.map((_, k) => sum(d3.flatMap((m) => m.map((row) => row[k]!))));
     for (const scheduler of SCHEDULERS) {
       // Uniforms summed over leading axes or all: rows added into an accumulator as they are made.
-      const [a0, a, b, c] = await compute(x.sum({ axis: 0 }), x.sum(), u.sum(), u3.sum({ axis: [0, 1] }), { scheduler });
+      const [a0, a, b, c, uv] = await compute(x.sum({ axis: 0 }), x.sum(), u.sum(), u3.sum({ axis: [0, 1] }), u.var(), { scheduler });
+      expect(uv).toBeCloseTo(variance(du), 12); // one pass about the distribution's middle
       expect(allClose(flat(a0), dx[0]!.map((_, j) => sum(dx.map((row) => row[j]!))), 1e-12)).toBe(true);
       expect(a).toBeCloseTo(sum(dx.flat()), 8);
       expect(b).toBeCloseTo(sum(du), 8);

@@ -17,7 +17,7 @@ import { prod } from '../chunks.ts';
 import type { DType, TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
 import { addUniformRows, randomInto, uniformTransposed } from './create.ts';
-import { UNIFORM } from '../random.ts';
+import { NORMAL, UNIFORM } from '../random.ts';
 import { ewInto, ewSum, type LeafKind } from './elemwise.ts';
 import { chunk, combine, type Partial, type ReduceKind } from './reduce.ts';
 import { scratchSlot } from './scratch.ts';
@@ -107,6 +107,20 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
     }
     return Float64Array.of(total);
   }
+  if (producer[0] === 'random' && kind === 'moments' && producer[1] === 'float64' && (producer[2] === NORMAL || producer[2] === UNIFORM) && n > 0 && mask.every(Boolean)) {
+    // Moments of random values: one pass per strip about the distribution's own mean K (loc, or
+    // the middle of [low, high)), M2 = S2 - S1^2 / n. With K the true mean, S1^2 / n is tiny next
+    // to S2 (no cancellation), so the second pass the general kernel needs for stability is not.
+    const k = producer[2] === NORMAL ? producer[3] : (producer[3] + producer[4]) / 2;
+    const step = per === 0 ? shape[0] ?? 1 : per;
+    let acc: Partial | undefined;
+    for (let r0 = 0; r0 < (shape[0] ?? 1); r0 += step) {
+      const rows = Math.min(step, (shape[0] ?? 1) - r0);
+      const p = shiftedMoments(makeRandom(producer, stripAlloc, r0, rows), k);
+      acc = acc === undefined ? p : combine(kind, [acc, p]);
+    }
+    return acc!;
+  }
   // Whole block: nothing to split (small blocks, 0-d, unknown lengths, one row along axis 0).
   if (per === 0 || per >= shape[0]! || reads === null && producer[0] === 'ew') return chunk(kind, make(0, shape[0] ?? 1, shape), shape, mask, axis, start, fullShape);
   let acc: Partial | undefined;
@@ -170,6 +184,28 @@ function makeTransposed(p: RandomProducer, alloc: (dtype: DType, n: number) => T
     }
   }
   return out;
+}
+
+/** [count, mean, M2] of `x` in one pass about `k` (a value near the mean). */
+function shiftedMoments(x: TypedArray, k: number): Float64Array[] {
+  const n = x.length;
+  let s1 = 0, t1 = 0, s2 = 0, t2 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const d = x[i]! - k;
+    const e = x[i + 1]! - k;
+    s1 += d;
+    t1 += e;
+    s2 += d * d;
+    t2 += e * e;
+  }
+  if (i < n) {
+    const d = x[i]! - k;
+    s1 += d;
+    s2 += d * d;
+  }
+  const sum = s1 + t1;
+  return [Float64Array.of(n), Float64Array.of(k + sum / n), Float64Array.of(Math.max(0, s2 + t2 - (sum * sum) / n))];
 }
 
 /** Sum of `a` with four accumulators. */
