@@ -167,8 +167,9 @@ export function seedKey(seed: number): [number, number] {
  * Fill `out[at .. at+len)` with the values of flat elements `start .. start+len` of the stream
  * keyed by (k0, k1). The generator state lives in locals (xoshiro128** inlined) and each
  * distribution has its own loop, because this loop is the whole cost of making random arrays
- * (measured: 3.4 ns per uniform this way, 8.5 ns through a shared loop with a branch; now 3.2 ns per
- * uniform and 7.5 ns per normal with two uniforms per iteration and the ziggurat's wedges inline).
+ * (measured: 3.4 ns per uniform this way, 8.5 ns through a shared loop with a branch; later ~2.7 ns
+ * per uniform with 1.5 words per value and two values per iteration, ~7.5 ns per normal with the
+ * ziggurat's wedges inline; CPU ns on the bench machine, which drifts by tens of percent).
  */
 export function fillSegment(out: Float64Array, at: number, start: number, len: number, dist: number, p1: number, p2: number, k0: number, k1: number, s: Stream = shared): void {
   if (dist === NORMAL) fillNormal(out, at, start, len, p1, p2, k0, k1, s);
