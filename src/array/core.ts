@@ -57,10 +57,17 @@ export interface Layer {
   tasks(): Iterable<GraphNode>;
   ew?: { expr: Expr; leaves: readonly Leaf[] };
   /**
-   * How to make block `index` inside a consumer's task (a Producer of kernels/reduce.ts), for
+   * How to make block `index` inside a consumer's task (a Producer of kernels/remake.ts), for
    * blocks cheap to remake and costly to store: reductions then never materialize them.
    */
   produce?: (index: number[]) => unknown[];
+  /** The Arrays whose blocks `produce`'s arguments read, when not all of `deps` (remade leaves are not read). */
+  produceDeps?: readonly ShoalArray[];
+  /**
+   * Blocks so cheap to make (random values: a few ns per element) that an elementwise expression
+   * inside a reduction remakes them, even twice (`x.add(x.T)`), rather than storing them.
+   */
+  remake?: boolean;
   /** A transpose keeps what it permutes, so elementwise ops can read the source blocks in place. */
   transposeOf?: { x: ShoalArray; perm: readonly number[] };
 }

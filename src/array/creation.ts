@@ -209,7 +209,7 @@ function randomArray(op: string, dist: number, p1: number, p2: number, opts: Ran
   // Reductions remake random blocks in their own tasks instead of reading stored ones.
   const offs = chunks.map(offsets);
   const produce = (idx: number[]) => ['random', dtype, dist, p1, p2, k0, k1, shape, idx.map((b, d) => offs[d]![b]!), idx.map((b, d) => chunks[d]![b]!)];
-  return new ShoalArray(x.name, x.chunks, x.dtype, { ...x.layer, produce });
+  return new ShoalArray(x.name, x.chunks, x.dtype, { ...x.layer, produce, remake: true });
 }
 
 /**

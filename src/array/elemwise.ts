@@ -135,7 +135,7 @@ export function fromExpr(op: string, expr: Expr, leaves: readonly Leaf[], chunks
   const nd = chunks.length;
   const unknown = chunks.some((c) => c.some(Number.isNaN));
   // The kernel's arguments for output block `idx`: how each leaf is read, and its block.
-  const blockArgs = (idx: number[]): [number[], LeafRead[] | null, Arg[]] => {
+  const blockArgs = (idx: number[], remake = false): [number[], LeafRead[] | null, Arg[]] => {
     const outShape = blockShape(chunks, idx);
     const reads: LeafRead[] = [];
     const refs = leaves.map(({ array: l, perm }) => {
@@ -147,7 +147,8 @@ export function fromExpr(op: string, expr: Expr, leaves: readonly Leaf[], chunks
         lidx[s] = l.chunks[s]!.length === 1 ? 0 : idx[d + off]!;
       }
       if (!unknown) reads.push(leafRead(outShape, blockShape(l.chunks, lidx), perm));
-      return ref(l.blockKey(lidx));
+      // Inside a reduction, random leaves are remade rather than read (see Layer.remake).
+      return remake && l.layer.remake && l.layer.produce ? (l.layer.produce(lidx) as Arg) : ref(l.blockKey(lidx));
     });
     return [outShape, unknown ? null : reads, refs];
   };
@@ -157,12 +158,13 @@ export function fromExpr(op: string, expr: Expr, leaves: readonly Leaf[], chunks
       return task(blockKey(name, idx), { kind: 'op', name: 'array.ew' }, [expr, dtype, outShape, reads, ...refs]);
     });
   const produce = (idx: number[]) => {
-    const [outShape, reads, refs] = blockArgs(idx);
+    const [outShape, reads, refs] = blockArgs(idx, true);
     return ['ew', expr, dtype, outShape, reads, refs];
   };
   void elemwiseKernels;
   const deps = [...new Map(leaves.map((l) => [l.array.name, l.array])).values()];
-  return new ShoalArray(name, chunks, dtype, { deps, tasks, produce, ew: { expr, leaves } });
+  const produceDeps = deps.filter((a) => !(a.layer.remake && a.layer.produce));
+  return new ShoalArray(name, chunks, dtype, { deps, tasks, produce, produceDeps, ew: { expr, leaves } });
 }
 
 /** Output chunks: along each axis, those of an operand that spans it (not broadcast). */

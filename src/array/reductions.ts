@@ -14,8 +14,10 @@ import { ShoalArray } from './core.ts';
 import { assertKnown } from './slicing.ts';
 import { floatOf, isFloat, type DType } from './dtype.ts';
 import { reduceKernels, type FinishKind, type ReduceKind } from './kernels/reduce.ts';
+import { remakeKernels } from './kernels/remake.ts';
 
 void reduceKernels;
+void remakeKernels;
 
 /** Options of reductions. */
 export interface ReduceOptions {
@@ -124,7 +126,7 @@ function treeReduce(op: string, x: ShoalArray, axes: number[], opts: ReduceOptio
     void nd;
     return nodes;
   };
-  return new ShoalArray(name, outChunks, plan.dtype, { deps: produce ? x.layer.deps : [x], tasks });
+  return new ShoalArray(name, outChunks, plan.dtype, { deps: produce ? (x.layer.produceDeps ?? x.layer.deps) : [x], tasks });
 }
 
 /** Dtype of sum/prod: float64 for integers (NumPy's int64 accumulator, exact to 2^53). */

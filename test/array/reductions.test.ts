@@ -161,6 +161,60 @@ describe("cases from Dask's test_reductions.py", () => {
     expect(allClose(flat(await sq.add(sq.T).max({ axis: 1 }).compute()), dense.map((row, i) => Math.max(...row.map((v, j) => v + dense[j]![i]!))))).toBe(true);
   });
 
+  test('blocks larger than a strip are remade and reduced strip by strip, random leaves too', async () => {
+    // Blocks of 36K-53K elements (odd counts): two strips each (a strip is 32K elements), rows and 1-D starts
+    // not aligned to the generator's 128-value groups.
+    const x = array.random.uniform({ shape: [420, 420], chunks: 231, seed: 21 });
+    const z = array.random.normal({ shape: [420], chunks: 231, seed: 22 });
+    const y = x.add(x.T).mul(3).sub(z);
+    const v = array.random.normal({ shape: [100_000], chunks: 70_000, seed: 23 });
+    // Nothing random is stored: both leaves of x.add(x.T) and the broadcast z are remade.
+    expect([...y.sum().__graph__().keys()].filter((k) => /^(uniform|normal|add|sub|mul)-/.test(k))).toEqual([]);
+    const p = await y.persist({ scheduler: 'sync' });
+    const dense = (await p.toArray({ scheduler: 'sync' })) as number[][];
+    const colSums = dense[0]!.map((_, j) => sum(dense.map((row) => row[j]!)));
+    const vals = flat(await v.persist({ scheduler: 'sync' }).then((q) => q.compute({ scheduler: 'sync' })));
+    const dx = (await x.toArray({ scheduler: 'sync' })) as number[][];
+    let xxt = 0;
+    let xtx2 = 0;
+    for (let i = 0; i < 420; i++) for (let j = 0; j < 420; j++) {
+      xxt += dx[i]![j]! + dx[j]![i]!;
+      xtx2 += dx[j]![i]! * dx[i]![j]! - 2;
+    }
+    const u = array.random.uniform({ shape: [100_000], chunks: 70_000, seed: 24, low: -1, high: 2 });
+    const u3 = array.random.uniform({ shape: [4, 50, 300], chunks: [3, 40, 300], seed: 25 });
+    const du = flat(await u.compute({ scheduler: 'sync' }));
+    const d3 = (await u3.toArray({ scheduler: 'sync' })) as number[][][];
+    const lead = d3[0]![0]!.map((_, k) => sum(d3.flatMap((m) => m.map((row) => row[k]!))));
+    for (const scheduler of SCHEDULERS) {
+      // Uniforms summed over leading axes or all: rows added into an accumulator as they are made.
+      const [a0, a, b, c, uv] = await compute(x.sum({ axis: 0 }), x.sum(), u.sum(), u3.sum({ axis: [0, 1] }), u.var(), { scheduler });
+      expect(uv).toBeCloseTo(variance(du), 12); // one pass about the distribution's middle
+      expect(allClose(flat(a0), dx[0]!.map((_, j) => sum(dx.map((row) => row[j]!))), 1e-12)).toBe(true);
+      expect(a).toBeCloseTo(sum(dx.flat()), 8);
+      expect(b).toBeCloseTo(sum(du), 8);
+      expect(allClose(flat(c), lead, 1e-12)).toBe(true);
+    }
+    for (const scheduler of SCHEDULERS) {
+      // Whole-block sums of flat and transposed random leaves: added as they are made.
+      const [s1, s2] = (await compute(x.add(x.T).sum(), x.T.mul(x).sub(2).sum(), { scheduler })) as number[];
+      expect(s1).toBeCloseTo(xxt, 8);
+      expect(s2).toBeCloseTo(xtx2, 8);
+    }
+    for (const scheduler of SCHEDULERS) {
+      const got = await compute(y.sum({ axis: 0 }), y.sum({ axis: 1 }), y.mean({ axis: 1 }), y.std({ axis: 0 }), y.argmax({ axis: 0 }), y.argmin(), y.max({ axis: 1 }), v.mean(), v.var(), v.argmax(), { scheduler });
+      const want = await compute(p.sum({ axis: 0 }), p.sum({ axis: 1 }), p.mean({ axis: 1 }), p.std({ axis: 0 }), p.argmax({ axis: 0 }), p.argmin(), p.max({ axis: 1 }), { scheduler: 'sync' });
+      for (let i = 0; i < 4; i++) expect(allClose(flat(got[i]), flat(want[i]), 1e-12)).toBe(true);
+      expect(allClose(flat(got[0]), colSums, 1e-12)).toBe(true);
+      expect(flat(got[4])).toEqual(flat(want[4]));
+      expect(got[5]).toBe(want[5]);
+      expect(flat(got[6])).toEqual(flat(want[6]));
+      expect(got[7]).toBeCloseTo(mean(vals), 12);
+      expect(got[8]).toBeCloseTo(variance(vals), 12);
+      expect(got[9]).toBe(vals.indexOf(Math.max(...vals)));
+    }
+  });
+
   test('moments are stable far from zero (count/mean/M2 combine)', async () => {
     const base = lcg(4, 10_000, 0, 1);
     const x = array.fromArray(new Float64Array(base.map((v) => 1e9 + v)), { chunks: 999 });

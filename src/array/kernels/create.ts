@@ -2,7 +2,7 @@
 import { defineOps } from '../../schedulers/registry.ts';
 import { prod, stridesOf } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
-import { fillSegment, newStream } from '../random.ts';
+import { addUniformSegment, fillSegment, newStream, stridedUniformSegment } from '../random.ts';
 
 /** A block of `shape` filled with `value`. */
 function full(dtype: DType, shape: number[], value: number): TypedArray {
@@ -85,6 +85,39 @@ export function randomInto(
     }
   }
   return out;
+}
+
+/**
+ * Uniform values of a float64 block added row by row into `acc` (one row long): `acc[j]` gains
+ * the sum of column j over the block's rows. A reduction summing leading axes uses it so the
+ * block is never stored (see kernels/remake.ts).
+ */
+export function addUniformRows(acc: Float64Array, low: number, high: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): void {
+  const nd = shape.length;
+  const fs = stridesOf(fullShape);
+  const inner = shape[nd - 1]!;
+  if (inner === 0) return;
+  const rows = prod(shape) / inner;
+  const idx = new Array<number>(nd).fill(0);
+  for (let r = 0; r < rows; r++) {
+    let flat = 0;
+    for (let d = 0; d < nd; d++) flat += (start[d]! + idx[d]!) * fs[d]!;
+    addUniformSegment(acc, 0, flat, inner, low, high, k0, k1);
+    for (let d = nd - 2; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * A float64 uniform block of 2-D `shape` made straight into its transpose's layout (`out` has
+ * shape [shape[1], shape[0]]): each row is generated into a column.
+ */
+export function uniformTransposed(out: Float64Array, low: number, high: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): void {
+  const [rows, cols] = shape as [number, number];
+  const fs = stridesOf(fullShape);
+  for (let q = 0; q < rows; q++) stridedUniformSegment(out, q, rows, (start[0]! + q) * fs[0]! + start[1]! * fs[1]!, cols, low, high, k0, k1);
 }
 
 export const createKernels = defineOps(import.meta.url, {

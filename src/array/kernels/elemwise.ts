@@ -179,4 +179,29 @@ export function ewInto(alloc: (dtype: DType, n: number) => TypedArray, expr: Exp
   return out;
 }
 
+type SumKernel = (ins: TypedArray[], n: number) => number;
+const compiledSums = new Map<string, SumKernel>();
+
+/**
+ * The sum of a float64 expression over `n` elements whose leaves are all read flat or as single
+ * values (no broadcasting, no transposes): one loop that adds each value as it is made, two
+ * accumulators, instead of storing the block and reading it again (the store and the second
+ * pass cost as much as the arithmetic).
+ */
+export function ewSum(expr: Expr, reads: [LeafKind, number[]][], ins: TypedArray[], n: number): number {
+  const kinds = reads.map((r) => r[0]);
+  if (kinds.includes('b')) throw new Error('ewSum: leaves must be read flat or as single values');
+  const id = `${kinds.join('')}:${JSON.stringify(expr)}`;
+  let k = compiledSums.get(id);
+  if (!k) {
+    const hoist = kinds.map((kind, i) => (kind === 's' ? `const c${i}=ins[${i}][0];` : `const a${i}=ins[${i}];`)).join('');
+    const at = (j: string) => gen(expr, (i) => (kinds[i] === 's' ? `c${i}` : `a${i}[${j}]`));
+    const body = `let p=0,q=0,i=0;for(;i+1<n;i+=2){p+=${at('i')};q+=${at('i+1')};}if(i<n)p+=${at('i')};return p+q;`;
+    const src = `const {fr,rint,rintd,mod,floordiv,isnan,clip,fmax,fmin,sign}=H;return function ewSum(ins,n){let t=0;${hoist}${body}};`;
+    k = new Function('H', src)(H) as SumKernel;
+    compiledSums.set(id, k);
+  }
+  return k(ins, n);
+}
+
 export const elemwiseKernels = defineOps(import.meta.url, { 'array.ew': ew });

@@ -7,14 +7,10 @@
 import { defineOps } from '../../schedulers/registry.ts';
 import { prod, stridesOf } from '../chunks.ts';
 import { allocShared, dtypeOf, type DType, type TypedArray } from '../dtype.ts';
-import type { Expr } from '../expr.ts';
-import { randomInto } from './create.ts';
-import { ewInto, type LeafKind } from './elemwise.ts';
-import { scratch } from './scratch.ts';
 
 /** Simple folds: the partial is one float64 array. */
 export type FoldKind = 'sum' | 'prod' | 'min' | 'max' | 'any' | 'all' | 'nansum' | 'nanprod' | 'nanmin' | 'nanmax';
-type Partial = Float64Array | Float64Array[];
+export type Partial = Float64Array | Float64Array[];
 
 const INIT: Record<FoldKind, number> = { sum: 0, prod: 1, min: Infinity, max: -Infinity, any: 0, all: 1, nansum: 0, nanprod: 1, nanmin: NaN, nanmax: NaN };
 
@@ -330,14 +326,14 @@ function combineArg(isMax: boolean, parts: Float64Array[][]): Float64Array[] {
 /** The reduction kinds the graph names; `chunk`, `combine` and `finish` dispatch on them. */
 export type ReduceKind = FoldKind | 'moments' | 'nanmoments' | 'argmin' | 'argmax';
 
-function chunk(kind: ReduceKind, x: TypedArray, shape: number[], mask: boolean[], axis: number, start: number[], fullShape: number[]): Partial {
+export function chunk(kind: ReduceKind, x: TypedArray, shape: number[], mask: boolean[], axis: number, start: number[], fullShape: number[]): Partial {
   if (shape.some(Number.isNaN)) shape = [x.length]; // a block of unknown length (1-D)
   if (kind === 'moments' || kind === 'nanmoments') return momentsChunk(x, shape, mask, kind === 'nanmoments');
   if (kind === 'argmin' || kind === 'argmax') return argChunk(kind === 'argmax', x, shape, axis, start, fullShape);
   return foldChunk(kind, x, shape, mask);
 }
 
-function combine(kind: ReduceKind, parts: Partial[]): Partial {
+export function combine(kind: ReduceKind, parts: Partial[]): Partial {
   if (parts.length === 1) return parts[0]!;
   if (kind === 'moments' || kind === 'nanmoments') return combineMoments(parts as Float64Array[][]);
   if (kind === 'argmin' || kind === 'argmax') return combineArg(kind === 'argmax', parts as Float64Array[][]);
@@ -378,27 +374,7 @@ function compress(x: TypedArray, mask: TypedArray): TypedArray {
   return out;
 }
 
-/**
- * How to make a block inside the reduction's task instead of reading it: an elementwise
- * expression over leaf blocks, or random values (the args of `array.ew` / `array.random`).
- */
-export type Producer = ['ew', Expr, DType, number[], [LeafKind, number[]][] | null, TypedArray[]] | ['random', DType, number, number, number, number, number, number[], number[], number[]];
-
-/** A partial of a block made on the spot in scratch memory (see Producer). */
-function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: boolean[], axis: number, start: number[], fullShape: number[]): Partial {
-  let x: TypedArray;
-  if (producer[0] === 'ew') {
-    const [, expr, dtype, outShape, reads, ins] = producer;
-    x = ewInto(scratch, expr, dtype, outShape, reads, ins);
-  } else {
-    const [, dtype, dist, p1, p2, k0, k1, full, bstart, bshape] = producer;
-    x = randomInto(scratch, dtype, dist, p1, p2, k0, k1, full, bstart, bshape);
-  }
-  return chunk(kind, x, shape, mask, axis, start, fullShape);
-}
-
 export const reduceKernels = defineOps(import.meta.url, {
-  'array.reduce.chunkOf': chunkOf,
   'array.compress': compress,
   'array.length': (x: TypedArray) => x.length,
   'array.reduce.chunk': chunk,
