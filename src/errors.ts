@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'ERR_SHOAL_VISUALIZE'
   | 'ERR_SHOAL_IO'
   | 'ERR_SHOAL_KILLED_WORKER'
-  | 'ERR_SHOAL_CANCELLED';
+  | 'ERR_SHOAL_CANCELLED'
+  | 'ERR_SHOAL_REDIS';
 
 /**
  * Base class: every shoal error has a stable `code`.
@@ -348,4 +349,42 @@ export const distributedMessages = {
   waitTimeout: (seconds: number, pending: number) => `wait: ${pending} futures still pending after ${seconds} s`,
   lostResult: (key: string) => `the result of ${quote(key)} was lost and could not be gathered`,
   noClient: () => 'performanceReport needs a Client: create one first (new Client(cluster) or await Client.start())',
+} as const;
+
+// ---- the Redis backend (shoal worker, Client.connect) ----
+
+/**
+ * A Redis-backed cluster refused something: an unsafe URL, a missing or wrong token, a version
+ * mismatch between client and worker, code that is not signed with the cluster secret.
+ * @example
+ * await Client.connect('redis://10.0.0.5:6379').catch((e) => e instanceof RedisClusterError && console.log(e.message));
+ */
+export class RedisClusterError extends ShoalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHOAL_REDIS', message, options);
+  }
+}
+
+/** Messages of the Redis backend. */
+export const redisMessages = {
+  badUrl: (url: string, why: string) => `invalid Redis URL ${quote(url)}: ${why} (expected redis://[:password@]host:port or rediss://…)`,
+  plaintextRemote: (url: string) =>
+    `refusing the plaintext Redis URL ${quote(url)}: its host is not loopback, so the password and every task would cross the network unencrypted. ` +
+    'Use rediss:// (TLS), or pass --insecure (Client.connect: { insecure: true }) on a network you trust',
+  noPassword: (url: string) => `refusing the Redis URL ${quote(url)}: a non-loopback Redis must require a password (redis://:password@host:port)`,
+  noToken: (who: string) =>
+    `${who} needs the cluster token: set the SHOAL_TOKEN environment variable (at least 16 characters; the same on every worker and client). It is never a command-line flag`,
+  shortToken: (who: string) => `${who}: SHOAL_TOKEN is too short (at least 16 characters)`,
+  versionMismatch: (worker: string, workerVersion: string, clientVersion: string) =>
+    `worker ${worker} runs shoal ${workerVersion} but this client runs shoal ${clientVersion}: install the same version on every machine`,
+  sessionRefused: (worker: string, reason: string) => `worker ${worker} refused this client: ${reason}`,
+  badSignature: (what: string) =>
+    `rejected ${what}: it is not signed with this cluster's secret (unsigned, or the client's SHOAL_TOKEN differs from the worker's), so it was not run`,
+  wrongToken: () => 'the hello is not signed with this worker\'s token (the client and the worker have different SHOAL_TOKEN values)',
+  noWorkersJoined: (url: string, seconds: number, want: number, have: number) =>
+    `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${url.replace(/:[^:@/]*@/, ':***@')}\``,
+  workerOption: (flag: string, value: unknown, rule: string) => `shoal worker: invalid --${flag} ${quote(value)}: ${rule}`,
+  workerUsage: (problem: string) => `shoal worker: ${problem}\n\nusage: shoal worker <redis-url> [--nthreads N] [--memory-limit 8GiB] [--name w1] [--listen host:port] [--local-directory DIR] [--preload MODULE] [--insecure]`,
+  peerUnreachable: (address: string, detail: string) => `the data server ${address} did not answer (${detail})`,
+  dataServerStatus: (address: string, status: number, body: string) => `the data server ${address} answered ${status}: ${body}`,
 } as const;

@@ -29,6 +29,8 @@ export interface WorkerOptions {
   /** Bytes; spilling starts at 0.6 of it, pausing at 0.8. */
   memoryLimit?: number;
   spillDir?: string;
+  /** Results up to this many bytes are sent with the report (the Redis backend's inline results). */
+  inlineBytes?: number;
 }
 
 const FLUSH_MS = 1;
@@ -62,7 +64,14 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
     if (outCount === 0 && sentMemory === store.bytes && sentSpilled === store.spilledBytes) return;
     out.memory = sentMemory = store.bytes;
     out.spilled = sentSpilled = store.spilledBytes;
-    port.send(out);
+    try {
+      port.send(out);
+    } catch (e) {
+      // An inline value that cannot be cloned: report without it (a fetch then names the problem).
+      if (!out.inline) throw e;
+      delete out.inline;
+      port.send(out);
+    }
     out = { t: 'report', done: [], memory: 0, spilled: 0 };
     outCount = 0;
   }
@@ -133,6 +142,7 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
             break;
           case 'finished':
             out.done.push(ins.key, ins.nbytes, ins.start, ins.end);
+            if (opts.inlineBytes !== undefined && ins.nbytes <= opts.inlineBytes && store.has(ins.key)) (out.inline ??= []).push([ins.key, store.get(ins.key)]);
             outCount++;
             break;
           case 'erred':

@@ -1,0 +1,42 @@
+/**
+ * What travels through the BullMQ queues (each job's data is one packed array, see codec.ts):
+ * - control queue of a worker: `Hello` / `Bye` from a client;
+ * - a session's instruction queue: `InstructionBatch` — per runtime slot, the scheduler's
+ *   protocol.ts messages of one tick (many tasks per job);
+ * - a session's event queue: `SessionEvent[]` — every slot's reports of one flush, plus a
+ *   worker's welcome / refusal / departure.
+ */
+import type { FromWorker, ToWorker } from '../protocol.ts';
+
+export interface Hello {
+  t: 'hello';
+  session: string;
+  version: string;
+  /** sign(key, { session, version }): proves the client knows the cluster token. */
+  sig: string;
+}
+export interface Bye {
+  t: 'bye';
+  session: string;
+}
+export type ControlMsg = Hello | Bye;
+
+/** [slot index within the worker, message]. */
+export type InstructionBatch = Array<[number, ToWorker]>;
+
+export interface SlotInfo {
+  id: string;
+  nthreads: number;
+  memoryLimit: number | undefined;
+}
+export type SessionEvent =
+  | { t: 'welcome'; worker: string; slots: SlotInfo[] }
+  | { t: 'refused'; worker: string; reason: string }
+  | { t: 'leaving'; worker: string }
+  | { t: 'slot'; slot: string; msg: FromWorker };
+
+/** A function definition as a client sends it: the spec and its signature. */
+export type SignedDef = [number, Record<string, unknown> & { sig?: string }];
+
+/** A client's liveness key, renewed while it is connected; a worker drops a session whose key expired. */
+export const clientKey = (session: string) => `shoal:client:${session}`;

@@ -1,0 +1,225 @@
+/**
+ * One client session on a `shoal worker`: its runtime threads (the existing worker runtime,
+ * worker-main.ts, one scheduler-visible slot each), the BullMQ consumer of its instruction queue
+ * and the producer of its event queue. The main thread only moves messages: it checks the
+ * signatures of shipped code, answers the runtimes' gathers (a sibling slot directly, a peer
+ * over HTTP) and batches their reports into one event job per flush.
+ */
+import { join } from 'node:path';
+import { Queue, Worker as BullWorker } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
+import { redisMessages } from '../../errors.ts';
+import type { Key } from '../../graph/types.ts';
+import { entryUrl, spawnThread, type Channel } from '../../schedulers/channel.ts';
+import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../protocol.ts';
+import { pack, unpack, type Packed } from './codec.ts';
+import { fetchValues } from './data.ts';
+import { eventQueue, INLINE_BYTES, instructionQueue, PREFIX, slotId, workerOfSlot } from './names.ts';
+import { verify } from './signing.ts';
+import type { InstructionBatch, SessionEvent, SignedDef } from './wire.ts';
+
+/** What a session needs from its worker process. */
+export interface WorkerHost {
+  readonly id: string;
+  readonly token: string;
+  readonly signingKey: Buffer;
+  readonly nthreads: number;
+  readonly memoryLimit: number | undefined;
+  readonly localDirectory: string;
+  readonly preload: string[];
+  /** Each BullMQ queue and consumer opens (and closes) its own connections with these. */
+  readonly redisOptions: ConnectionOptions;
+  /** A peer's data server address (from the registry), or undefined when it is gone. */
+  addressOf(worker: string): Promise<string | undefined>;
+  /** BullMQ worker options shared by every consumer. */
+  readonly bullOptions: { lockDuration: number; stalledInterval: number };
+}
+
+interface Pending {
+  resolve(m: DataMsg): void;
+}
+
+export class WorkerSession {
+  readonly slots: Channel[] = [];
+  readonly slotIds: string[] = [];
+  /** Keys each slot holds as the scheduler's copy (finished or put there), for the data server. */
+  readonly holds: Array<Set<Key>> = [];
+  private consumer: BullWorker | undefined;
+  private events: Queue;
+  private outbox: SessionEvent[] = [];
+  private flushQueued = false;
+  private sending: Promise<unknown> = Promise.resolve();
+  private readonly gets: Array<Map<number, Pending>> = [];
+  private nextReq = 1;
+  closed = false;
+
+  constructor(
+    readonly host: WorkerHost,
+    readonly session: string,
+  ) {
+    this.events = new Queue(eventQueue(session), { connection: host.redisOptions, prefix: PREFIX });
+  }
+
+  /** Start the runtimes and the consumer; resolves once every runtime is ready. */
+  async start(): Promise<void> {
+    const h = this.host;
+    const per = h.memoryLimit === undefined ? undefined : Math.floor(h.memoryLimit / h.nthreads);
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < h.nthreads; i++) {
+      const id = slotId(h.id, i);
+      const ch = spawnThread(id, entryUrl('worker-thread', new URL('../x', import.meta.url)), {
+        nthreads: 1,
+        memoryLimit: per,
+        spillDir: join(h.localDirectory, this.session, String(i)),
+        inlineBytes: INLINE_BYTES,
+        preload: h.preload,
+      });
+      this.slots.push(ch);
+      this.slotIds.push(id);
+      this.holds.push(new Set());
+      this.gets.push(new Map());
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          ch.onExit((detail) => reject(new Error(`runtime ${id} exited (${detail})`)));
+          ch.onMessage((m) => {
+            if (m.t === 'ready') resolve();
+            else this.onRuntime(i, m as unknown as FromWorker);
+          });
+        }),
+      );
+    }
+    await Promise.all(ready);
+    for (const ch of this.slots) {
+      ch.onExit((detail) => {
+        // A runtime thread that dies takes the process down: the scheduler then sees a lost worker.
+        if (!this.closed) {
+          process.stderr.write(`shoal worker: a runtime thread exited (${detail}); stopping\n`);
+          process.exit(70);
+        }
+      });
+    }
+    this.consumer = new BullWorker(instructionQueue(this.session, h.id), async (job) => this.onBatch(unpack<InstructionBatch>(job.data as Packed)), {
+      connection: h.redisOptions,
+      prefix: PREFIX,
+      concurrency: 1,
+      ...h.bullOptions,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 0 },
+    });
+    this.consumer.on('error', () => {}); // connection errors are retried by ioredis; heartbeats tell the client
+  }
+
+  send(ev: SessionEvent): void {
+    this.outbox.push(ev);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Flush the outbox as one job; jobs are added in order on one connection, so they stay in order. */
+  flush(): Promise<unknown> {
+    this.flushQueued = false;
+    if (this.outbox.length === 0) return this.sending;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.sending = this.events.add('ev', pack(batch), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+    return this.sending;
+  }
+
+  private onBatch(items: InstructionBatch): void {
+    if (this.closed) return;
+    for (const [i, msg] of items) {
+      const ch = this.slots[i];
+      if (!ch) continue;
+      if (msg.t === 'batch') {
+        if (msg.defs) msg.defs = msg.defs.map((d) => this.checked(d as unknown as SignedDef)) as never;
+        if (msg.puts) for (const p of msg.puts) this.holds[i]!.add(p[0]);
+        if (msg.free) for (const k of msg.free) this.holds[i]!.delete(k);
+      }
+      ch.post(msg as never);
+    }
+  }
+
+  /** A definition whose signature matches, without it; otherwise one that fails with the reason. */
+  private checked([id, spec]: SignedDef): [number, unknown] {
+    const { sig, ...bare } = spec;
+    if (verify(this.host.signingKey, bare, sig)) return [id, bare];
+    const what = bare.kind === 'source' ? 'a shipped function' : bare.kind === 'module' ? `the module function ${String(bare.name)} of ${String(bare.url)}` : `the op ${String(bare.name)}`;
+    const msg = redisMessages.badSignature(what);
+    return [id, { kind: 'source', code: `function rejected() { throw new Error(${JSON.stringify(msg)}); }`, hash: `rejected-${id}` }];
+  }
+
+  private onRuntime(i: number, m: FromWorker): void {
+    switch (m.t) {
+      case 'report': {
+        const held = this.holds[i]!;
+        for (let j = 0; j < m.done.length; j += DONE_STRIDE) held.add(m.done[j] as Key);
+        this.send({ t: 'slot', slot: this.slotIds[i]!, msg: m });
+        return;
+      }
+      case 'data': {
+        const p = this.gets[i]!.get(m.req);
+        if (p) {
+          this.gets[i]!.delete(m.req);
+          p.resolve(m);
+        }
+        return;
+      }
+      case 'gather':
+        void this.gather(i, m.req, m.holder, m.keys);
+        return;
+    }
+  }
+
+  /** Values from one of this session's runtimes (its `get`). */
+  getFromSlot(i: number, keys: Key[]): Promise<DataMsg> {
+    const req = this.nextReq++;
+    return new Promise((resolve) => {
+      this.gets[i]!.set(req, { resolve });
+      this.slots[i]!.post({ t: 'get', req, keys, raw: false } satisfies ToWorker as never);
+    });
+  }
+
+  /** A runtime needs inputs held by `holder`: from a sibling directly, from a peer over HTTP. */
+  private async gather(i: number, req: number, holder: string, keys: Key[]): Promise<void> {
+    const reply = (values: unknown[] | undefined, missing: Key[] | undefined, error?: DataMsg['error']) => {
+      if (!this.closed) this.slots[i]!.post({ t: 'gathered', req, holder, values, missing, error } satisfies ToWorker as never);
+    };
+    const owner = workerOfSlot(holder);
+    if (owner === this.host.id) {
+      const j = this.slotIds.indexOf(holder);
+      if (j < 0) return reply(undefined, keys);
+      const d = await this.getFromSlot(j, keys);
+      return reply(d.values, d.missing, d.error);
+    }
+    const address = await this.host.addressOf(owner);
+    if (!address) return reply(undefined, keys);
+    try {
+      const r = await fetchValues(address, keys, this.host.token);
+      return reply(
+        keys.map((k) => r.values.get(k)),
+        r.missing.length ? r.missing : undefined,
+      );
+    } catch {
+      // The peer is gone (or refused): missing, so the scheduler recomputes — never an error here.
+      return reply(undefined, keys);
+    }
+  }
+
+  /** Which slot holds `key` for this session (the data server's lookup), or -1. */
+  slotOf(key: Key): number {
+    for (let i = 0; i < this.holds.length; i++) if (this.holds[i]!.has(key)) return i;
+    return -1;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flush();
+    const consumer = this.consumer;
+    await Promise.allSettled([consumer?.close(true), ...this.slots.map((c) => c.kill())]);
+    for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
+    await this.events.close().catch(() => {});
+  }
+}
