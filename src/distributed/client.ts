@@ -87,7 +87,7 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
    * await readCsv('/shared/data/*.csv').groupby('name').sum().compute();
    * await client.close();
    */
-  static async connect(url: string, opts: ConnectOptions & { nWorkers?: number; timeout?: number } = {}): Promise<Client<RedisCluster>> {
+  static async connect(url: string, opts: ConnectOptions & { nWorkers?: number; timeout?: number; setAsDefault?: boolean } = {}): Promise<Client<RedisCluster>> {
     const { RedisCluster } = await import('./redis/redis-cluster.ts');
     const cluster = await RedisCluster.connect(url, opts);
     try {
@@ -96,7 +96,7 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
       await cluster.close();
       throw e;
     }
-    return new Client(cluster, { ownsCluster: true });
+    return new Client(cluster, { ownsCluster: true, setAsDefault: opts.setAsDefault });
   }
 
   /** Keys the cluster has or is making (persisted, scattered, running): never fused into others. */

@@ -191,6 +191,9 @@ export class RedisCluster {
         case 'leaving':
           this.lose(ev.worker, 'it left the cluster');
           break;
+        case 'transfers':
+          this.server.transfers += ev.n;
+          break;
       }
     }
     for (const cb of this.changed) cb();

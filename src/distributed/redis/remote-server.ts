@@ -46,7 +46,8 @@ export class RedisSchedulerServer extends SchedulerServer {
     } catch (e) {
       // The holder is gone: the scheduler recomputes (gather.ts waits for it and asks again).
       if (e instanceof PeerUnreachableError) throw new GetError(keys, undefined, worker);
-      throw e;
+      // The holder answered with an error (a value it cannot serialize): the gather fails with it.
+      throw new GetError(undefined, [need[0]!, { name: 'DataCloneError', message: (e as Error).message }], worker);
     }
     if (r.missing.length) throw new GetError(r.missing, undefined, worker);
     need.forEach((k, j) => (out[at[j]!] = r.values.get(k)));

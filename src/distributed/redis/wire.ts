@@ -33,6 +33,8 @@ export type SessionEvent =
   | { t: 'welcome'; worker: string; slots: SlotInfo[] }
   | { t: 'refused'; worker: string; reason: string }
   | { t: 'leaving'; worker: string }
+  /** Values this worker's runtimes received from other slots since the last flush. */
+  | { t: 'transfers'; n: number }
   | { t: 'slot'; slot: string; msg: FromWorker };
 
 /** A function definition as a client sends it: the spec and its signature. */

@@ -170,7 +170,9 @@ export class RedisWorker implements WorkerHost {
       const i = s.slotOf(key);
       if (i < 0) continue;
       const d = await s.getFromSlot(i, [key]);
-      if (d.values && !d.missing && !d.error) return d.values[0];
+      // A value that cannot be serialized: the requester gets the reason (as a DataCloneError would).
+      if (d.error) throw new Error(d.error[1].message);
+      if (d.values && !d.missing) return d.values[0];
     }
     return undefined;
   }

@@ -51,6 +51,8 @@ export class WorkerSession {
   private sending: Promise<unknown> = Promise.resolve();
   private readonly gets: Array<Map<number, Pending>> = [];
   private nextReq = 1;
+  /** Values moved to this session's runtimes from other slots, not yet reported. */
+  private moved = 0;
   closed = false;
 
   constructor(
@@ -120,6 +122,10 @@ export class WorkerSession {
   /** Flush the outbox as one job; jobs are added in order on one connection, so they stay in order. */
   flush(): Promise<unknown> {
     this.flushQueued = false;
+    if (this.moved) {
+      this.outbox.unshift({ t: 'transfers', n: this.moved });
+      this.moved = 0;
+    }
     if (this.outbox.length === 0) return this.sending;
     const batch = this.outbox;
     this.outbox = [];
@@ -191,12 +197,14 @@ export class WorkerSession {
       const j = this.slotIds.indexOf(holder);
       if (j < 0) return reply(undefined, keys);
       const d = await this.getFromSlot(j, keys);
+      this.moved += keys.length - (d.missing?.length ?? 0);
       return reply(d.values, d.missing, d.error);
     }
     const address = await this.host.addressOf(owner);
     if (!address) return reply(undefined, keys);
     try {
       const r = await fetchValues(address, keys, this.host.token);
+      this.moved += r.values.size;
       return reply(
         keys.map((k) => r.values.get(k)),
         r.missing.length ? r.missing : undefined,
