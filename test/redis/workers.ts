@@ -38,9 +38,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = { SHOAL_TOKEN: T
   });
 }
 
-/** Start `shoal worker <url> ...args` and wait until it has joined (up to 30 s). */
-export function startWorker(url: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<TestWorker> {
-  const p = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker', url, ...args], {
+/** Start `shoal worker <url> ...args` and wait until it has joined (up to 30 s); `main`: another copy of the CLI. */
+export function startWorker(url: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, main = MAIN): Promise<TestWorker> {
+  const p = spawn(process.execPath, ['--import', 'tsx', main, 'worker', url, ...args], {
     env: { ...process.env, SHOAL_TOKEN: TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

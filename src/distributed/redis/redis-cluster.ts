@@ -153,6 +153,7 @@ export class RedisCluster {
         j.state = 'refused';
         j.reason = redisMessages.versionMismatch(rec.name, rec.version, shoalVersion());
         process.emitWarning(j.reason);
+        for (const cb of this.changed) cb();
         continue;
       }
       const hello: Hello = { t: 'hello', session: this.name, version: shoalVersion(), sig: sign(this.key, { session: this.name, version: shoalVersion() }) };
