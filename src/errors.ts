@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'ERR_SHOAL_IO'
   | 'ERR_SHOAL_KILLED_WORKER'
   | 'ERR_SHOAL_CANCELLED'
-  | 'ERR_SHOAL_REDIS';
+  | 'ERR_SHOAL_REDIS'
+  | 'ERR_SHOAL_PEER_UNREACHABLE'
+  | 'ERR_SHOAL_DATA_PLANE';
 
 /**
  * Base class: every shoal error has a stable `code`.
@@ -385,6 +387,68 @@ export const redisMessages = {
     `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${url.replace(/:[^:@/]*@/, ':***@')}\``,
   workerOption: (flag: string, value: unknown, rule: string) => `shoal worker: invalid --${flag} ${quote(value)}: ${rule}`,
   workerUsage: (problem: string) => `shoal worker: ${problem}\n\nusage: shoal worker <redis-url> [--nthreads N] [--memory-limit 8GiB] [--name w1] [--listen host:port] [--local-directory DIR] [--preload MODULE] [--insecure]`,
-  peerUnreachable: (address: string, detail: string) => `the data server ${address} did not answer (${detail})`,
-  dataServerStatus: (address: string, status: number, body: string) => `the data server ${address} answered ${status}: ${body}`,
+} as const;
+
+// ---- data plane (worker-to-worker HTTP, src/distributed/data-plane) ----
+
+/**
+ * A data server did not answer: connection refused or reset, no bytes for the timeout, or a
+ * response cut short. Its keys are to be treated as missing (recomputed from lineage).
+ * @example
+ * try { await fetchValues(addr, keys, token); } catch (e) { if (e instanceof PeerUnreachableError) recompute(keys); }
+ */
+export class PeerUnreachableError extends ShoalError {
+  /** The data server's address (`http://host:port`). */
+  readonly address: string;
+  constructor(address: string, detail: string, options?: { cause?: unknown }) {
+    super('ERR_SHOAL_PEER_UNREACHABLE', dataPlaneMessages.peerUnreachable(address, detail), options);
+    this.address = address;
+  }
+}
+
+/**
+ * A data server answered, but not with data: it refused the token (`status` 401), rejected the
+ * request, sent bytes that are not a shoal data stream, or could not look up or encode a value
+ * (`key`). Unlike PeerUnreachableError, recomputing does not help.
+ */
+export class DataPlaneError extends ShoalError {
+  readonly address: string;
+  readonly status?: number;
+  readonly key?: string;
+  constructor(address: string, message: string, extra: { status?: number; key?: string; cause?: unknown } = {}) {
+    super('ERR_SHOAL_DATA_PLANE', message, { cause: extra.cause });
+    this.address = address;
+    if (extra.status !== undefined) this.status = extra.status;
+    if (extra.key !== undefined) this.key = extra.key;
+  }
+}
+
+/** Messages of the data plane. */
+export const dataPlaneMessages = {
+  peerUnreachable: (address: string, detail: string) => `data server ${address} did not answer: ${detail}`,
+  unauthorized: (address: string) =>
+    `data server ${address} refused the cluster token (401): every worker and client must use the same SHOAL_TOKEN`,
+  badStatus: (address: string, status: number, body: string) => `data server ${address} answered HTTP ${status}: ${body}`,
+  malformed: (address: string, detail: string) => `data server ${address} sent a malformed data stream: ${detail}`,
+  remoteValue: (address: string, key: string, message: string) =>
+    `data server ${address} could not send ${quote(key)}: ${message}`,
+  badAddress: (address: string) => `invalid data server address ${quote(address)}: expected http://host:port`,
+  noToken: () => 'a data server needs a non-empty cluster token (SHOAL_TOKEN)',
+  listenFailed: (host: string, port: number, detail: string) => `data server could not listen on ${host}:${port}: ${detail}`,
+  notData: (detail: string) => `not a shoal data value: ${detail}`,
+} as const;
+
+// ---- shoal broker (src/cli/broker.ts) ----
+
+/** Messages of `shoal broker`. */
+export const brokerMessages = {
+  usage: (detail: string) => `shoal broker: ${detail} (see shoal broker --help)`,
+  option: (flag: string, value: unknown, rule: string) => `shoal broker: invalid --${flag} ${quote(value)}: ${rule}`,
+  tlsPair: () => 'shoal broker: TLS needs both --tls-cert and --tls-key (and --tls-ca only with them)',
+  plaintextBind: (bind: string) =>
+    `shoal broker: refusing --bind ${bind}: the password and every task would cross the network in plaintext, ` +
+    'and whoever learns the password can queue tasks that run on every worker. ' +
+    'Pass --tls-cert and --tls-key (clients then use rediss://), or --insecure on a network you trust',
+  notInstalled: () => 'shoal broker: redis-server is not installed (or not on PATH): apt-get install redis-server',
+  exitedEarly: (code: number) => `redis-server exited (code ${code}) before it was ready: see its log above`,
 } as const;

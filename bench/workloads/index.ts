@@ -13,6 +13,7 @@ import { clusterStartup } from './cluster-startup.ts';
 import { clusterTaskOverhead } from './cluster-task-overhead.ts';
 import { clusterBagCheap, clusterCsvGroupbySum } from './cluster-collections.ts';
 import { transfer } from './transfer.ts';
+import { dataPlane } from './data-plane.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
@@ -31,4 +32,5 @@ export const workloads: Record<string, Workload> = {
   'cluster-startup': clusterStartup,
   'cluster-bag-cheap': clusterBagCheap,
   'cluster-csv-groupby-sum': clusterCsvGroupbySum,
+  'data-plane': dataPlane,
 };

@@ -5,8 +5,9 @@
  * a 16 MB typed array here. A file costs one copy on each side.
  *
  * The file holds the value serialized by v8, except that large typed arrays (and Buffers) are not
- * copied into the serialized bytes: they are written straight from their own memory after them,
- * and read straight into a new buffer of their own (one copy each way, no intermediate buffer):
+ * copied into the serialized bytes (`out-of-band.ts`): they are written straight from their own
+ * memory after them, and read straight into a new buffer of their own (one copy each way, no
+ * intermediate buffer):
  *
  *   [u32 magic][u32 header length][header: v8 bytes, large views as placeholders][pad to 8]
  *   [view 0 bytes][pad to 8][view 1 bytes]...
@@ -21,7 +22,9 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, linkSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, unlinkSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
+import { bytesOf, OutOfBandDeserializer, OutOfBandSerializer } from './out-of-band.ts';
+
+export { VIEW_TYPES } from './out-of-band.ts';
 
 /**
  * Values whose estimated size (`sizeOf`) is at least this many bytes travel as files; below it the
@@ -32,10 +35,7 @@ import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
 export function bulkMinFromEnv(): number {
   return bulkMin(process.env.SHOAL_BULK_MIN);
 }
-/** Views at least this large are written from their own memory instead of into the v8 bytes. */
-const VIEW_MIN = 64 * 1024;
 const MAGIC = 0x5348424b; // 'SHBK'
-const PLACEHOLDER = 0x100; // + the view's type index
 
 function bulkMin(env: string | undefined): number {
   if (env === undefined || env === '') return 256 * 1024;
@@ -44,85 +44,8 @@ function bulkMin(env: string | undefined): number {
   return Number.isFinite(n) && n >= 0 ? n : 256 * 1024;
 }
 
-// The typed-array constructors in the order Node's own serializer numbers them (10: Buffer).
-export const VIEW_TYPES = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  DataView,
-  Buffer,
-  BigInt64Array,
-  BigUint64Array,
-] as const;
-
-function typeIndex(v: ArrayBufferView): number {
-  if (v.constructor === Buffer) return 10;
-  for (let i = 0; i < VIEW_TYPES.length; i++) if (i !== 10 && v instanceof VIEW_TYPES[i]!) return i;
-  return -1;
-}
-
 const pad8 = (n: number) => (8 - (n % 8)) % 8;
 const ZEROS = new Uint8Array(8);
-
-// Node's serializers call `_writeHostObject` / `_readHostObject` for every typed array and
-// DataView (its own default writes their bytes inline; we write Node's format for small ones).
-class BulkSerializer extends DefaultSerializer {
-  readonly views: ArrayBufferView[] = [];
-  _writeHostObject(v: ArrayBufferView): void {
-    const type = typeIndex(v);
-    if (type < 0) throw new TypeError(`cannot serialize ${Object.prototype.toString.call(v)}`);
-    if (v.byteLength < VIEW_MIN) {
-      this.writeUint32(type);
-      this.writeUint32(v.byteLength);
-      this.writeRawBytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-      return;
-    }
-    this.writeUint32(PLACEHOLDER + type);
-    this.writeDouble(v.byteLength);
-    this.views.push(v);
-  }
-}
-
-class BulkDeserializer extends DefaultDeserializer {
-  constructor(
-    buffer: Buffer,
-    private readonly fd: number,
-    private pos: number,
-  ) {
-    super(buffer);
-  }
-  _readHostObject(): unknown {
-    const tag = this.readUint32();
-    if (tag < PLACEHOLDER) {
-      // A small view, inline: type, length, bytes. Copied into a buffer of its own.
-      const Ctor = VIEW_TYPES[tag]!;
-      const length = this.readUint32();
-      const own = new Uint8Array(length);
-      own.set(this.readRawBytes(length));
-      return view(Ctor, own.buffer, length);
-    }
-    const Ctor = VIEW_TYPES[tag - PLACEHOLDER]!;
-    const length = this.readDouble();
-    // Uninitialized memory (every byte is read into it), reused by malloc where it can be.
-    const buf = Buffer.allocUnsafeSlow(length);
-    readFully(this.fd, buf, this.pos);
-    this.pos += length + pad8(length);
-    return Ctor === Buffer ? buf : view(Ctor, buf.buffer, length);
-  }
-}
-
-function view(Ctor: (typeof VIEW_TYPES)[number], ab: ArrayBufferLike, length: number): ArrayBufferView {
-  if (Ctor === Buffer) return Buffer.from(ab, 0, length);
-  if (Ctor === DataView) return new DataView(ab, 0, length);
-  const C = Ctor as Float64ArrayConstructor;
-  return new C(ab, 0, length / C.BYTES_PER_ELEMENT);
-}
 
 function readFully(fd: number, into: Uint8Array, pos: number): void {
   let done = 0;
@@ -135,7 +58,7 @@ function readFully(fd: number, into: Uint8Array, pos: number): void {
 
 /** Write `value` to a new file at `path` (which must not exist). */
 export function writeBulk(path: string, value: unknown): void {
-  const ser = new BulkSerializer();
+  const ser = new OutOfBandSerializer();
   ser.writeHeader();
   ser.writeValue(value);
   const header = ser.releaseBuffer();
@@ -146,7 +69,7 @@ export function writeBulk(path: string, value: unknown): void {
   const p = pad8(header.length);
   if (p) parts.push(ZEROS.subarray(0, p));
   for (const v of ser.views) {
-    parts.push(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    parts.push(bytesOf(v));
     const q = pad8(v.byteLength);
     if (q) parts.push(ZEROS.subarray(0, q));
   }
@@ -241,9 +164,14 @@ export function readBulk(path: string): unknown {
     const headerLength = prefix.readUInt32LE(4);
     const header = Buffer.allocUnsafe(headerLength);
     readFully(fd, header, 8);
-    const de = new BulkDeserializer(header, fd, 8 + headerLength + pad8(headerLength));
+    const de = new OutOfBandDeserializer(header);
     de.readHeader();
     const value = de.readValue();
+    let pos = 8 + headerLength + pad8(headerLength);
+    for (const fill of de.fills) {
+      readFully(fd, fill, pos);
+      pos += fill.byteLength + pad8(fill.byteLength);
+    }
     // A relayed value's file has other names (links the calling process holds or gave to other
     // workers): it must not be overwritten as a spare.
     const shared = fstatSync(fd).nlink > 1;

@@ -91,10 +91,9 @@ describe('tokens, signed code and versions on a real cluster', () => {
     await f;
     const address = client.cluster.processes[0]!.address;
     expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const { serialize } = await import('node:v8');
-    const body = serialize([f.key]);
-    expect((await fetch(`${address}/values`, { method: 'POST', body })).status).toBe(401);
-    expect((await fetch(`${address}/values`, { method: 'POST', body, headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    const body = JSON.stringify([f.key]);
+    expect((await fetch(`${address}/data`, { method: 'POST', body })).status).toBe(401);
+    expect((await fetch(`${address}/data`, { method: 'POST', body, headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
     const value = await f;
     expect([value.length, value[99_999]]).toEqual([100_000, 1.5]);
     await w.stop();

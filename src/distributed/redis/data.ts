@@ -1,2 +1,2 @@
-/** The data plane this backend uses (the shim until src/distributed/data-plane lands). */
-export { fetchValues, startDataServer, PeerUnreachableError, type DataServer } from './data-plane-shim.ts';
+/** The data plane this backend uses (src/distributed/data-plane), in one place. */
+export { DataPlaneError, fetchValues, PeerUnreachableError, startDataServer, UNDEFINED_VALUE, type DataServer } from '../data-plane/index.ts';

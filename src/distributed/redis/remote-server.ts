@@ -8,7 +8,7 @@
  */
 import type { Key } from '../../graph/types.ts';
 import { GetError, SchedulerServer } from '../server.ts';
-import { fetchValues, PeerUnreachableError } from './data.ts';
+import { DataPlaneError, fetchValues, PeerUnreachableError } from './data.ts';
 
 export class RedisSchedulerServer extends SchedulerServer {
   /** Small results that came with their report (deleted when their holder frees them). */
@@ -47,7 +47,8 @@ export class RedisSchedulerServer extends SchedulerServer {
       // The holder is gone: the scheduler recomputes (gather.ts waits for it and asks again).
       if (e instanceof PeerUnreachableError) throw new GetError(keys, undefined, worker);
       // The holder answered with an error (a value it cannot serialize): the gather fails with it.
-      throw new GetError(undefined, [need[0]!, { name: 'DataCloneError', message: (e as Error).message }], worker);
+      const key = e instanceof DataPlaneError && e.key !== undefined ? e.key : need[0]!;
+      throw new GetError(undefined, [key, { name: 'DataCloneError', message: (e as Error).message }], worker);
     }
     if (r.missing.length) throw new GetError(r.missing, undefined, worker);
     need.forEach((k, j) => (out[at[j]!] = r.values.get(k)));

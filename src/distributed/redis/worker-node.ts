@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { redisMessages } from '../../errors.ts';
 import type { Packed } from './codec.ts';
 import { unpack } from './codec.ts';
-import { startDataServer, type DataServer } from './data.ts';
+import { startDataServer, UNDEFINED_VALUE, type DataServer } from './data.ts';
 import { controlQueue, HEARTBEAT_MS, PREFIX } from './names.ts';
 import { beat, lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
 import { signingKey, verify } from './signing.ts';
@@ -172,7 +172,7 @@ export class RedisWorker implements WorkerHost {
       const d = await s.getFromSlot(i, [key]);
       // A value that cannot be serialized: the requester gets the reason (as a DataCloneError would).
       if (d.error) throw new Error(d.error[1].message);
-      if (d.values && !d.missing) return d.values[0];
+      if (d.values && !d.missing) return d.values[0] === undefined ? UNDEFINED_VALUE : d.values[0];
     }
     return undefined;
   }

@@ -13,7 +13,7 @@ import type { Key } from '../../graph/types.ts';
 import { entryUrl, spawnThread, type Channel } from '../../schedulers/channel.ts';
 import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../protocol.ts';
 import { pack, unpack, type Packed } from './codec.ts';
-import { fetchValues } from './data.ts';
+import { DataPlaneError, fetchValues } from './data.ts';
 import { eventQueue, INLINE_BYTES, instructionQueue, PREFIX, slotId, workerOfSlot } from './names.ts';
 import { verify } from './signing.ts';
 import type { InstructionBatch, SessionEvent, SignedDef } from './wire.ts';
@@ -209,8 +209,10 @@ export class WorkerSession {
         keys.map((k) => r.values.get(k)),
         r.missing.length ? r.missing : undefined,
       );
-    } catch {
-      // The peer is gone (or refused): missing, so the scheduler recomputes — never an error here.
+    } catch (e) {
+      // A value the holder cannot send: the tasks needing it fail with the reason (as in a LocalCluster).
+      if (e instanceof DataPlaneError && e.key !== undefined) return reply(undefined, undefined, [e.key, { name: 'DataCloneError', message: e.message }]);
+      // The peer is gone: missing, so the scheduler recomputes — never an error here.
       return reply(undefined, keys);
     }
   }
