@@ -24,6 +24,7 @@ import { controlQueue, eventQueue, instructionQueue, POLL_MS, PREFIX, WORKERS_KE
 import { listWorkers, type WorkerRecord } from './registry.ts';
 import { RedisSchedulerServer } from './remote-server.ts';
 import { RemoteChannel } from './remote-channel.ts';
+import { toPortable } from './op-urls.ts';
 import { sign, signingKey } from './signing.ts';
 import { parseRedisUrl, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
@@ -65,6 +66,7 @@ export class RedisCluster {
   private events: BullWorker | undefined;
   private readonly joined = new Map<string, Joined>();
   private readonly slots = new Map<string, { worker: Joined; index: number; channel: RemoteChannel }>();
+  /** Signed wire definitions by function id (signed once, sent to each worker once). */
   private readonly sigs = new Map<number, string>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private flushQueued = false;
@@ -236,9 +238,10 @@ export class RedisCluster {
     if (msg.t === 'batch') {
       if (msg.defs) {
         msg.defs = msg.defs.map(([id, spec]) => {
+          const wire = spec.kind === 'op' && spec.url ? { ...spec, url: toPortable(spec.url) } : spec;
           let sig = this.sigs.get(id);
-          if (sig === undefined) this.sigs.set(id, (sig = sign(this.key, spec)));
-          return [id, { ...spec, sig }];
+          if (sig === undefined) this.sigs.set(id, (sig = sign(this.key, wire)));
+          return [id, { ...wire, sig }];
         });
       }
       if (msg.free) for (const k of msg.free) this.server.inline.delete(k);

@@ -15,6 +15,7 @@ import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../pr
 import { pack, unpack, type Packed } from './codec.ts';
 import { DataPlaneError, fetchValues } from './data.ts';
 import { eventQueue, INLINE_BYTES, instructionQueue, PREFIX, slotId, workerOfSlot } from './names.ts';
+import { fromPortable } from './op-urls.ts';
 import { verify } from './signing.ts';
 import type { InstructionBatch, SessionEvent, SignedDef } from './wire.ts';
 
@@ -150,7 +151,7 @@ export class WorkerSession {
   /** A definition whose signature matches, without it; otherwise one that fails with the reason. */
   private checked([id, spec]: SignedDef): [number, unknown] {
     const { sig, ...bare } = spec;
-    if (verify(this.host.signingKey, bare, sig)) return [id, bare];
+    if (verify(this.host.signingKey, bare, sig)) return [id, bare.kind === 'op' && typeof bare.url === 'string' ? { ...bare, url: fromPortable(bare.url) } : bare];
     const what = bare.kind === 'source' ? 'a shipped function' : bare.kind === 'module' ? `the module function ${String(bare.name)} of ${String(bare.url)}` : `the op ${String(bare.name)}`;
     const msg = redisMessages.badSignature(what);
     return [id, { kind: 'source', code: `function rejected() { throw new Error(${JSON.stringify(msg)}); }`, hash: `rejected-${id}` }];
