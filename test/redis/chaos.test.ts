@@ -141,3 +141,45 @@ describe('a Redis-joined cluster losing workers', () => {
     expect(sums).toEqual([1, 2, 3, 4, 5, 6].map((x) => x * 20_000));
   }, 60_000);
 });
+
+describe('leases: a busy worker is not lost, a stalled one is, and its late results are not taken', () => {
+  let client: Client<RedisCluster> | undefined;
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+    await stopAll();
+  });
+
+  test('a task that blocks its runtime thread for 7 s does not make its worker look lost', async () => {
+    await startWorker(redis.url, ['--nthreads', '1']);
+    client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 1, setAsDefault: false });
+    const busy = client.submit((ms: number) => {
+      const end = Date.now() + ms;
+      let spins = 0;
+      while (Date.now() < end) spins++;
+      return spins > 0;
+    }, 7000);
+    expect(await busy).toBe(true);
+    expect(client.cluster.lost).toEqual([]);
+  }, 60_000);
+
+  test('a worker stopped (SIGSTOP) past the heartbeat TTL is lost, its work redone elsewhere; back (SIGCONT), it joins again under a new attempt', async () => {
+    const [a, b] = await Promise.all([0, 1].map(() => startWorker(redis.url, ['--nthreads', '1'])));
+    client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 2, setAsDefault: false });
+    const slow = (x: number) => new Promise<number>((r) => setTimeout(() => r(x * x), 300));
+    const fs = client.map(slow, Array.from({ length: 12 }, (_, i) => i));
+    a!.process.kill('SIGSTOP');
+    try {
+      expect(await client.gather(fs)).toEqual(Array.from({ length: 12 }, (_, i) => i * i));
+      expect(await waitFor(() => client!.cluster.lost.some((l) => l.worker === a!.id), 10_000)).toBe(true);
+    } finally {
+      a!.process.kill('SIGCONT');
+    }
+    // It beats again, re-registers and is taken back with fresh slot names.
+    expect(await waitFor(() => client!.cluster.processes.length === 2, 15_000)).toBe(true);
+    const slots = client.cluster.workers.map((w) => w.id).filter((id) => id.startsWith(`${a!.id}.`));
+    expect(slots).toEqual([`${a!.id}.0.1`]);
+    expect(await client.gather(client.map((x: number) => x + 1, [1, 2, 3, 4]))).toEqual([2, 3, 4, 5]);
+    expect(b).toBeDefined();
+  }, 90_000);
+});

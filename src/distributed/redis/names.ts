@@ -5,14 +5,15 @@
  * - `shoal:workers` (hash): worker id → its record (JSON: name, threads, memory, data address, version).
  * - `shoal:hb:<worker>`: the heartbeat, a key with a TTL the worker renews every second.
  * - queue `ctl-<worker>`: a worker's control queue (a client's hello and bye).
- * - queue `s-<session>-<worker>`: a session's instruction batches for one worker.
+ * - queue `s-<session>-<worker>-<attempt>`: a session's instruction batches for one worker (a
+ *   worker that was declared lost and comes back joins again under the next attempt number).
  * - queue `s-<session>-ev`: everything a session's workers report back to its client.
  */
 export const PREFIX = 'shoal';
 export const WORKERS_KEY = `${PREFIX}:workers`;
 export const heartbeatKey = (worker: string) => `${PREFIX}:hb:${worker}`;
 export const controlQueue = (worker: string) => `ctl-${worker}`;
-export const instructionQueue = (session: string, worker: string) => `s-${session}-${worker}`;
+export const instructionQueue = (session: string, worker: string, attempt: number) => `s-${session}-${worker}-${attempt}`;
 export const eventQueue = (session: string) => `s-${session}-ev`;
 
 /** A worker's heartbeat period and how long its key outlives a missed beat. */
@@ -23,6 +24,10 @@ export const POLL_MS = 500;
 /** Results up to this size travel inline with the report; larger ones stay on their worker. */
 export const INLINE_BYTES = 64 * 1024;
 
-/** A worker slot (one runtime thread of a worker process in one session): `<worker>.<i>`. */
-export const slotId = (worker: string, i: number) => `${worker}.${i}`;
-export const workerOfSlot = (slot: string) => slot.slice(0, slot.lastIndexOf('.'));
+/**
+ * A worker slot (one runtime thread of a worker process in one session): `<worker>.<i>`, or
+ * `<worker>.<i>.<attempt>` when the worker joined the session again after being declared lost,
+ * so that nothing its earlier runtimes say can be taken for the new ones'.
+ */
+export const slotId = (worker: string, i: number, attempt = 0) => (attempt ? `${worker}.${i}.${attempt}` : `${worker}.${i}`);
+export const workerOfSlot = (slot: string) => slot.slice(0, slot.indexOf('.'));

@@ -46,6 +46,7 @@ export interface ConnectOptions {
 
 interface Joined {
   record: WorkerRecord;
+  attempt: number;
   state: 'hello' | 'joined' | 'refused';
   queue?: Queue;
   slots: RemoteChannel[];
@@ -68,6 +69,8 @@ export class RedisCluster {
   private readonly slots = new Map<string, { worker: Joined; index: number; channel: RemoteChannel }>();
   /** Signed wire definitions by function id (signed once, sent to each worker once). */
   private readonly sigs = new Map<number, string>();
+  /** Times each worker was sent a hello (a lost worker that comes back joins under a new attempt). */
+  private readonly attempts = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private flushQueued = false;
   private closing: Promise<void> | undefined;
@@ -149,7 +152,9 @@ export class RedisCluster {
     if (list.dead.length) await this.redis.hdel(WORKERS_KEY, ...list.dead).catch(() => 0);
     for (const rec of list.alive) {
       if (this.joined.has(rec.id) || rec.leaving) continue;
-      const j: Joined = { record: rec, state: 'hello', slots: [], outbox: undefined };
+      const attempt = this.attempts.get(rec.id) ?? 0;
+      this.attempts.set(rec.id, attempt + 1);
+      const j: Joined = { record: rec, attempt, state: 'hello', slots: [], outbox: undefined };
       this.joined.set(rec.id, j);
       if (rec.version !== shoalVersion()) {
         j.state = 'refused';
@@ -158,7 +163,7 @@ export class RedisCluster {
         for (const cb of this.changed) cb();
         continue;
       }
-      const hello: Hello = { t: 'hello', session: this.name, version: shoalVersion(), sig: sign(this.key, { session: this.name, version: shoalVersion() }) };
+      const hello: Hello = { t: 'hello', session: this.name, version: shoalVersion(), attempt, sig: sign(this.key, { session: this.name, version: shoalVersion(), attempt }) };
       const ctl = new Queue(controlQueue(rec.id), { connection: this.redis as never, prefix: PREFIX });
       await ctl.add('hello', pack(hello), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
       await ctl.close().catch(() => {});
@@ -206,7 +211,7 @@ export class RedisCluster {
     const j = this.joined.get(worker);
     if (!j || j.state !== 'hello') return;
     j.state = 'joined';
-    j.queue = new Queue(instructionQueue(this.name, worker), { connection: this.redis as never, prefix: PREFIX });
+    j.queue = new Queue(instructionQueue(this.name, worker, j.attempt), { connection: this.redis as never, prefix: PREFIX });
     const local = j.record.host === hostname();
     slots.forEach((s, index) => {
       const ch = new RemoteChannel(s.id, local ? j.record.pid : -1, (msg) => this.enqueue(j, index, msg));

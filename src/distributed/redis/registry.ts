@@ -25,12 +25,9 @@ export interface WorkerRecord {
   leaving?: boolean;
 }
 
+/** Write the record and renew the heartbeat (every beat: a record removed as lost comes back). */
 export async function register(redis: Redis, rec: WorkerRecord): Promise<void> {
   await redis.multi().hset(WORKERS_KEY, rec.id, JSON.stringify(rec)).set(heartbeatKey(rec.id), String(Date.now()), 'PX', HEARTBEAT_TTL_MS).exec();
-}
-
-export async function beat(redis: Redis, id: string): Promise<void> {
-  await redis.set(heartbeatKey(id), String(Date.now()), 'PX', HEARTBEAT_TTL_MS);
 }
 
 export async function unregister(redis: Redis, id: string): Promise<void> {

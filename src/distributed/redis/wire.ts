@@ -12,7 +12,9 @@ export interface Hello {
   t: 'hello';
   session: string;
   version: string;
-  /** sign(key, { session, version }): proves the client knows the cluster token. */
+  /** How many times this client had this worker join before (it was lost in between). */
+  attempt: number;
+  /** sign(key, { session, version, attempt }): proves the client knows the cluster token. */
   sig: string;
 }
 export interface Bye {

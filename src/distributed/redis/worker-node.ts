@@ -14,7 +14,7 @@ import type { Packed } from './codec.ts';
 import { unpack } from './codec.ts';
 import { startDataServer, UNDEFINED_VALUE, type DataServer } from './data.ts';
 import { controlQueue, HEARTBEAT_MS, PREFIX } from './names.ts';
-import { beat, lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
+import { lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
 import { signingKey, verify } from './signing.ts';
 import type { RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
@@ -116,7 +116,8 @@ export class RedisWorker implements WorkerHost {
   /** Every second: the heartbeat, and sessions whose client went away are closed. */
   private async tick(): Promise<void> {
     try {
-      await beat(this.redis, this.id);
+      // The whole record each time: a client that took this worker for lost removed it.
+      await register(this.redis, this.record);
       const ids = [...this.sessions.keys()];
       if (ids.length === 0) return;
       const alive = await this.redis.mget(ids.map(clientKey));
@@ -132,7 +133,9 @@ export class RedisWorker implements WorkerHost {
     if (this.closing) return;
     if (msg.t === 'bye') return this.endSession(msg.session);
     const reason = this.refusal(msg);
-    const s = new WorkerSession(this, msg.session);
+    // The client declared this worker lost and takes it back: the earlier runtimes go first.
+    await this.endSession(msg.session);
+    const s = new WorkerSession(this, msg.session, msg.attempt);
     if (reason) {
       s.send({ t: 'refused', worker: this.id, reason });
       await s.flush();
@@ -152,7 +155,7 @@ export class RedisWorker implements WorkerHost {
   }
 
   private refusal(h: Hello): string | undefined {
-    if (!verify(this.signingKey, { session: h.session, version: h.version }, h.sig)) return redisMessages.wrongToken();
+    if (!verify(this.signingKey, { session: h.session, version: h.version, attempt: h.attempt }, h.sig)) return redisMessages.wrongToken();
     if (h.version !== shoalVersion()) return redisMessages.versionMismatch(this.record.name, shoalVersion(), h.version);
     return undefined;
   }

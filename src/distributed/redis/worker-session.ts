@@ -59,6 +59,7 @@ export class WorkerSession {
   constructor(
     readonly host: WorkerHost,
     readonly session: string,
+    readonly attempt: number,
   ) {
     this.events = new Queue(eventQueue(session), { connection: host.redisOptions, prefix: PREFIX });
   }
@@ -69,7 +70,7 @@ export class WorkerSession {
     const per = h.memoryLimit === undefined ? undefined : Math.floor(h.memoryLimit / h.nthreads);
     const ready: Promise<void>[] = [];
     for (let i = 0; i < h.nthreads; i++) {
-      const id = slotId(h.id, i);
+      const id = slotId(h.id, i, this.attempt);
       const ch = spawnThread(id, entryUrl('worker-thread', new URL('../x', import.meta.url)), {
         nthreads: 1,
         memoryLimit: per,
@@ -101,7 +102,7 @@ export class WorkerSession {
         }
       });
     }
-    this.consumer = new BullWorker(instructionQueue(this.session, h.id), async (job) => this.onBatch(unpack<InstructionBatch>(job.data as Packed)), {
+    this.consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => this.onBatch(unpack<InstructionBatch>(job.data as Packed)), {
       connection: h.redisOptions,
       prefix: PREFIX,
       concurrency: 1,
