@@ -5,6 +5,7 @@
  * signatures of shipped code, answers the runtimes' gathers (a sibling slot directly, a peer
  * over HTTP) and batches their reports into one event job per flush.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import type { ConnectionOptions } from 'bullmq';
@@ -233,5 +234,7 @@ export class WorkerSession {
     await Promise.allSettled([consumer?.close(true), ...this.slots.map((c) => c.kill())]);
     for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
     await this.events.close().catch(() => {});
+    // This session's spilled values die with it.
+    rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
   }
 }
