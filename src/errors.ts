@@ -385,6 +385,10 @@ export const redisMessages = {
   wrongToken: () => 'the hello is not signed with this worker\'s token (the client and the worker have different SHOAL_TOKEN values)',
   noWorkersJoined: (url: string, seconds: number, want: number, have: number) =>
     `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${url.replace(/:[^:@/]*@/, ':***@')}\``,
+  bulkThroughRedis: (worker: string, address: string) =>
+    `worker ${worker} is on another machine and this client serves bulk batches on ${address} (loopback), so scattered data and large graph literals for it go through Redis. ` +
+    'Pass Client.connect(url, { listen: "0.0.0.0:0" }) (or this machine\'s address) so workers fetch them over HTTP',
+  badListen: (value: string) => `Client.connect: invalid listen=${quote(value)}: must be host:port, e.g. 127.0.0.1:0`,
   workerOption: (flag: string, value: unknown, rule: string) => `shoal worker: invalid --${flag} ${quote(value)}: ${rule}`,
   workerUsage: (problem: string) => `shoal worker: ${problem}\n\nusage: shoal worker <redis-url> [--nthreads N] [--memory-limit 8GiB] [--name w1] [--listen host:port] [--local-directory DIR] [--preload MODULE] [--insecure]`,
 } as const;

@@ -61,6 +61,34 @@ test('String(client) lists the remote workers; a bag and a big reduction run thr
   expect(toPortable('file:///elsewhere/mine.js')).toBe('file:///elsewhere/mine.js');
 });
 
+test('Redis never carries bulk data: scattered arrays and big graph literals go over HTTP, results stay on the worker', async () => {
+  const { Redis } = await import('ioredis');
+  const probe = new Redis({ host: redis.host, port: redis.port, password: redis.password });
+  const netIn = async () => Number(/total_net_input_bytes:(\d+)/.exec(await probe.info('stats'))![1]);
+  const netOut = async () => Number(/total_net_output_bytes:(\d+)/.exec(await probe.info('stats'))![1]);
+  try {
+    const [in0, out0] = [await netIn(), await netOut()];
+    const http0 = client.cluster.sent.httpBytes;
+    const big = new Float64Array(1_000_000).map((_, i) => i % 97); // 8 MB
+    const [f] = client.scatter([big]);
+    const xs = Array.from({ length: 300_000 }, (_, i) => i % 13); // a graph literal of ~2.4 MB
+    const [s1, s2] = await Promise.all([
+      client.submit((a: Float64Array) => a.reduce((p, v) => p + v, 0), f!),
+      bag.fromSequence(xs, { npartitions: 2 }).sum().compute({ scheduler: client }),
+    ]);
+    expect(s1).toBe(big.reduce((p, v) => p + v, 0));
+    expect(s2).toBe(xs.reduce((p, v) => p + v, 0));
+    const back = await client.gather(f!); // the client's gather: HTTP from the worker
+    expect([back.length, back[999_999]]).toEqual([1_000_000, 999_999 % 97]);
+    expect(client.cluster.sent.httpBytes - http0).toBeGreaterThan(10_000_000);
+    // Redis saw control traffic only: well under one of those payloads, either way.
+    expect((await netIn()) - in0).toBeLessThan(1_000_000);
+    expect((await netOut()) - out0).toBeLessThan(1_000_000);
+  } finally {
+    probe.disconnect();
+  }
+});
+
 test('the dashboard of a Redis-connected client shows its remote workers and the task stream', async () => {
   const link = client.dashboardLink!;
   expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/status$/);

@@ -5,8 +5,12 @@
  */
 import { deserialize, serialize } from 'node:v8';
 
+/** A job's data: the message inline (base64), or where to fetch its bytes over HTTP (bulk batches). */
 export interface Packed {
-  b: string;
+  b?: string;
+  /** A key on the data server at `at` holding the v8 bytes (Redis never carries bulk data). */
+  ref?: string;
+  at?: string;
 }
 
 /** @example unpack(pack({ a: new Float64Array([1]) })) */
@@ -15,5 +19,10 @@ export function pack(value: unknown): Packed {
 }
 
 export function unpack<T>(p: Packed): T {
-  return deserialize(Buffer.from(p.b, 'base64')) as T;
+  return deserialize(Buffer.from(p.b!, 'base64')) as T;
+}
+
+/** Decode v8 bytes fetched for a `ref` job. */
+export function unpackBytes<T>(u8: Uint8Array): T {
+  return deserialize(Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)) as T;
 }

@@ -21,6 +21,8 @@ export const HEARTBEAT_MS = 1000;
 export const HEARTBEAT_TTL_MS = 4000;
 /** How often a client checks the registry and the heartbeats (lost within TTL + this). */
 export const POLL_MS = 500;
+/** Instruction batches larger than this (scattered data, big graph literals) go over HTTP, not Redis. */
+export const BULK_BYTES = 256 * 1024;
 /** Results up to this size travel inline with the report; larger ones stay on their worker. */
 export const INLINE_BYTES = 64 * 1024;
 

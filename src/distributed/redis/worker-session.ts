@@ -13,7 +13,7 @@ import { redisMessages } from '../../errors.ts';
 import type { Key } from '../../graph/types.ts';
 import { entryUrl, spawnThread, type Channel } from '../../schedulers/channel.ts';
 import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../protocol.ts';
-import { pack, unpack, type Packed } from './codec.ts';
+import { pack, unpack, unpackBytes, type Packed } from './codec.ts';
 import { DataPlaneError, fetchValues } from './data.ts';
 import { eventQueue, INLINE_BYTES, instructionQueue, PREFIX, slotId, workerOfSlot } from './names.ts';
 import { fromPortable } from './op-urls.ts';
@@ -103,7 +103,7 @@ export class WorkerSession {
         }
       });
     }
-    this.consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => this.onBatch(unpack<InstructionBatch>(job.data as Packed)), {
+    this.consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => this.onBatch(await this.batchOf(job.data as Packed)), {
       connection: h.redisOptions,
       prefix: PREFIX,
       concurrency: 1,
@@ -134,6 +134,15 @@ export class WorkerSession {
     this.outbox = [];
     this.sending = this.events.add('ev', pack(batch), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
     return this.sending;
+  }
+
+  /** A job's batch: inline, or (bulk) fetched from the client's data server. Jobs are taken one at a time, so order holds. */
+  private async batchOf(p: Packed): Promise<InstructionBatch> {
+    if (!p.ref) return unpack<InstructionBatch>(p);
+    const r = await fetchValues(p.at!, [p.ref], this.host.token);
+    const bytes = r.values.get(p.ref);
+    if (!(bytes instanceof Uint8Array)) throw new Error(`bulk batch ${p.ref} is no longer on ${p.at}`);
+    return unpackBytes<InstructionBatch>(bytes);
   }
 
   private onBatch(items: InstructionBatch): void {
