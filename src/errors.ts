@@ -385,6 +385,7 @@ export const redisMessages = {
   wrongToken: () => 'the hello is not signed with this worker\'s token (the client and the worker have different SHOAL_TOKEN values)',
   noWorkersJoined: (url: string, seconds: number, want: number, have: number) =>
     `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${url.replace(/:[^:@/]*@/, ':***@')}\``,
+  unreachable: (url: string, detail: string) => `cannot reach Redis at ${url}: ${detail} (is redis-server running there, and is the password in the URL right?)`,
   bulkThroughRedis: (worker: string, address: string) =>
     `worker ${worker} is on another machine and this client serves bulk batches on ${address} (loopback), so scattered data and large graph literals for it go through Redis. ` +
     'Pass Client.connect(url, { listen: "0.0.0.0:0" }) (or this machine\'s address) so workers fetch them over HTTP',

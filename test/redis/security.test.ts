@@ -84,6 +84,17 @@ describe('tokens, signed code and versions on a real cluster', () => {
     await redis?.stop();
   });
 
+  test('no hang: a Redis that is down or refuses the password, and workers that never come, fail with the reason', async () => {
+    await expect(Client.connect('redis://127.0.0.1:1', { token: TOKEN })).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
+    const wrong = `redis://:not-the-password@127.0.0.1:${redis.port}`;
+    await expect(Client.connect(wrong, { token: TOKEN })).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: WRONGPASS/);
+    const down = await runCli(['worker', 'redis://127.0.0.1:1']);
+    expect([down.code, down.out]).toEqual([1, expect.stringMatching(/shoal: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/)]);
+    await expect(Client.connect(redis.url, { token: TOKEN, nWorkers: 1, timeout: 1, setAsDefault: false })).rejects.toThrow(
+      /waited 1 s for 1 workers on redis:\/\/127\.0\.0\.1:\d+, 0 joined: start them with `shoal worker redis:\/\/127\.0\.0\.1:\d+`/,
+    );
+  }, 30_000);
+
   test('a data server answers 401 without the token or with a wrong one, and serves with it', async () => {
     const w = await startWorker(redis.url, ['--nthreads', '1']);
     client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 1, setAsDefault: false });

@@ -28,7 +28,7 @@ import { RedisSchedulerServer } from './remote-server.ts';
 import { RemoteChannel } from './remote-channel.ts';
 import { toPortable } from './op-urls.ts';
 import { sign, signingKey } from './signing.ts';
-import { parseRedisUrl, type RedisTarget } from './url.ts';
+import { parseRedisUrl, probeRedis, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
 import { clientKey, type Hello, type InstructionBatch, type SessionEvent } from './wire.ts';
 import type { Dashboard } from '../dashboard/server.ts';
@@ -117,6 +117,7 @@ export class RedisCluster {
     const token = opts.token ?? process.env.SHOAL_TOKEN;
     if (!token) throw new OptionError(redisMessages.noToken('Client.connect'));
     if (token.length < 16) throw new OptionError(redisMessages.shortToken('Client.connect'));
+    await probeRedis(target);
     const c = new RedisCluster(target, token, opts);
     try {
       await c.redis.connect();

@@ -4,7 +4,7 @@
  * the user trusts. The result is what ioredis needs, plus a display form without the password.
  */
 import type { ConnectionOptions } from 'bullmq';
-import type { RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { OptionError, RedisClusterError, redisMessages } from '../../errors.ts';
 
 export interface RedisTarget {
@@ -63,4 +63,24 @@ export function parseRedisUrl(url: string, opts: { insecure?: boolean; tls?: Rec
     ...(tls ? { tls: { servername: host, ...opts.tls } } : {}),
   };
   return { host, port, tls, options, bull: options as ConnectionOptions, display };
+}
+
+/**
+ * Connect once, without retrying, and PING: a Redis that is down or refuses the password fails
+ * here with the reason, instead of the endless reconnects BullMQ's connections are set up for.
+ * @example
+ * await probeRedis(parseRedisUrl(url));   // throws RedisClusterError: cannot reach Redis at …
+ */
+export async function probeRedis(target: RedisTarget, timeoutMs = 5000): Promise<void> {
+  const probe = new Redis({ ...target.options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  let last: Error | undefined;
+  probe.on('error', (e: Error) => (last = e));
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (e) {
+    throw new RedisClusterError(redisMessages.unreachable(target.display, (last ?? (e as Error)).message), { cause: last ?? e });
+  } finally {
+    probe.disconnect();
+  }
 }

@@ -16,7 +16,7 @@ import { startDataServer, UNDEFINED_VALUE, type DataServer } from './data.ts';
 import { controlQueue, HEARTBEAT_MS, PREFIX } from './names.ts';
 import { lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
 import { signingKey, verify } from './signing.ts';
-import type { RedisTarget } from './url.ts';
+import { probeRedis, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
 import { clientKey, type ControlMsg, type Hello } from './wire.ts';
 import { WorkerSession, type WorkerHost } from './worker-session.ts';
@@ -76,6 +76,7 @@ export class RedisWorker implements WorkerHost {
    * await w.close();
    */
   static async start(opts: RedisWorkerOptions): Promise<RedisWorker> {
+    await probeRedis(opts.target);
     const w = new RedisWorker(opts);
     try {
       await w.redis.connect();
