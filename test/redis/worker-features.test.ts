@@ -4,11 +4,11 @@
  * are read back intact), op modules resolved in the worker's own install, and the dashboard of a
  * Redis-connected client (its workers and task stream, served on 127.0.0.1).
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { bag, Client, delayed } from '../../src/index.ts';
+import { bag, Client, delayed, performanceReport } from '../../src/index.ts';
 import { fromPortable, toPortable } from '../../src/distributed/redis/op-urls.ts';
 import type { RedisCluster } from '../../src/distributed/redis/redis-cluster.ts';
 import { tempDir } from '../helpers.ts';
@@ -99,6 +99,17 @@ test('the dashboard of a Redis-connected client shows its remote workers and the
   expect(snap.workers.map((w) => w.id).sort()).toEqual(client.cluster.workers.map((w) => w.id).sort());
   expect(snap.workers).toHaveLength(2);
   expect(snap.stream.length).toBeGreaterThanOrEqual(21);
+});
+
+test('performanceReport works with a Redis-connected client', async () => {
+  const file = join(spill.dir, 'report.html');
+  const v = await performanceReport({ filename: file, client }, () =>
+    delayed((xs: number[]) => xs.reduce((a, b) => a + b, 0), { name: 'reportsum' })(Array.from({ length: 10 }, (_, i) => delayed((x: number) => x * 2, { name: 'reportleaf' })(i))).compute({ scheduler: client, fuse: false }),
+  );
+  expect(v).toBe(90);
+  const html = readFileSync(file, 'utf8');
+  expect(html).toContain('reportleaf');
+  expect(html).toContain(client.cluster.workers[0]!.id);
 });
 
 test('closing the client ends its session on the worker: its spill files are removed', async () => {
