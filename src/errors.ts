@@ -447,13 +447,13 @@ export const dataPlaneMessages = {
 
 /** Messages of `shoal broker`. */
 export const brokerMessages = {
-  usage: (detail: string) => `shoal broker: ${detail} (see shoal broker --help)`,
-  option: (flag: string, value: unknown, rule: string) => `shoal broker: invalid --${flag} ${quote(value)}: ${rule}`,
-  tlsPair: () => 'shoal broker: TLS needs both --tls-cert and --tls-key (and --tls-ca only with them)',
+  usage: (detail: string) => `broker: ${detail} (see shoal broker --help)`,
+  option: (flag: string, value: unknown, rule: string) => `broker: invalid --${flag} ${quote(value)}: ${rule}`,
+  tlsPair: () => 'broker: TLS needs both --tls-cert and --tls-key (and --tls-ca only with them)',
   plaintextBind: (bind: string) =>
-    `shoal broker: refusing --bind ${bind}: the password and every task would cross the network in plaintext, ` +
+    `broker: refusing --bind ${bind}: the password and every task would cross the network in plaintext, ` +
     'and whoever learns the password can queue tasks that run on every worker. ' +
     'Pass --tls-cert and --tls-key (clients then use rediss://), or --insecure on a network you trust',
-  notInstalled: () => 'shoal broker: redis-server is not installed (or not on PATH): apt-get install redis-server',
+  notInstalled: () => 'broker: redis-server is not installed (or not on PATH): apt-get install redis-server',
   exitedEarly: (code: number) => `redis-server exited (code ${code}) before it was ready: see its log above`,
 } as const;

@@ -6,8 +6,11 @@
  * dataframe partition of 1M rows (5 columns, ~22 MB of typed arrays). `gb_per_s` is the payload's
  * typed-array bytes (10^9 per GB) over the median wall time. Both processes share the machine's
  * cores, so this is the loopback ceiling of one stream, not a network's.
+ * Variant `decode: false` is the baseline: the same request and response over the same agent, its
+ * bytes counted and dropped (what HTTP on this machine costs before any decoding or copying).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { fetchValues } from '../../src/distributed/data-plane/index.ts';
 import { payloadBytes } from './data-plane-payloads.ts';
@@ -38,10 +41,14 @@ function startPeer(): Promise<string> {
 
 export const dataPlane: Workload = {
   schedulers: ['loopback'],
-  variants: [{ payload: 'f64-64MB' }, { payload: 'f64-256MB' }, { payload: 'columns-1M' }],
-  async run({ payload }) {
+  variants: [{ payload: 'f64-64MB' }, { payload: 'f64-256MB' }, { payload: 'columns-1M' }, { payload: 'f64-256MB', decode: false }],
+  async run({ payload, decode }) {
     const address = await (peer ??= startPeer());
     const key = String(payload);
+    if (decode === false) {
+      const bytes = await countBytes(address, key);
+      return { checksum: bytes, bytes };
+    }
     const { values, missing } = await fetchValues(address, [key], TOKEN);
     if (missing.length) throw new Error(`data-plane: ${key} missing`);
     const v = values.get(key);
@@ -53,3 +60,20 @@ export const dataPlane: Workload = {
   },
   fields: (wall, result) => ({ mb: +((result.bytes as number) / 2 ** 20).toFixed(1), gb_per_s: +((result.bytes as number) / wall / 1e9).toFixed(3) }),
 };
+
+const agent = new Agent({ keepAlive: true });
+
+/** POST /data for `key` and count the response's bytes (frames and all), decoding nothing. */
+function countBytes(address: string, key: string): Promise<number> {
+  const url = new URL(address);
+  return new Promise((resolve, reject) => {
+    const req = request({ agent, host: url.hostname, port: url.port, method: 'POST', path: '/data', headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+      let n = 0;
+      res.on('data', (d: Buffer) => (n += d.byteLength));
+      res.on('end', () => resolve(n));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify([key]));
+  });
+}

@@ -7,9 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OptionError, brokerMessages } from '../errors.ts';
 import { BROKER_OPTIONS, brokerBanner, brokerSettings, redisConfig } from './broker-config.ts';
@@ -49,6 +49,12 @@ export async function runBroker(argv: string[], env: NodeJS.ProcessEnv = process
     return 0;
   }
   const settings = brokerSettings(parsed.values);
+  const redisServer = findExecutable(env.SHOAL_REDIS_SERVER || 'redis-server', env.PATH);
+  if (!redisServer) throw new OptionError(brokerMessages.notInstalled());
+  // With util-linux's setpriv, the kernel stops redis-server if this process dies without passing
+  // a signal on (SIGKILL, a crash): no orphan keeps the port.
+  const setpriv = findExecutable('setpriv', env.PATH);
+  const [cmd, args] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', redisServer, '-']] : [redisServer, ['-']];
   const passwordFrom = env.SHOAL_REDIS_PASSWORD ? 'env' : 'generated';
   const password = env.SHOAL_REDIS_PASSWORD || randomBytes(24).toString('base64url');
   const token = env.SHOAL_TOKEN ? undefined : randomBytes(24).toString('base64url');
@@ -62,7 +68,7 @@ export async function runBroker(argv: string[], env: NodeJS.ProcessEnv = process
   const childEnv = { ...env };
   delete childEnv.SHOAL_REDIS_PASSWORD;
   delete childEnv.SHOAL_TOKEN;
-  const child = spawn(env.SHOAL_REDIS_SERVER || 'redis-server', ['-'], { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv });
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv });
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new OptionError(brokerMessages.notInstalled()) : e));
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + constants.signals[signal] : 1)));
@@ -96,4 +102,17 @@ export async function runBroker(argv: string[], env: NodeJS.ProcessEnv = process
     process.off('SIGHUP', forward);
     cleanup();
   }
+}
+
+/** The path of an executable file: `name` itself if it has a slash, else the first on PATH. */
+function findExecutable(name: string, path = ''): string | undefined {
+  const candidates = name.includes('/') ? [name] : path.split(delimiter).filter(Boolean).map((d) => join(d, name));
+  return candidates.find((c) => {
+    try {
+      accessSync(c, fsConstants.X_OK);
+      return statSync(c).isFile();
+    } catch {
+      return false;
+    }
+  });
 }

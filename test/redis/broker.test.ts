@@ -6,13 +6,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, expect, test } from 'vitest';
 import { brokerSettings, redisConfig } from '../../src/cli/broker-config.ts';
 import { isAlive, waitFor } from '../helpers.ts';
+import { freePort } from './redis-server.ts';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const started: ChildProcess[] = [];
@@ -23,17 +24,6 @@ afterEach(() => {
   for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const pid of redisPids.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Broker {
   child: ChildProcess;
@@ -218,4 +208,14 @@ test.skipIf(!hasOpenssl)('with --tls-cert/--tls-key it serves TLS only (rediss:/
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+const hasSetpriv = ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => existsSync(p));
+
+test.skipIf(!hasSetpriv)('a broker killed with SIGKILL takes redis-server with it (setpriv --pdeathsig)', async () => {
+  const b = broker(['--port', String(await freePort())]);
+  const { redisPid } = await ready(b);
+  b.child.kill('SIGKILL');
+  await b.exited;
+  expect(await waitFor(() => !isAlive(redisPid))).toBe(true);
 });

@@ -5,7 +5,7 @@
  * No Redis needed.
  */
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer as createHttpServer, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tableFromArrays, vectorFromArray, Table, Vector } from 'apache-arrow';
 import fc from 'fast-check';
@@ -332,6 +332,26 @@ describe('unreachable peers and closing', () => {
     const s = await startDataServer({ host: '127.0.0.1', port: 0, token: TOKEN, lookup: () => 1 });
     await expect(startDataServer({ host: '127.0.0.1', port: s.port, token: TOKEN, lookup: () => 1 })).rejects.toThrow(`127.0.0.1:${s.port}: EADDRINUSE`);
     await s.close();
+  });
+
+  test('an HTTP server that is not a data server: DataPlaneError (status, or a malformed stream), not unreachable', async () => {
+    const other = createHttpServer((_req, res) => res.writeHead(200).end('<html>hello</html>, not frames at all'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const address = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+    try {
+      const e = await fetchValues(address, ['k'], TOKEN).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DataPlaneError);
+      expect((e as Error).message).toContain('malformed data stream');
+      other.removeAllListeners('request');
+      other.on('request', (_req, res) => res.writeHead(503).end('maintenance'));
+      const e2 = await fetchValues(address, ['k'], TOKEN).catch((x: unknown) => x);
+      expect(e2).toBeInstanceOf(DataPlaneError);
+      expect((e2 as DataPlaneError).status).toBe(503);
+      expect((e2 as Error).message).toContain('HTTP 503: maintenance');
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+    }
   });
 
   test('an empty token is refused', async () => {

@@ -14,7 +14,7 @@ import { Agent, request, type IncomingMessage } from 'node:http';
 import { DataPlaneError, OptionError, PeerUnreachableError, dataPlaneMessages } from '../../errors.ts';
 import { PREFIX_BYTES, decodeHeader, parseArrowLengths, parsePrefix } from './encode.ts';
 import { FRAME_BYTES, FrameKind, parseFrameHead } from './frames.ts';
-import { ChunkReader, Truncated } from './reader.ts';
+import { ChunkReader, Truncated, chunksOf } from './reader.ts';
 
 /** One agent for the process: connections to each peer are reused (idle ones do not keep Node alive). */
 const agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
@@ -41,13 +41,15 @@ export async function fetchValues(address: string, keys: string[], token: string
   const unique = [...new Set(keys)];
   if (unique.length === 0) return { values: new Map(), missing: [] };
   opts.signal?.throwIfAborted();
-  try {
-    return await attempt(url, address, unique, token, opts);
-  } catch (e) {
-    // A kept-alive socket the server closed just as we reused it: the request never reached the
-    // server's handler, so one retry on a new connection is safe (Node's documented remedy).
-    if (e instanceof StaleSocket) return attempt(url, address, unique, token, opts);
-    throw e;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt(url, address, unique, token, opts);
+    } catch (e) {
+      // A kept-alive socket the server closed just as it was reused (Node's documented race): the
+      // request only reads, so it is retried on another connection, a few times at most.
+      if (!(e instanceof StaleSocket)) throw e;
+      if (tries === 3) throw new PeerUnreachableError(address, 'connection reset', { cause: e.cause });
+    }
   }
 }
 
@@ -76,39 +78,41 @@ async function attempt(url: URL, address: string, keys: string[], token: string,
     path: '/data',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.byteLength },
   });
-  let res: IncomingMessage | undefined;
   const unreachable = (detail: string, cause?: unknown) => new PeerUnreachableError(address, detail, { cause });
   const onAbort = () => req.destroy(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error(String(opts.signal!.reason)));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   req.setTimeout(timeoutMs, () => req.destroy(unreachable(`no answer for ${timeoutMs} ms`)));
   try {
-    res = await new Promise<IncomingMessage>((resolve, reject) => {
-      req.once('response', resolve);
-      req.once('error', reject);
-      req.end(body);
-    });
-  } catch (e) {
-    req.destroy();
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    if (e instanceof PeerUnreachableError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) throw new StaleSocket();
-    throw unreachable(code ?? (e as Error).message, e);
-  }
-  try {
-    if (res.statusCode !== 200) {
-      const text = (await readText(res)).trim();
-      if (res.statusCode === 401) throw new DataPlaneError(address, dataPlaneMessages.unauthorized(address), { status: 401 });
-      throw new DataPlaneError(address, dataPlaneMessages.badStatus(address, res.statusCode ?? 0, text), { status: res.statusCode });
+    let res: IncomingMessage;
+    try {
+      res = await new Promise<IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve);
+        req.once('error', reject);
+        req.end(body);
+      });
+    } catch (e) {
+      req.destroy();
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (e instanceof PeerUnreachableError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) throw new StaleSocket('stale socket', { cause: e });
+      throw unreachable(code ?? (e as Error).message, e);
     }
-    return await readFrames(new ChunkReader(res[Symbol.asyncIterator]()), address, keys);
-  } catch (e) {
-    res.destroy();
-    req.destroy();
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    if (e instanceof PeerUnreachableError || e instanceof DataPlaneError) throw e;
-    if (e instanceof Truncated) throw unreachable('the response was cut short (the peer stopped mid-stream)', e);
-    throw unreachable((e as NodeJS.ErrnoException).code ?? (e as Error).message, e);
+    try {
+      if (res.statusCode !== 200) {
+        const text = (await readText(res)).trim();
+        if (res.statusCode === 401) throw new DataPlaneError(address, dataPlaneMessages.unauthorized(address), { status: 401 });
+        throw new DataPlaneError(address, dataPlaneMessages.badStatus(address, res.statusCode ?? 0, text), { status: res.statusCode });
+      }
+      return await readFrames(new ChunkReader(chunksOf(res)), address, keys);
+    } catch (e) {
+      res.destroy();
+      req.destroy();
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (e instanceof PeerUnreachableError || e instanceof DataPlaneError) throw e;
+      if (e instanceof Truncated) throw unreachable('the response was cut short (the peer stopped mid-stream)', e);
+      throw unreachable((e as NodeJS.ErrnoException).code ?? (e as Error).message, e);
+    }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
@@ -149,7 +153,13 @@ async function readValue(r: ChunkReader, address: string): Promise<unknown> {
     await r.readInto(blob);
     blobs.push(blob);
   }
-  const { value, fills } = decodeHeader(header, blobs);
+  let decoded: ReturnType<typeof decodeHeader>;
+  try {
+    decoded = decodeHeader(header, blobs);
+  } catch (e) {
+    throw new DataPlaneError(address, dataPlaneMessages.malformed(address, (e as Error).message), { cause: e });
+  }
+  const { value, fills } = decoded;
   for (const f of fills) await r.readInto(f);
   return value;
 }

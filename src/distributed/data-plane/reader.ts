@@ -64,3 +64,55 @@ export class Truncated extends Error {
     super('the response ended early');
   }
 }
+
+/**
+ * The chunks of a readable stream, as they arrive. A stream's own async iterator reads in paused
+ * mode, where `read()` concatenates whatever is buffered into one new Buffer: an extra copy of
+ * every byte. Here each 'data' chunk is handed on as it is, and the stream is paused while more
+ * than `highWater` bytes wait to be consumed.
+ */
+export function chunksOf(stream: NodeJS.ReadableStream & { destroy(): void }, highWater = 1 << 20): AsyncIterator<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stream.on('data', (d: Buffer) => {
+    queue.push(d);
+    queued += d.byteLength;
+    if (queued > highWater) stream.pause();
+    signal();
+  });
+  stream.on('end', () => {
+    done = true;
+    signal();
+  });
+  stream.on('error', (e) => {
+    failure = e;
+    signal();
+  });
+  stream.on('close', () => {
+    done = true;
+    signal();
+  });
+  return {
+    async next(): Promise<IteratorResult<Buffer>> {
+      for (;;) {
+        const d = queue.shift();
+        if (d) {
+          queued -= d.byteLength;
+          if (queued <= highWater && stream.isPaused()) stream.resume();
+          return { value: d, done: false };
+        }
+        if (failure !== undefined) throw failure;
+        if (done) return { value: undefined, done: true };
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+  };
+}
