@@ -12,7 +12,6 @@
  * - every report comes back on the session's event queue (one consumer, in order).
  */
 import { randomBytes } from 'node:crypto';
-import { serialize } from 'node:v8';
 import { hostname } from 'node:os';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -21,8 +20,8 @@ import type { WorkerInfo } from '../local-cluster.ts';
 import type { ToWorker } from '../protocol.ts';
 import { formatBytes } from '../sizeof.ts';
 import { pack, unpack, type Packed } from './codec.ts';
-import { startDataServer, type DataServer } from './data.ts';
-import { BULK_BYTES, controlQueue, eventQueue, instructionQueue, POLL_MS, PREFIX, WORKERS_KEY } from './names.ts';
+import { BulkServer } from './bulk.ts';
+import { controlQueue, eventQueue, instructionQueue, POLL_MS, PREFIX, WORKERS_KEY } from './names.ts';
 import { listWorkers, type WorkerRecord } from './registry.ts';
 import { RedisSchedulerServer } from './remote-server.ts';
 import { RemoteChannel } from './remote-channel.ts';
@@ -70,13 +69,8 @@ export class RedisCluster {
   readonly server: RedisSchedulerServer;
   readonly target: RedisTarget;
   dashboard: Dashboard | undefined;
-  /** Serves bulk batches to workers (one-shot keys), so Redis never carries bulk data. */
-  private data: DataServer | undefined;
-  private readonly blobs = new Map<string, Uint8Array>();
-  private nextBlob = 1;
-  private warnedBulk = false;
-  /** Bytes of instruction batches sent through Redis and over HTTP. */
-  readonly sent = { redisBytes: 0, httpBytes: 0 };
+  /** Serves bulk batches to workers, so Redis never carries bulk data. */
+  private bulk: BulkServer | undefined;
   private readonly key: Buffer;
   private readonly redis: Redis;
   private events: BullWorker | undefined;
@@ -121,17 +115,7 @@ export class RedisCluster {
     const c = new RedisCluster(target, token, opts);
     try {
       await c.redis.connect();
-      const [host, port] = splitListen(opts.listen ?? '127.0.0.1:0');
-      c.data = await startDataServer({
-        host,
-        port,
-        token,
-        lookup: (k) => {
-          const b = c.blobs.get(k);
-          c.blobs.delete(k); // each batch is fetched once, by its worker
-          return b;
-        },
-      });
+      c.bulk = await BulkServer.start(opts.listen ?? '127.0.0.1:0', token, c.name);
       const { alive } = await listWorkers(c.redis);
       const bad = alive.find((w) => w.version !== shoalVersion());
       if (bad) throw new RedisClusterError(redisMessages.versionMismatch(bad.name, bad.version, shoalVersion()));
@@ -292,31 +276,9 @@ export class RedisCluster {
       if (!j.outbox || !j.queue) continue;
       const items = j.outbox;
       j.outbox = undefined;
-      const bytes = serialize(items);
-      let data: Packed;
-      if (bytes.length > BULK_BYTES && this.reaches(j)) {
-        const ref = `batch-${this.name}-${this.nextBlob++}`;
-        this.blobs.set(ref, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
-        data = { ref, at: this.data!.address.replace('//0.0.0.0:', `//${hostname()}:`).replace('//[::]:', `//${hostname()}:`) };
-        this.sent.httpBytes += bytes.length;
-      } else {
-        data = { b: bytes.toString('base64') };
-        this.sent.redisBytes += bytes.length;
-      }
+      const data = this.bulk ? this.bulk.pack(items, this.bulk.reaches(j.record.host, j.record.name)) : pack(items);
       void j.queue.add('b', data, { removeOnComplete: true, removeOnFail: true }).catch(() => {});
     }
-  }
-
-  /** Can this worker fetch from the client's data server? (a loopback address: only from this machine). */
-  private reaches(j: Joined): boolean {
-    if (!this.data) return false;
-    const loopback = /^http:\/\/(127\.|\[::1\]|localhost)/.test(this.data.address);
-    if (!loopback || j.record.host === hostname()) return true;
-    if (!this.warnedBulk) {
-      this.warnedBulk = true;
-      process.emitWarning(redisMessages.bulkThroughRedis(j.record.name, this.data.address));
-    }
-    return false;
   }
 
   /**
@@ -374,6 +336,11 @@ export class RedisCluster {
     };
   }
 
+  /** Bytes of instruction batches sent through Redis and over HTTP (bulk ones). */
+  get sent(): { redisBytes: number; httpBytes: number } {
+    return this.bulk?.sent ?? { redisBytes: 0, httpBytes: 0 };
+  }
+
   get address(): string {
     return this.target.display;
   }
@@ -418,17 +385,9 @@ export class RedisCluster {
       await evq.obliterate({ force: true }).catch(() => {});
       await evq.close().catch(() => {});
       await this.redis.del(clientKey(this.name)).catch(() => 0);
-      await this.data?.close();
-      this.blobs.clear();
+      await this.bulk?.close();
       this.redis.disconnect();
     })();
     return this.closing;
   }
-}
-
-/** 'host:port' (IPv6 in brackets) → [host, port]. */
-function splitListen(v: string): [string, number] {
-  const m = /^(\[[^\]]+\]|[^:]*):(\d+)$/.exec(v);
-  if (!m || Number(m[2]) > 65535) throw new OptionError(redisMessages.badListen(v));
-  return [m[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', Number(m[2])];
 }
