@@ -32,4 +32,13 @@ export const INLINE_BYTES = 64 * 1024;
  * so that nothing its earlier runtimes say can be taken for the new ones'.
  */
 export const slotId = (worker: string, i: number, attempt = 0) => (attempt ? `${worker}.${i}.${attempt}` : `${worker}.${i}`);
+/**
+ * A key as a data server is asked for it: `<session>/<key>`. Two clients may hold the same key
+ * on one worker with different values (their own `key=` names), so lookups are per session.
+ */
+export const wireKey = (session: string, key: string) => `${session}/${key}`;
+export function parseWireKey(w: string): [session: string, key: string] {
+  const i = w.indexOf('/');
+  return i < 0 ? ['', w] : [w.slice(0, i), w.slice(i + 1)];
+}
 export const workerOfSlot = (slot: string) => slot.slice(0, slot.indexOf('.'));

@@ -97,7 +97,7 @@ export class RedisCluster {
     this.key = signingKey(token);
     this.redis = new Redis({ ...target.options, lazyConnect: true });
     this.redis.on('error', () => {});
-    this.server = new RedisSchedulerServer((slot) => this.slots.get(slot)?.worker.record.address, token, { allowedFailures: opts.allowedFailures });
+    this.server = new RedisSchedulerServer((slot) => this.slots.get(slot)?.worker.record.address, token, this.name, { allowedFailures: opts.allowedFailures });
   }
 
   /**

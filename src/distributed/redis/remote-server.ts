@@ -9,6 +9,7 @@
 import type { Key } from '../../graph/types.ts';
 import { GetError, SchedulerServer } from '../server.ts';
 import { DataPlaneError, fetchValues, PeerUnreachableError } from './data.ts';
+import { parseWireKey, wireKey } from './names.ts';
 
 export class RedisSchedulerServer extends SchedulerServer {
   /** Small results that came with their report (deleted when their holder frees them). */
@@ -19,6 +20,8 @@ export class RedisSchedulerServer extends SchedulerServer {
   constructor(
     private readonly addressOf: (slot: string) => string | undefined,
     private readonly token: string,
+    /** This client's session: data servers are asked for `<session>/<key>`. */
+    private readonly session: string,
     opts: { allowedFailures?: number } = {},
   ) {
     super(opts);
@@ -42,16 +45,16 @@ export class RedisSchedulerServer extends SchedulerServer {
     if (!address) throw new GetError(keys, undefined, worker);
     let r;
     try {
-      r = await fetchValues(address, need, this.token);
+      r = await fetchValues(address, need.map((k) => wireKey(this.session, k)), this.token);
     } catch (e) {
       // The holder is gone: the scheduler recomputes (gather.ts waits for it and asks again).
       if (e instanceof PeerUnreachableError) throw new GetError(keys, undefined, worker);
       // The holder answered with an error (a value it cannot serialize): the gather fails with it.
-      const key = e instanceof DataPlaneError && e.key !== undefined ? e.key : need[0]!;
+      const key = e instanceof DataPlaneError && e.key !== undefined ? parseWireKey(e.key)[1] : need[0]!;
       throw new GetError(undefined, [key, { name: 'DataCloneError', message: (e as Error).message }], worker);
     }
-    if (r.missing.length) throw new GetError(r.missing, undefined, worker);
-    need.forEach((k, j) => (out[at[j]!] = r.values.get(k)));
+    if (r.missing.length) throw new GetError(r.missing.map((w) => parseWireKey(w)[1]), undefined, worker);
+    need.forEach((k, j) => (out[at[j]!] = r.values.get(wireKey(this.session, k))));
     this.fetched += need.length;
     return out;
   }

@@ -13,7 +13,7 @@ import { redisMessages } from '../../errors.ts';
 import type { Packed } from './codec.ts';
 import { unpack } from './codec.ts';
 import { startDataServer, UNDEFINED_VALUE, type DataServer } from './data.ts';
-import { controlQueue, HEARTBEAT_MS, PREFIX } from './names.ts';
+import { controlQueue, HEARTBEAT_MS, parseWireKey, PREFIX } from './names.ts';
 import { lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
 import { signingKey, verify } from './signing.ts';
 import { probeRedis, type RedisTarget } from './url.ts';
@@ -168,16 +168,16 @@ export class RedisWorker implements WorkerHost {
     await s.close();
   }
 
-  /** The data server's lookup: the value of a key one of the sessions' runtimes holds. */
-  private async lookup(key: string): Promise<unknown> {
-    for (const s of this.sessions.values()) {
-      const i = s.slotOf(key);
-      if (i < 0) continue;
-      const d = await s.getFromSlot(i, [key]);
-      // A value that cannot be serialized: the requester gets the reason (as a DataCloneError would).
-      if (d.error) throw new Error(d.error[1].message);
-      if (d.values && !d.missing) return d.values[0] === undefined ? UNDEFINED_VALUE : d.values[0];
-    }
+  /** The data server's lookup: `<session>/<key>` → the value that session's runtimes hold. */
+  private async lookup(wire: string): Promise<unknown> {
+    const [session, key] = parseWireKey(wire);
+    const s = this.sessions.get(session);
+    const i = s ? s.slotOf(key) : -1;
+    if (!s || i < 0) return undefined;
+    const d = await s.getFromSlot(i, [key]);
+    // A value that cannot be serialized: the requester gets the reason (as a DataCloneError would).
+    if (d.error) throw new Error(d.error[1].message);
+    if (d.values && !d.missing) return d.values[0] === undefined ? UNDEFINED_VALUE : d.values[0];
     return undefined;
   }
 

@@ -15,7 +15,7 @@ import { entryUrl, spawnThread, type Channel } from '../../schedulers/channel.ts
 import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../protocol.ts';
 import { pack, unpack, unpackBytes, type Packed } from './codec.ts';
 import { DataPlaneError, fetchValues } from './data.ts';
-import { eventQueue, INLINE_BYTES, instructionQueue, PREFIX, slotId, workerOfSlot } from './names.ts';
+import { eventQueue, INLINE_BYTES, instructionQueue, parseWireKey, PREFIX, slotId, wireKey, workerOfSlot } from './names.ts';
 import { fromPortable } from './op-urls.ts';
 import { verify } from './signing.ts';
 import type { InstructionBatch, SessionEvent, SignedDef } from './wire.ts';
@@ -215,15 +215,15 @@ export class WorkerSession {
     const address = await this.host.addressOf(owner);
     if (!address) return reply(undefined, keys);
     try {
-      const r = await fetchValues(address, keys, this.host.token);
+      const r = await fetchValues(address, keys.map((k) => wireKey(this.session, k)), this.host.token);
       this.moved += r.values.size;
       return reply(
-        keys.map((k) => r.values.get(k)),
-        r.missing.length ? r.missing : undefined,
+        keys.map((k) => r.values.get(wireKey(this.session, k))),
+        r.missing.length ? r.missing.map((w) => parseWireKey(w)[1]) : undefined,
       );
     } catch (e) {
       // A value the holder cannot send: the tasks needing it fail with the reason (as in a LocalCluster).
-      if (e instanceof DataPlaneError && e.key !== undefined) return reply(undefined, undefined, [e.key, { name: 'DataCloneError', message: e.message }]);
+      if (e instanceof DataPlaneError && e.key !== undefined) return reply(undefined, undefined, [parseWireKey(e.key)[1], { name: 'DataCloneError', message: e.message }]);
       // The peer is gone: missing, so the scheduler recomputes — never an error here.
       return reply(undefined, keys);
     }
