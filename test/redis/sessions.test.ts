@@ -42,6 +42,19 @@ test('two clients share the workers with separate sessions; the same keys in bot
     expect([(await fa)[0], (await fb)[0]]).toEqual([1, 2]);
     await a.close();
     expect(await b.submit((x: number) => x * 3, 14)).toBe(42);
+    // a's queues are gone from Redis (the worker closed its side of the session first).
+    const { Redis } = await import('ioredis');
+    const probe = new Redis({ host: redis.host, port: redis.port, password: redis.password });
+    try {
+      let left = await probe.keys(`shoal:s-${a.cluster.name}-*`);
+      for (let i = 0; i < 40 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        left = await probe.keys(`shoal:s-${a.cluster.name}-*`);
+      }
+      expect(left).toEqual([]);
+    } finally {
+      probe.disconnect();
+    }
     expect((await fb)[49_999]).toBe(2);
   } finally {
     await a.close();
@@ -54,5 +67,37 @@ test('two clients share the workers with separate sessions; the same keys in bot
     expect(await c.gather(c.map((x: number) => x + 1, [1, 2]))).toEqual([2, 3]);
   } finally {
     await c.close();
+  }
+}, 60_000);
+
+test('a client killed without closing: its worker ends the session after the liveness TTL and removes its queues from Redis', async () => {
+  const { spawn } = await import('node:child_process');
+  const { Redis } = await import('ioredis');
+  const script = new URL('./fixtures/client-script.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', script, redis.url], { env: { ...process.env, SHOAL_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const session = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /session ([0-9a-f]+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`client script exited (${code}): ${out}`)));
+  });
+  const probe = new Redis({ host: redis.host, port: redis.port, password: redis.password });
+  try {
+    const keys = () => probe.keys(`shoal:s-${session}-*`);
+    expect((await keys()).length).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    let left = await keys();
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = await keys();
+    }
+    expect(left).toEqual([]);
+    expect(await probe.exists(`shoal:client:${session}`)).toBe(0);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    probe.disconnect();
   }
 }, 60_000);

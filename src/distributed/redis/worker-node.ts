@@ -123,7 +123,7 @@ export class RedisWorker implements WorkerHost {
       if (ids.length === 0) return;
       const alive = await this.redis.mget(ids.map(clientKey));
       ids.forEach((s, i) => {
-        if (alive[i] === null) void this.endSession(s);
+        if (alive[i] === null) void this.endSession(s, true);
       });
     } catch {
       // Redis unreachable: retried next beat.
@@ -132,7 +132,7 @@ export class RedisWorker implements WorkerHost {
 
   private async onControl(msg: ControlMsg): Promise<void> {
     if (this.closing) return;
-    if (msg.t === 'bye') return this.endSession(msg.session);
+    if (msg.t === 'bye') return this.endSession(msg.session, true);
     const reason = this.refusal(msg);
     // The client declared this worker lost and takes it back: the earlier runtimes go first.
     await this.endSession(msg.session);
@@ -161,11 +161,11 @@ export class RedisWorker implements WorkerHost {
     return undefined;
   }
 
-  private async endSession(session: string): Promise<void> {
+  private async endSession(session: string, removeQueues = false): Promise<void> {
     const s = this.sessions.get(session);
     if (!s) return;
     this.sessions.delete(session);
-    await s.close();
+    await s.close({ removeQueues });
   }
 
   /** The data server's lookup: `<session>/<key>` → the value that session's runtimes hold. */

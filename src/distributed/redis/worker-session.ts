@@ -235,13 +235,23 @@ export class WorkerSession {
     return -1;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stop this session's runtimes and consumer. `removeQueues` (after a bye, or when the client
+   * went away without one): the client needs nothing more, so its queues are removed from Redis
+   * here too — after this consumer stopped, so nothing of the session is left behind.
+   */
+  async close(opts: { removeQueues?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flush();
+    if (!opts.removeQueues) await this.flush();
     const consumer = this.consumer;
     await Promise.allSettled([consumer?.close(true), ...this.slots.map((c) => c.kill())]);
     for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
+    if (opts.removeQueues) {
+      const mine = new Queue(instructionQueue(this.session, this.host.id, this.attempt), { connection: this.host.redisOptions, prefix: PREFIX });
+      await Promise.allSettled([mine.obliterate({ force: true }), this.events.obliterate({ force: true })]);
+      await mine.close().catch(() => {});
+    }
     await this.events.close().catch(() => {});
     // This session's spilled values die with it.
     rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
