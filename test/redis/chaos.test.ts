@@ -139,6 +139,20 @@ describe('a Redis-joined cluster losing workers', () => {
     expect(await waitFor(() => client!.cluster.processes.length === 1, 3000)).toBe(true);
     const sums = await client.gather(client.map((a: Float64Array) => a[0]! * a.length, fs));
     expect(sums).toEqual([1, 2, 3, 4, 5, 6].map((x) => x * 20_000));
+    // Nothing of the worker that left stays in Redis: record, heartbeat, control queue.
+    const { Redis } = await import('ioredis');
+    const probe = new Redis({ host: redis.host, port: redis.port, password: redis.password });
+    try {
+      expect(await probe.hexists('shoal:workers', leaving.id)).toBe(0);
+      let left = await probe.keys(`shoal:*${leaving.id}*`);
+      for (let i = 0; i < 20 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        left = await probe.keys(`shoal:*${leaving.id}*`);
+      }
+      expect(left).toEqual([]);
+    } finally {
+      probe.disconnect();
+    }
   }, 60_000);
 });
 

@@ -160,7 +160,15 @@ export class RedisCluster {
       if (!rec) this.lose(id, 'its heartbeat stopped (no beat for 4 s)');
       else if (rec.leaving) this.lose(id, 'it left the cluster');
     }
-    if (list.dead.length) await this.redis.hdel(WORKERS_KEY, ...list.dead).catch(() => 0);
+    if (list.dead.length) {
+      // A worker that died without leaving: its record and control queue are removed by whoever notices.
+      await this.redis.hdel(WORKERS_KEY, ...list.dead).catch(() => 0);
+      for (const id of list.dead) {
+        const ctl = new Queue(controlQueue(id), { connection: this.redis as never, prefix: PREFIX });
+        await ctl.obliterate({ force: true }).catch(() => {});
+        await ctl.close().catch(() => {});
+      }
+    }
     for (const rec of list.alive) {
       if (this.joined.has(rec.id) || rec.leaving) continue;
       const attempt = this.attempts.get(rec.id) ?? 0;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker as BullWorker } from 'bullmq';
+import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisMessages } from '../../errors.ts';
 import type { Packed } from './codec.ts';
@@ -205,6 +205,9 @@ export class RedisWorker implements WorkerHost {
       await Promise.allSettled([...this.sessions.values()].map((s) => s.close()));
       this.sessions.clear();
       await this.control?.close(true).catch(() => {});
+      const ctl = new Queue(controlQueue(this.id), { connection: this.redisOptions, prefix: PREFIX });
+      await ctl.obliterate({ force: true }).catch(() => {});
+      await ctl.close().catch(() => {});
       await this.data?.close();
       this.redis.disconnect();
       const { rmSync } = await import('node:fs');
