@@ -51,6 +51,9 @@ describe('Redis URL policy', () => {
     expect(mem.out).toMatch(/invalid --memory-limit "lots": must be a size like 8GiB/);
     const listen = await runCli(['worker', 'redis://127.0.0.1:1', '--listen', 'nowhere']);
     expect(listen.out).toMatch(/invalid --listen "nowhere": must be host:port/);
+    // --insecure lifts the refusal (this TEST-NET address then simply does not answer).
+    const insecure = await runCli(['worker', 'redis://:pw@192.0.2.1:6379', '--insecure']);
+    expect([insecure.code, insecure.out]).toEqual([1, expect.stringMatching(/cannot reach Redis at redis:\/\/192\.0\.2\.1:6379/)]);
     const unknown = await runCli(['worker', 'redis://127.0.0.1:1', '--token', 'x']);
     expect(unknown.out).toMatch(/Unknown option '--token'/);
     const help = await runCli(['worker', '--help']);
@@ -95,13 +98,21 @@ describe('tokens, signed code and versions on a real cluster', () => {
     );
   }, 30_000);
 
-  test('a data server answers 401 without the token or with a wrong one, and serves with it', async () => {
-    const w = await startWorker(redis.url, ['--nthreads', '1']);
+  test('a data server (on the --listen address) answers 401 without the token or with a wrong one, and serves with it', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const w = await startWorker(redis.url, ['--nthreads', '1', '--listen', `127.0.0.1:${port}`]);
+    expect(w.output()).toContain(`data at http://127.0.0.1:${port}`);
     client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 1, setAsDefault: false });
     const f = client.submit((n: number) => new Float64Array(n).fill(1.5), 100_000);
     await f;
     const address = client.cluster.processes[0]!.address;
-    expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(address).toBe(`http://127.0.0.1:${port}`);
     const body = JSON.stringify([f.key]);
     expect((await fetch(`${address}/data`, { method: 'POST', body })).status).toBe(401);
     expect((await fetch(`${address}/data`, { method: 'POST', body, headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
