@@ -51,6 +51,8 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
   let draining = false;
   let out: FromWorkerBatch = { t: 'report', done: [], memory: 0, spilled: 0 };
   let outCount = 0;
+  /** Bytes of inline results in `out`. */
+  let inlined = 0;
   let nextReq = 1;
   let paused = false;
 
@@ -74,6 +76,7 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
     }
     out = { t: 'report', done: [], memory: 0, spilled: 0 };
     outCount = 0;
+    inlined = 0;
   }
 
   /** Memory pressure (Dask's thresholds): pause taking tasks at 0.8 of the limit. */
@@ -142,7 +145,11 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
             break;
           case 'finished':
             out.done.push(ins.key, ins.nbytes, ins.start, ins.end);
-            if (opts.inlineBytes !== undefined && ins.nbytes <= opts.inlineBytes && store.has(ins.key)) (out.inline ??= []).push([ins.key, store.get(ins.key)]);
+            // Inline up to 4 × inlineBytes per report, so a burst of small results is never bulk data in Redis.
+            if (opts.inlineBytes !== undefined && ins.nbytes <= opts.inlineBytes && inlined + ins.nbytes <= 4 * opts.inlineBytes && store.has(ins.key)) {
+              (out.inline ??= []).push([ins.key, store.get(ins.key)]);
+              inlined += ins.nbytes;
+            }
             outCount++;
             break;
           case 'erred':

@@ -82,6 +82,7 @@ export class RedisCluster {
   private readonly attempts = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private flushQueued = false;
+  private polling = false;
   private closing: Promise<void> | undefined;
   private readonly changed = new Set<() => void>();
   /** Workers noticed lost (heartbeat expired), with when: for tests and benchmarks. */
@@ -146,7 +147,16 @@ export class RedisCluster {
 
   /** Read the registry: hello to new workers, drop lost ones, renew this client's liveness key. */
   private async poll(): Promise<void> {
-    if (this.closing) return;
+    if (this.closing || this.polling) return; // a slow poll (loaded Redis) is not overlapped
+    this.polling = true;
+    try {
+      await this.pollOnce();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
     let list;
     try {
       await this.redis.set(clientKey(this.name), '1', 'PX', CLIENT_TTL_MS);

@@ -198,6 +198,9 @@ export class RedisWorker implements WorkerHost {
     this.closing ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       if (this.record) {
+        // No new client says hello while it shuts down; its sessions hear it is leaving.
+        this.record.leaving = true;
+        await register(this.redis, this.record).catch(() => {});
         for (const s of this.sessions.values()) s.send({ t: 'leaving', worker: this.id });
         await Promise.allSettled([...this.sessions.values()].map((s) => s.flush()));
         await unregister(this.redis, this.id).catch(() => {});
