@@ -1,19 +1,19 @@
 /**
- * rediss:// end to end: a real redis-server speaking only TLS (a throwaway CA and a certificate
- * for 127.0.0.1 made with openssl), a `shoal worker` trusting that CA through NODE_EXTRA_CA_CERTS,
+ * rediss:// end to end: a real redis-server speaking only TLS (a test-only CA and a certificate
+ * for 127.0.0.1, fixtures/tls/), a `shoal worker` trusting that CA through NODE_EXTRA_CA_CERTS,
  * and `Client.connect(url, { tls: { ca } })`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Client } from '../../src/index.ts';
-import { tempDir } from '../helpers.ts';
 import { startWorker, stopAll, TOKEN } from './workers.ts';
 
-let dir: ReturnType<typeof tempDir>;
+const TLS = fileURLToPath(new URL('./fixtures/tls/', import.meta.url));
 let server: ChildProcess | undefined;
 let url = '';
 
@@ -28,13 +28,7 @@ function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = tempDir();
-  const f = (n: string) => join(dir.dir, n);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=shoal test CA', '-keyout', f('ca.key'), '-out', f('ca.crt'));
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr'));
-  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f('ext.cnf'), '-out', f('server.crt'));
+  const f = (n: string) => join(TLS, n);
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   server = spawn(
@@ -62,12 +56,11 @@ afterAll(async () => {
     server.kill('SIGKILL');
     await gone;
   }
-  dir?.cleanup();
 });
 
 test('a worker and a client join through rediss:// and compute; without the CA the client is refused with the reason', async () => {
-  const ca = readFileSync(join(dir.dir, 'ca.crt'), 'utf8');
-  await startWorker(url, ['--nthreads', '1'], { NODE_EXTRA_CA_CERTS: join(dir.dir, 'ca.crt') });
+  const ca = readFileSync(join(TLS, 'ca.crt'), 'utf8');
+  await startWorker(url, ['--nthreads', '1'], { NODE_EXTRA_CA_CERTS: join(TLS, 'ca.crt') });
   const client = await Client.connect(url, { token: TOKEN, tls: { ca }, nWorkers: 1, setAsDefault: false });
   try {
     expect(String(client)).toMatch(/^<Client: 'rediss:\/\/127\.0\.0\.1:\d+' processes=1 threads=1, memory=/);
