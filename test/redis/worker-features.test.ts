@@ -89,6 +89,23 @@ test('Redis never carries bulk data: scattered arrays and big graph literals go 
   }
 });
 
+test('a bulk batch the worker cannot fetch resets its attempt: it joins again and the graph still completes', async () => {
+  const bulk = (client.cluster as unknown as { bulk: { blobs: Map<string, Uint8Array> } }).bulk;
+  const realGet = bulk.blobs.get.bind(bulk.blobs);
+  let hidden = 0;
+  bulk.blobs.get = (k: string) => (hidden++ === 0 ? undefined : realGet(k));
+  try {
+    const lostBefore = client.cluster.lost.length;
+    const xs = Array.from({ length: 100_000 }, (_, i) => i % 11); // ~0.8 MB of graph literal: a bulk batch
+    expect(await bag.fromSequence(xs, { npartitions: 2 }).sum().compute({ scheduler: client })).toBe(xs.reduce((p, v) => p + v, 0));
+    expect(hidden).toBeGreaterThan(1);
+    expect(client.cluster.lost.length).toBe(lostBefore + 1);
+    expect(client.cluster.workers.every((w) => /\.\d+\.\d+$/.test(w.id))).toBe(true); // slots of the next attempt
+  } finally {
+    bulk.blobs.get = realGet;
+  }
+}, 60_000);
+
 test('the dashboard of a Redis-connected client shows its remote workers and the task stream', async () => {
   const link = client.dashboardLink!;
   expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/status$/);

@@ -12,6 +12,8 @@ import type { Packed } from './codec.ts';
 import { startDataServer, type DataServer } from './data.ts';
 import { BULK_BYTES } from './names.ts';
 
+const BLOB_TTL_MS = 60_000;
+
 export class BulkServer {
   /** Bytes of instruction batches sent through Redis and over HTTP. */
   readonly sent = { redisBytes: 0, httpBytes: 0 };
@@ -37,11 +39,7 @@ export class BulkServer {
       host,
       port,
       token,
-      lookup: (k) => {
-        const b = self?.blobs.get(k);
-        self?.blobs.delete(k); // each batch is fetched once, by its worker
-        return b;
-      },
+      lookup: (k) => self?.blobs.get(k),
     });
     self = new BulkServer(server, prefix);
     return self;
@@ -53,6 +51,9 @@ export class BulkServer {
     if (bytes.length > BULK_BYTES && reachable) {
       const ref = `batch-${this.prefix}-${this.next++}`;
       this.blobs.set(ref, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+      // Fetched once by its worker, right away; kept a while so a fetch retried on a fresh
+      // connection still finds it, then dropped (a worker lost before fetching never will).
+      setTimeout(() => this.blobs.delete(ref), BLOB_TTL_MS).unref();
       this.sent.httpBytes += bytes.length;
       return { ref, at: this.server.address.replace('//0.0.0.0:', `//${hostname()}:`).replace('//[::]:', `//${hostname()}:`) };
     }

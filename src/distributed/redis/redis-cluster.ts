@@ -228,6 +228,9 @@ export class RedisCluster {
         case 'leaving':
           this.lose(ev.worker, 'it left the cluster');
           break;
+        case 'reset':
+          this.lose(ev.worker, `it could not take a batch (${ev.reason}); it joins again`);
+          break;
         case 'transfers':
           this.server.transfers += ev.n;
           break;

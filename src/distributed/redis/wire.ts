@@ -35,6 +35,8 @@ export type SessionEvent =
   | { t: 'welcome'; worker: string; slots: SlotInfo[] }
   | { t: 'refused'; worker: string; reason: string }
   | { t: 'leaving'; worker: string }
+  /** The worker could not take a batch (its bulk bytes could not be fetched): drop this attempt, join again. */
+  | { t: 'reset'; worker: string; reason: string }
   /** Values this worker's runtimes received from other slots since the last flush. */
   | { t: 'transfers'; n: number }
   | { t: 'slot'; slot: string; msg: FromWorker };

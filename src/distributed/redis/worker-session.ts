@@ -103,7 +103,18 @@ export class WorkerSession {
         }
       });
     }
-    this.consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => this.onBatch(await this.batchOf(job.data as Packed)), {
+    this.consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => {
+        let batch: InstructionBatch;
+        try {
+          batch = await this.batchOf(job.data as Packed);
+        } catch (e) {
+          // Without this batch the session's state is unknown: the client drops this attempt
+          // (its tasks are rescheduled) and takes the worker back under the next one.
+          this.send({ t: 'reset', worker: h.id, reason: (e as Error).message });
+          return;
+        }
+        this.onBatch(batch);
+      }, {
       connection: h.redisOptions,
       prefix: PREFIX,
       concurrency: 1,
