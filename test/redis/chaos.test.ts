@@ -127,6 +127,28 @@ describe('a Redis-joined cluster losing workers', () => {
     }
   }, 120_000);
 
+  test('a task that ends its runtime thread: the slot is replaced at once, the process lives on; 3 deaths give KilledWorkerError', async () => {
+    const w = await startWorker(redis.url, ['--nthreads', '2']);
+    client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 1, setAsDefault: false });
+    const before = client.cluster.workers.map((s) => s.id);
+    expect(before).toHaveLength(2);
+    const f = client.submit(() => process.exit(3), { pure: false }); // in a worker thread: ends the thread only
+    const err = await f.result().then(
+      () => new Error('no error'),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(KilledWorkerError);
+    expect((err as KilledWorkerError).deaths).toBe(3);
+    expect((err as Error).message).toMatch(/runtime thread exited \(exit code 3\)/);
+    expect(w.process.exitCode).toBeNull();
+    expect(client.cluster.lost).toEqual([]); // the worker was never lost, only its slots
+    await waitFor(() => client!.cluster.workers.length === 2, 10_000);
+    const after = client.cluster.workers.map((s) => s.id);
+    expect(after).toHaveLength(2);
+    expect(after.filter((id) => before.includes(id)).length).toBeLessThan(2);
+    expect(await client.gather(client.map((x: number) => x * 2, [1, 2, 3]))).toEqual([2, 4, 6]);
+  }, 60_000);
+
   test('SIGTERM: the worker hands back its work at once, leaves the registry and exits 0', async () => {
     const workers = await Promise.all([0, 1].map(() => startWorker(redis.url, ['--nthreads', '1'])));
     client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 2, setAsDefault: false });

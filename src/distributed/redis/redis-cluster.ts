@@ -216,6 +216,14 @@ export class RedisCluster {
         case 'welcome':
           this.welcome(ev.worker, ev.slots);
           break;
+        case 'slot-lost':
+          this.dropSlot(ev.slot, `its runtime thread exited (${ev.detail})`);
+          break;
+        case 'slot-added': {
+          const j = this.joined.get(ev.worker);
+          if (j?.state === 'joined') this.addSlot(j, ev.index, ev.slot);
+          break;
+        }
         case 'refused': {
           const j = this.joined.get(ev.worker);
           if (j) {
@@ -244,14 +252,28 @@ export class RedisCluster {
     if (!j || j.state !== 'hello') return;
     j.state = 'joined';
     j.queue = new Queue(instructionQueue(this.name, worker, j.attempt), { connection: this.redis as never, prefix: PREFIX });
+    slots.forEach((s, index) => this.addSlot(j, index, s));
+  }
+
+  /** A runtime slot joins the scheduler as a worker (index: where its batches go in the worker's jobs). */
+  private addSlot(j: Joined, index: number, s: { id: string; nthreads: number; memoryLimit: number | undefined }): void {
     const local = j.record.host === hostname();
-    slots.forEach((s, index) => {
-      const ch = new RemoteChannel(s.id, local ? j.record.pid : -1, (msg) => this.enqueue(j, index, msg));
-      j.slots.push(ch);
-      this.slots.set(s.id, { worker: j, index, channel: ch });
-      this.server.addWorker(s.id, 'thread', ch, s.nthreads, s.memoryLimit);
-      ch.deliver({ t: 'ready', pid: j.record.pid });
-    });
+    const ch = new RemoteChannel(s.id, local ? j.record.pid : -1, (msg) => this.enqueue(j, index, msg));
+    j.slots.push(ch);
+    this.slots.set(s.id, { worker: j, index, channel: ch });
+    this.server.addWorker(s.id, 'thread', ch, s.nthreads, s.memoryLimit);
+    ch.deliver({ t: 'ready', pid: j.record.pid });
+  }
+
+  /** One slot is gone (its worker lives on). */
+  private dropSlot(slot: string, detail: string): void {
+    const s = this.slots.get(slot);
+    if (!s) return;
+    this.slots.delete(slot);
+    s.worker.slots = s.worker.slots.filter((c) => c !== s.channel);
+    this.server.forgetSlot(slot);
+    s.channel.exit(detail);
+    this.server.removeWorker(slot, `${s.worker.record.name}: ${detail}`);
   }
 
   /** A worker is gone: its slots leave the scheduler (tasks rescheduled, results recomputed). */

@@ -35,6 +35,10 @@ export type SessionEvent =
   | { t: 'welcome'; worker: string; slots: SlotInfo[] }
   | { t: 'refused'; worker: string; reason: string }
   | { t: 'leaving'; worker: string }
+  /** A runtime thread died (its process lives on): the slot is gone, with what it held. */
+  | { t: 'slot-lost'; slot: string; detail: string }
+  /** Its replacement, at a new index of the worker's instruction batches. */
+  | { t: 'slot-added'; worker: string; index: number; slot: SlotInfo }
   /** The worker could not take a batch (its bulk bytes could not be fetched): drop this attempt, join again. */
   | { t: 'reset'; worker: string; reason: string }
   /** Values this worker's runtimes received from other slots since the last flush. */

@@ -152,7 +152,7 @@ export class RedisWorker implements WorkerHost {
       await s.close();
       return;
     }
-    s.send({ t: 'welcome', worker: this.id, slots: s.slotIds.map((id) => ({ id, nthreads: 1, memoryLimit: this.memoryLimit === undefined ? undefined : Math.floor(this.memoryLimit / this.nthreads) })) });
+    s.send({ t: 'welcome', worker: this.id, slots: s.slotIds.map((id) => ({ id, nthreads: 1, memoryLimit: s.slotMemory })) });
   }
 
   private refusal(h: Hello): string | undefined {

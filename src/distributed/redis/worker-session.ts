@@ -65,44 +65,69 @@ export class WorkerSession {
     this.events = new Queue(eventQueue(session), { connection: host.redisOptions, prefix: PREFIX });
   }
 
+  /** Each slot's share of the worker's memory limit. */
+  get slotMemory(): number | undefined {
+    return this.host.memoryLimit === undefined ? undefined : Math.floor(this.host.memoryLimit / this.host.nthreads);
+  }
+
+  /** Start a runtime thread as slot `i`; resolves once it is ready (rejects if it dies first). */
+  private spawnSlot(i: number): Promise<void> {
+    const h = this.host;
+    const id = slotId(h.id, i, this.attempt);
+    const ch = spawnThread(id, entryUrl('worker-thread', new URL('../x', import.meta.url)), {
+      nthreads: 1,
+      memoryLimit: this.slotMemory,
+      spillDir: join(h.localDirectory, this.session, String(i)),
+      inlineBytes: INLINE_BYTES,
+      preload: h.preload,
+    });
+    this.slots[i] = ch;
+    this.slotIds[i] = id;
+    this.holds[i] = new Set();
+    this.gets[i] = new Map();
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      ch.onExit((detail) => {
+        if (!ready) reject(new Error(`runtime ${id} exited (${detail})`));
+        else this.slotDied(i, detail);
+      });
+      ch.onMessage((m) => {
+        if (m.t === 'ready') {
+          ready = true;
+          resolve();
+        } else this.onRuntime(i, m as unknown as FromWorker);
+      });
+    });
+  }
+
+  /**
+   * A runtime thread died (a task ended its thread, or it ran out of heap): the process lives on.
+   * The scheduler drops the slot (its tasks count a death, its results are recomputed) and a new
+   * runtime joins under a new index, as the LocalCluster's nanny replaces a worker.
+   */
+  private slotDied(i: number, detail: string): void {
+    if (this.closed) return;
+    this.holds[i]!.clear();
+    for (const p of this.gets[i]!.values()) p.resolve({ t: 'data', req: 0, missing: [] });
+    this.gets[i]!.clear();
+    this.send({ t: 'slot-lost', slot: this.slotIds[i]!, detail });
+    const n = this.slots.length;
+    this.spawnSlot(n).then(
+      () => {
+        if (this.closed) void this.slots[n]!.kill();
+        else this.send({ t: 'slot-added', worker: this.host.id, index: n, slot: { id: this.slotIds[n]!, nthreads: 1, memoryLimit: this.slotMemory } });
+      },
+      (e: unknown) => {
+        process.stderr.write(`shoal worker: could not replace a runtime (${(e as Error).message}); stopping\n`);
+        process.exit(70);
+      },
+    );
+  }
+
   /** Start the runtimes and the consumer; resolves once every runtime is ready. */
   async start(): Promise<void> {
     const h = this.host;
-    const per = h.memoryLimit === undefined ? undefined : Math.floor(h.memoryLimit / h.nthreads);
-    const ready: Promise<void>[] = [];
-    for (let i = 0; i < h.nthreads; i++) {
-      const id = slotId(h.id, i, this.attempt);
-      const ch = spawnThread(id, entryUrl('worker-thread', new URL('../x', import.meta.url)), {
-        nthreads: 1,
-        memoryLimit: per,
-        spillDir: join(h.localDirectory, this.session, String(i)),
-        inlineBytes: INLINE_BYTES,
-        preload: h.preload,
-      });
-      this.slots.push(ch);
-      this.slotIds.push(id);
-      this.holds.push(new Set());
-      this.gets.push(new Map());
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          ch.onExit((detail) => reject(new Error(`runtime ${id} exited (${detail})`)));
-          ch.onMessage((m) => {
-            if (m.t === 'ready') resolve();
-            else this.onRuntime(i, m as unknown as FromWorker);
-          });
-        }),
-      );
-    }
-    await Promise.all(ready);
-    for (const ch of this.slots) {
-      ch.onExit((detail) => {
-        // A runtime thread that dies takes the process down: the scheduler then sees a lost worker.
-        if (!this.closed) {
-          process.stderr.write(`shoal worker: a runtime thread exited (${detail}); stopping\n`);
-          process.exit(70);
-        }
-      });
-    }
+    await Promise.all(Array.from({ length: h.nthreads }, (_, i) => this.spawnSlot(i)));
     this.consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => {
         let batch: InstructionBatch;
         try {
@@ -160,7 +185,7 @@ export class WorkerSession {
     if (this.closed) return;
     for (const [i, msg] of items) {
       const ch = this.slots[i];
-      if (!ch) continue;
+      if (!ch || !ch.running()) continue; // for a slot that died: the scheduler has dropped it
       if (msg.t === 'batch') {
         if (msg.defs) msg.defs = msg.defs.map((d) => this.checked(d as unknown as SignedDef)) as never;
         if (msg.puts) for (const p of msg.puts) this.holds[i]!.add(p[0]);
@@ -218,7 +243,7 @@ export class WorkerSession {
     const owner = workerOfSlot(holder);
     if (owner === this.host.id) {
       const j = this.slotIds.indexOf(holder);
-      if (j < 0) return reply(undefined, keys);
+      if (j < 0 || !this.slots[j]!.running()) return reply(undefined, keys);
       const d = await this.getFromSlot(j, keys);
       this.moved += keys.length - (d.missing?.length ?? 0);
       return reply(d.values, d.missing, d.error);
