@@ -134,8 +134,6 @@ export class RedisWorker implements WorkerHost {
     if (this.closing) return;
     if (msg.t === 'bye') return this.endSession(msg.session, true);
     const reason = this.refusal(msg);
-    // The client declared this worker lost and takes it back: the earlier runtimes go first.
-    await this.endSession(msg.session);
     const s = new WorkerSession(this, msg.session, msg.attempt);
     if (reason) {
       s.send({ t: 'refused', worker: this.id, reason });
@@ -143,6 +141,9 @@ export class RedisWorker implements WorkerHost {
       await s.close();
       return;
     }
+    // The client declared this worker lost and takes it back: the earlier runtimes go first
+    // (only for a signed hello: a forged one cannot end a session).
+    await this.endSession(msg.session);
     this.sessions.set(msg.session, s);
     try {
       await s.start();

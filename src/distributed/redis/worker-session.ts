@@ -289,7 +289,7 @@ export class WorkerSession {
       await mine.close().catch(() => {});
     }
     await this.events.close().catch(() => {});
-    // This session's spilled values die with it.
-    rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
+    // This session's spilled values die with it (a session never started — a refused hello — owns none).
+    if (this.slots.length) rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
   }
 }
