@@ -128,6 +128,21 @@ describe('tokens, signed code and versions on a real cluster', () => {
     );
     client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 1, setAsDefault: false });
     expect(await client.submit((x: number) => x + 1, 1)).toBe(2);
+    // Someone with Redis access but not the token cannot end or take over this client's session.
+    const { Queue } = await import('bullmq');
+    const { pack } = await import('../../src/distributed/redis/codec.ts');
+    const ctl = new Queue(`ctl-${w.id}`, { connection: { host: redis.host, port: redis.port, password: redis.password }, prefix: 'shoal' });
+    try {
+      const session = client.cluster.name;
+      await ctl.add('bye', pack({ t: 'bye', session, sig: 'forged' }));
+      await ctl.add('hello', pack({ t: 'hello', session, version: shoalVersion(), attempt: 5, sig: 'forged' }));
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      await ctl.close();
+    }
+    expect(await client.submit((x: number) => x + 2, 1)).toBe(3);
+    expect(client.cluster.lost).toEqual([]);
+    expect(client.cluster.processes.map((p) => p.id)).toEqual([w.id]);
     const cluster = client.cluster as unknown as { sigs: Map<number, string>; key: Buffer; server: RedisCluster['server'] };
     // Unsigned: the definition goes out with an empty signature.
     const unsigned = (x: number) => x * 100;

@@ -226,7 +226,8 @@ export class RedisCluster {
         }
         case 'refused': {
           const j = this.joined.get(ev.worker);
-          if (j) {
+          // Only an answer to our pending hello counts (a forged hello's refusal must not unseat a joined worker).
+          if (j?.state === 'hello') {
             j.state = 'refused';
             j.reason = redisMessages.sessionRefused(j.record.name, ev.reason);
             process.emitWarning(j.reason);
@@ -412,7 +413,7 @@ export class RedisCluster {
       if (this.timer) clearInterval(this.timer);
       this.server.close();
       await this.dashboard?.close();
-      const bye = pack({ t: 'bye', session: this.name });
+      const bye = pack({ t: 'bye', session: this.name, sig: sign(this.key, { bye: this.name }) });
       await Promise.allSettled(
         [...this.joined.values()].map(async (j) => {
           if (j.state !== 'joined') return;

@@ -20,6 +20,8 @@ export interface Hello {
 export interface Bye {
   t: 'bye';
   session: string;
+  /** sign(key, { bye: session }): only the session's client (a token holder) can end it. */
+  sig: string;
 }
 export type ControlMsg = Hello | Bye;
 

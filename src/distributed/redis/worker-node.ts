@@ -132,7 +132,10 @@ export class RedisWorker implements WorkerHost {
 
   private async onControl(msg: ControlMsg): Promise<void> {
     if (this.closing) return;
-    if (msg.t === 'bye') return this.endSession(msg.session, true);
+    if (msg.t === 'bye') {
+      if (verify(this.signingKey, { bye: msg.session }, msg.sig)) await this.endSession(msg.session, true);
+      return;
+    }
     const reason = this.refusal(msg);
     const s = new WorkerSession(this, msg.session, msg.attempt);
     if (reason) {
