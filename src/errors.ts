@@ -385,6 +385,7 @@ export const redisMessages = {
   wrongToken: () => 'the hello is not signed with this worker\'s token (the client and the worker have different SHOAL_TOKEN values)',
   noWorkersJoined: (url: string, seconds: number, want: number, have: number) =>
     `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${url.replace(/:[^:@/]*@/, ':***@')}\``,
+  badJob: () => 'dropped a job that is not signed with this cluster\'s token (written into Redis by someone without SHOAL_TOKEN)',
   unreachable: (url: string, detail: string) => `cannot reach Redis at ${url}: ${detail} (is redis-server running there, and is the password in the URL right?)`,
   bulkThroughRedis: (worker: string, address: string) =>
     `worker ${worker} is on another machine and this client serves bulk batches on ${address} (loopback), so scattered data and large graph literals for it go through Redis. ` +

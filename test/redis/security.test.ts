@@ -4,12 +4,13 @@
  * never a flag; data servers answer 401 without it; a client with another token is refused),
  * signed code (unsigned or mismatched definitions are not run), and the version check.
  */
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Client, TaskError } from '../../src/index.ts';
+import { Client, moduleFunction, TaskError } from '../../src/index.ts';
+import { tempDir } from '../helpers.ts';
 import type { RedisCluster } from '../../src/distributed/redis/redis-cluster.ts';
 import { signingKey } from '../../src/distributed/redis/signing.ts';
 import { parseRedisUrl } from '../../src/distributed/redis/url.ts';
@@ -18,6 +19,8 @@ import { specOf } from '../../src/schedulers/specs.ts';
 import type { AnyFn } from '../../src/schedulers/registry.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 import { runCli, startWorker, stopAll, TOKEN } from './workers.ts';
+
+const countedSquare = moduleFunction<(file: string, x: number) => number>(new URL('../fixtures/fns.ts', import.meta.url), 'countedSquare');
 
 describe('Redis URL policy', () => {
   test('loopback is accepted as is; the password never shows in the display form', () => {
@@ -156,6 +159,38 @@ describe('tokens, signed code and versions on a real cluster', () => {
     const e2 = await client.submit(other, 3).result().catch((e: unknown) => e);
     expect((e2 as Error).message).toMatch(/rejected a shipped function: it is not signed/);
     await w.stop();
+  }, 60_000);
+
+  test('jobs forged without the token are dropped: a fake result is not taken, a fake instruction is not run', async () => {
+    const w = await startWorker(redis.url, ['--nthreads', '1']);
+    client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 1, setAsDefault: false });
+    const { dir, cleanup } = tempDir();
+    const { Queue } = await import('bullmq');
+    const { pack } = await import('../../src/distributed/redis/codec.ts');
+    const connection = { host: redis.host, port: redis.port, password: redis.password };
+    const session = client.cluster.name;
+    const events = new Queue(`s-${session}-ev`, { connection, prefix: 'shoal' });
+    const orders = new Queue(`s-${session}-${w.id}-0`, { connection, prefix: 'shoal' });
+    try {
+      const file = join(dir, 'calls');
+      writeFileSync(file, '');
+      expect(await client.submit(countedSquare, file, 2)).toBe(4); // defines the function on the worker
+      expect(readFileSync(file, 'utf8')).toBe('x\n');
+      const fnId = client.cluster.server.fnId(specOf(countedSquare as unknown as AnyFn));
+      // An instruction to run it again, and a fake result for a task still running.
+      await orders.add('b', pack([[0, { t: 'batch', compute: [['forged-key', fnId, [file, 5], 0, [0, 0, 0], []]] }]]));
+      const slow = client.submit((ms: number) => new Promise<number>((r) => setTimeout(() => r(ms), ms)), 1500, { pure: false });
+      const slot = client.cluster.workers[0]!.id;
+      await events.add('ev', pack([{ t: 'slot', slot, msg: { t: 'report', done: [slow.key, 8, 0, 0], inline: [[slow.key, 666]], memory: 0, spilled: 0 } }]));
+      expect(await slow).toBe(1500);
+      expect(readFileSync(file, 'utf8')).toBe('x\n'); // the forged instruction never ran
+      expect(w.output()).toMatch(/dropped a job that is not signed with this cluster's token/);
+    } finally {
+      await events.close();
+      await orders.close();
+      cleanup();
+      await w.stop();
+    }
   }, 60_000);
 
   test('a worker running another shoal version is refused with both versions named', async () => {

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { serialize } from 'node:v8';
 import { OptionError, redisMessages } from '../../errors.ts';
 import type { Packed } from './codec.ts';
+import { mac } from './signing.ts';
 import { startDataServer, type DataServer } from './data.ts';
 import { BULK_BYTES } from './names.ts';
 
@@ -30,7 +31,7 @@ export class BulkServer {
    * Serve on `listen` ('host:port'), for the token's holders.
    * @example
    * const bulk = await BulkServer.start('127.0.0.1:0', token, session);
-   * const job = bulk.pack(items, true);   // { ref, at } when large, { b } otherwise
+   * const job = bulk.pack(items, true, key);   // { ref, at, s } when large, { b, s } otherwise
    */
   static async start(listen: string, token: string, prefix: string): Promise<BulkServer> {
     const [host, port] = splitListen(listen);
@@ -46,7 +47,7 @@ export class BulkServer {
   }
 
   /** The job data for a batch: a reference when it is large and `reachable`, else the bytes. */
-  pack(items: unknown, reachable: boolean): Packed {
+  pack(items: unknown, reachable: boolean, key: Buffer): Packed {
     const bytes = serialize(items);
     if (bytes.length > BULK_BYTES && reachable) {
       const ref = `batch-${this.prefix}-${this.next++}`;
@@ -55,10 +56,11 @@ export class BulkServer {
       // connection still finds it, then dropped (a worker lost before fetching never will).
       setTimeout(() => this.blobs.delete(ref), BLOB_TTL_MS).unref();
       this.sent.httpBytes += bytes.length;
-      return { ref, at: this.server.address.replace('//0.0.0.0:', `//${hostname()}:`).replace('//[::]:', `//${hostname()}:`) };
+      return { ref, s: mac(key, bytes), at: this.server.address.replace('//0.0.0.0:', `//${hostname()}:`).replace('//[::]:', `//${hostname()}:`) };
     }
     this.sent.redisBytes += bytes.length;
-    return { b: bytes.toString('base64') };
+    const b = bytes.toString('base64');
+    return { b, s: mac(key, b) };
   }
 
   /** Can a worker on `host` fetch from here? (a loopback address: only from this machine) */

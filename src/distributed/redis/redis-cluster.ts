@@ -26,7 +26,7 @@ import { listWorkers, type WorkerRecord } from './registry.ts';
 import { RedisSchedulerServer } from './remote-server.ts';
 import { RemoteChannel } from './remote-channel.ts';
 import { toPortable } from './op-urls.ts';
-import { sign, signingKey } from './signing.ts';
+import { jobKey, sign, signingKey } from './signing.ts';
 import { parseRedisUrl, probeRedis, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
 import { clientKey, type Hello, type InstructionBatch, type SessionEvent } from './wire.ts';
@@ -72,6 +72,9 @@ export class RedisCluster {
   /** Serves bulk batches to workers, so Redis never carries bulk data. */
   private bulk: BulkServer | undefined;
   private readonly key: Buffer;
+  /** Signs and checks whole jobs (instruction batches out, events in). */
+  private readonly jobKey: Buffer;
+  private warnedForged = false;
   private readonly redis: Redis;
   private events: BullWorker | undefined;
   private readonly joined = new Map<string, Joined>();
@@ -96,6 +99,7 @@ export class RedisCluster {
     this.target = target;
     this.name = randomBytes(6).toString('hex');
     this.key = signingKey(token);
+    this.jobKey = jobKey(token);
     this.redis = new Redis({ ...target.options, lazyConnect: true });
     this.redis.on('error', () => {});
     this.server = new RedisSchedulerServer((slot) => this.slots.get(slot)?.worker.record.address, token, this.name, { allowedFailures: opts.allowedFailures });
@@ -121,7 +125,7 @@ export class RedisCluster {
       const bad = alive.find((w) => w.version !== shoalVersion());
       if (bad) throw new RedisClusterError(redisMessages.versionMismatch(bad.name, bad.version, shoalVersion()));
       await c.redis.set(clientKey(c.name), '1', 'PX', CLIENT_TTL_MS);
-      c.events = new BullWorker(eventQueue(c.name), async (job) => c.onEvents(unpack<SessionEvent[]>(job.data as Packed)), {
+      c.events = new BullWorker(eventQueue(c.name), async (job) => c.onJob(job.data as Packed), {
         connection: target.bull,
         prefix: PREFIX,
         concurrency: 1,
@@ -197,6 +201,22 @@ export class RedisCluster {
       await ctl.add('hello', pack(hello), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
       await ctl.close().catch(() => {});
     }
+  }
+
+  private onJob(p: Packed): void {
+    let events: SessionEvent[];
+    try {
+      events = unpack<SessionEvent[]>(p, this.jobKey);
+    } catch (e) {
+      // A worker refusing a hello signed with another token cannot sign for this client: a
+      // refusal alone is taken unsigned (it can only fail a pending hello). Anything else is dropped.
+      const plain = p.s === undefined && p.b ? unpack<SessionEvent[]>(p) : undefined;
+      if (Array.isArray(plain) && plain.every((ev) => ev?.t === 'refused')) return this.onEvents(plain);
+      if (!this.warnedForged) process.emitWarning((e as Error).message);
+      this.warnedForged = true;
+      return;
+    }
+    this.onEvents(events);
   }
 
   private onEvents(events: SessionEvent[]): void {
@@ -320,7 +340,7 @@ export class RedisCluster {
       if (!j.outbox || !j.queue) continue;
       const items = j.outbox;
       j.outbox = undefined;
-      const data = this.bulk ? this.bulk.pack(items, this.bulk.reaches(j.record.host, j.record.name)) : pack(items);
+      const data = this.bulk ? this.bulk.pack(items, this.bulk.reaches(j.record.host, j.record.name), this.jobKey) : pack(items, this.jobKey);
       void j.queue.add('b', data, { removeOnComplete: true, removeOnFail: true }).catch(() => {});
     }
   }

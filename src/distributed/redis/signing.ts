@@ -26,3 +26,20 @@ export function verify(key: Buffer, value: unknown, sig: unknown): boolean {
   const got = Buffer.from(sig, 'base64');
   return got.length === want.length && timingSafeEqual(got, want);
 }
+
+/** The key that signs whole jobs (instruction batches, events): derived apart from the code key. */
+export function jobKey(token: string): Buffer {
+  return createHmac('sha256', token).update('shoal job signing v1').digest();
+}
+
+/** An HMAC over raw job bytes (base64 text or v8 bytes). */
+export function mac(key: Buffer, data: string | Uint8Array): string {
+  return createHmac('sha256', key).update(data).digest('base64');
+}
+
+export function macOk(key: Buffer, data: string | Uint8Array, sig: unknown): boolean {
+  if (typeof sig !== 'string') return false;
+  const want = Buffer.from(mac(key, data), 'base64');
+  const got = Buffer.from(sig, 'base64');
+  return got.length === want.length && timingSafeEqual(got, want);
+}

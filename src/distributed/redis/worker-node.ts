@@ -15,7 +15,7 @@ import { unpack } from './codec.ts';
 import { startDataServer, UNDEFINED_VALUE, type DataServer } from './data.ts';
 import { controlQueue, HEARTBEAT_MS, parseWireKey, PREFIX } from './names.ts';
 import { lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
-import { signingKey, verify } from './signing.ts';
+import { jobKey, signingKey, verify } from './signing.ts';
 import { probeRedis, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
 import { clientKey, type ControlMsg, type Hello } from './wire.ts';
@@ -41,6 +41,7 @@ export class RedisWorker implements WorkerHost {
   readonly id: string;
   readonly token: string;
   readonly signingKey: Buffer;
+  readonly jobKey: Buffer;
   readonly nthreads: number;
   readonly memoryLimit: number | undefined;
   readonly localDirectory: string;
@@ -60,6 +61,7 @@ export class RedisWorker implements WorkerHost {
     this.id = `w${randomBytes(4).toString('hex')}`;
     this.token = opts.token;
     this.signingKey = signingKey(opts.token);
+    this.jobKey = jobKey(opts.token);
     this.nthreads = opts.nthreads;
     this.memoryLimit = opts.memoryLimit;
     this.localDirectory = opts.localDirectory ?? join(tmpdir(), `shoal-worker-${this.id}`);
@@ -139,8 +141,7 @@ export class RedisWorker implements WorkerHost {
     const reason = this.refusal(msg);
     const s = new WorkerSession(this, msg.session, msg.attempt);
     if (reason) {
-      s.send({ t: 'refused', worker: this.id, reason });
-      await s.flush();
+      await s.refuse(this.id, reason);
       await s.close();
       return;
     }
@@ -152,7 +153,7 @@ export class RedisWorker implements WorkerHost {
       await s.start();
     } catch (e) {
       this.sessions.delete(msg.session);
-      s.send({ t: 'refused', worker: this.id, reason: (e as Error).message });
+      await s.refuse(this.id, (e as Error).message);
       await s.close();
       return;
     }

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import type { ConnectionOptions } from 'bullmq';
-import { redisMessages } from '../../errors.ts';
+import { RedisClusterError, redisMessages } from '../../errors.ts';
 import type { Key } from '../../graph/types.ts';
 import { entryUrl, spawnThread, type Channel } from '../../schedulers/channel.ts';
 import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../protocol.ts';
@@ -25,6 +25,8 @@ export interface WorkerHost {
   readonly id: string;
   readonly token: string;
   readonly signingKey: Buffer;
+  /** Signs events out and checks instruction jobs in. */
+  readonly jobKey: Buffer;
   readonly nthreads: number;
   readonly memoryLimit: number | undefined;
   readonly localDirectory: string;
@@ -53,6 +55,7 @@ export class WorkerSession {
   private sending: Promise<unknown> = Promise.resolve();
   private readonly gets: Array<Map<number, Pending>> = [];
   private nextReq = 1;
+  private warnedForged = false;
   /** Values moved to this session's runtimes from other slots, not yet reported. */
   private moved = 0;
   closed = false;
@@ -133,6 +136,12 @@ export class WorkerSession {
         try {
           batch = await this.batchOf(job.data as Packed);
         } catch (e) {
+          if (e instanceof RedisClusterError) {
+            // A forged job: dropped, and said once (the session goes on).
+            if (!this.warnedForged) process.stderr.write(`shoal worker: ${e.message}\n`);
+            this.warnedForged = true;
+            return;
+          }
           // Without this batch the session's state is unknown: the client drops this attempt
           // (its tasks are rescheduled) and takes the worker back under the next one.
           this.send({ t: 'reset', worker: h.id, reason: (e as Error).message });
@@ -158,6 +167,11 @@ export class WorkerSession {
     }
   }
 
+  /** A refusal, unsigned (the client may hold another token) and alone in its job. */
+  async refuse(worker: string, reason: string): Promise<void> {
+    await this.events.add('ev', pack([{ t: 'refused', worker, reason }]), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+  }
+
   /** Flush the outbox as one job; jobs are added in order on one connection, so they stay in order. */
   flush(): Promise<unknown> {
     this.flushQueued = false;
@@ -168,17 +182,17 @@ export class WorkerSession {
     if (this.outbox.length === 0) return this.sending;
     const batch = this.outbox;
     this.outbox = [];
-    this.sending = this.events.add('ev', pack(batch), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+    this.sending = this.events.add('ev', pack(batch, this.host.jobKey), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
     return this.sending;
   }
 
   /** A job's batch: inline, or (bulk) fetched from the client's data server. Jobs are taken one at a time, so order holds. */
   private async batchOf(p: Packed): Promise<InstructionBatch> {
-    if (!p.ref) return unpack<InstructionBatch>(p);
+    if (!p.ref) return unpack<InstructionBatch>(p, this.host.jobKey);
     const r = await fetchValues(p.at!, [p.ref], this.host.token);
     const bytes = r.values.get(p.ref);
     if (!(bytes instanceof Uint8Array)) throw new Error(`bulk batch ${p.ref} is no longer on ${p.at}`);
-    return unpackBytes<InstructionBatch>(bytes);
+    return unpackBytes<InstructionBatch>(bytes, this.host.jobKey, p.s);
   }
 
   private onBatch(items: InstructionBatch): void {
