@@ -83,5 +83,6 @@ for (const name of names) {
       if (values.out) appendFileSync(values.out, `${text}\n`);
     }
   }
+  await w.teardown?.();
 }
 await shutdown();

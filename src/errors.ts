@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'ERR_SHOAL_IO'
   | 'ERR_SHOAL_KILLED_WORKER'
   | 'ERR_SHOAL_CANCELLED'
+  | 'ERR_SHOAL_REDIS'
   | 'ERR_SHOAL_PEER_UNREACHABLE'
   | 'ERR_SHOAL_DATA_PLANE';
 
@@ -350,6 +351,48 @@ export const distributedMessages = {
   waitTimeout: (seconds: number, pending: number) => `wait: ${pending} futures still pending after ${seconds} s`,
   lostResult: (key: string) => `the result of ${quote(key)} was lost and could not be gathered`,
   noClient: () => 'performanceReport needs a Client: create one first (new Client(cluster) or await Client.start())',
+} as const;
+
+// ---- the Redis backend (shoal worker, Client.connect) ----
+
+/**
+ * A Redis-backed cluster refused something: an unsafe URL, a missing or wrong token, a version
+ * mismatch between client and worker, code that is not signed with the cluster secret.
+ * @example
+ * await Client.connect('redis://10.0.0.5:6379').catch((e) => e instanceof RedisClusterError && console.log(e.message));
+ */
+export class RedisClusterError extends ShoalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHOAL_REDIS', message, options);
+  }
+}
+
+/** Messages of the Redis backend. */
+export const redisMessages = {
+  badUrl: (url: string, why: string) => `invalid Redis URL ${quote(url)}: ${why} (expected redis://[:password@]host:port or rediss://…)`,
+  plaintextRemote: (url: string) =>
+    `refusing the plaintext Redis URL ${quote(url)}: its host is not loopback, so the password and every task would cross the network unencrypted. ` +
+    'Use rediss:// (TLS), or pass --insecure (Client.connect: { insecure: true }) on a network you trust',
+  noPassword: (url: string) => `refusing the Redis URL ${quote(url)}: a non-loopback Redis must require a password (redis://:password@host:port)`,
+  noToken: (who: string) =>
+    `${who} needs the cluster token: set the SHOAL_TOKEN environment variable (at least 16 characters; the same on every worker and client). It is never a command-line flag`,
+  shortToken: (who: string) => `${who}: SHOAL_TOKEN is too short (at least 16 characters)`,
+  versionMismatch: (worker: string, workerVersion: string, clientVersion: string) =>
+    `worker ${worker} runs shoal ${workerVersion} but this client runs shoal ${clientVersion}: install the same version on every machine`,
+  sessionRefused: (worker: string, reason: string) => `worker ${worker} refused this client: ${reason}`,
+  badSignature: (what: string) =>
+    `rejected ${what}: it is not signed with this cluster's secret (unsigned, or the client's SHOAL_TOKEN differs from the worker's), so it was not run`,
+  wrongToken: () => 'the hello is not signed with this worker\'s token (the client and the worker have different SHOAL_TOKEN values)',
+  noWorkersJoined: (url: string, seconds: number, want: number, have: number) =>
+    `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${url.replace(/:[^:@/]*@/, ':***@')}\``,
+  badJob: () => 'dropped a job that is not signed with this cluster\'s token (written into Redis by someone without SHOAL_TOKEN)',
+  unreachable: (url: string, detail: string) => `cannot reach Redis at ${url}: ${detail} (is redis-server running there, and is the password in the URL right?)`,
+  bulkThroughRedis: (worker: string, address: string) =>
+    `worker ${worker} is on another machine and this client serves bulk batches on ${address} (loopback), so scattered data and large graph literals for it go through Redis. ` +
+    'Pass Client.connect(url, { listen: "0.0.0.0:0" }) (or this machine\'s address) so workers fetch them over HTTP',
+  badListen: (value: string) => `Client.connect: invalid listen=${quote(value)}: must be host:port, e.g. 127.0.0.1:0`,
+  workerOption: (flag: string, value: unknown, rule: string) => `shoal worker: invalid --${flag} ${quote(value)}: ${rule}`,
+  workerUsage: (problem: string) => `shoal worker: ${problem}\n\nusage: shoal worker <redis-url> [--nthreads N] [--memory-limit 8GiB] [--name w1] [--listen host:port] [--local-directory DIR] [--preload MODULE] [--insecure]`,
 } as const;
 
 // ---- data plane (worker-to-worker HTTP, src/distributed/data-plane) ----

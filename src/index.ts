@@ -81,5 +81,8 @@ export {
   type AnyFuture,
   type WaitOptions,
   type WorkerInfo,
+  type ClusterLike,
+  type ConnectOptions,
+  type RedisCluster,
 } from './distributed/index.ts';
-export { KilledWorkerError, CancelledError } from './errors.ts';
+export { KilledWorkerError, CancelledError, RedisClusterError } from './errors.ts';

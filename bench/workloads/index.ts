@@ -13,6 +13,7 @@ import { clusterStartup } from './cluster-startup.ts';
 import { clusterTaskOverhead } from './cluster-task-overhead.ts';
 import { clusterBagCheap, clusterCsvGroupbySum } from './cluster-collections.ts';
 import { transfer } from './transfer.ts';
+import { redisCsvGroupbySum, redisRecovery, redisTaskOverhead } from './redis.ts';
 import { dataPlane } from './data-plane.ts';
 
 export const workloads: Record<string, Workload> = {
@@ -32,5 +33,8 @@ export const workloads: Record<string, Workload> = {
   'cluster-startup': clusterStartup,
   'cluster-bag-cheap': clusterBagCheap,
   'cluster-csv-groupby-sum': clusterCsvGroupbySum,
+  'redis-task-overhead': redisTaskOverhead,
+  'redis-csv-groupby-sum': redisCsvGroupbySum,
+  'redis-recovery': redisRecovery,
   'data-plane': dataPlane,
 };

@@ -13,4 +13,6 @@ export interface Workload {
   run(ctx: RunContext): Promise<{ checksum: unknown; [k: string]: unknown }>;
   /** Extra fields from the median wall time and the last result. */
   fields?(wallSeconds: number, result: Record<string, unknown>): Record<string, unknown>;
+  /** Called once after the workload's last line (stop what it started: a redis-server, workers). */
+  teardown?(): Promise<void>;
 }

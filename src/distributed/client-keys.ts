@@ -7,8 +7,25 @@ import { CancelledError, ClosedError, distributedMessages, KilledWorkerError, Sh
 import type { Key } from '../graph/types.ts';
 import { Future, type FutureBase, type FutureOwner, type FutureStatus } from './future.ts';
 import { fetchValues } from './gather.ts';
-import type { LocalCluster } from './local-cluster.ts';
+import type { WorkerInfo } from './local-cluster.ts';
 import type { Failure } from './scheduler-state.ts';
+import type { SchedulerServer } from './server.ts';
+
+/**
+ * What a Client needs from a cluster: a LocalCluster, or a RedisCluster (workers joined through
+ * Redis). The scheduler runs in the client's process either way; only its transport differs.
+ */
+export interface ClusterLike {
+  readonly name: string;
+  readonly server: SchedulerServer;
+  readonly workers: WorkerInfo[];
+  readonly totals: { workers: number; threads: number; memory: number | undefined };
+  readonly dashboardLink: string | undefined;
+  readonly closed: boolean;
+  /** Where the cluster is (shown by String(client)), for clusters reached by address. */
+  readonly address?: string;
+  close(): Promise<void>;
+}
 
 /** One key as this client knows it. */
 export interface KeyState {
@@ -25,14 +42,14 @@ export interface KeyState {
 }
 
 /** Key bookkeeping shared by every Client method; one reference per key on the scheduler. */
-export abstract class ClientKeys implements FutureOwner {
+export abstract class ClientKeys<C extends ClusterLike = ClusterLike> implements FutureOwner {
   readonly id: string;
-  readonly cluster: LocalCluster;
+  readonly cluster: C;
   protected readonly keys = new Map<Key, KeyState>();
   protected readonly registry = new FinalizationRegistry<Key>((key) => this.unref(key));
   protected closedFlag = false;
 
-  protected constructor(cluster: LocalCluster, id: string) {
+  protected constructor(cluster: C, id: string) {
     this.cluster = cluster;
     this.id = id;
   }
@@ -101,7 +118,7 @@ export abstract class ClientKeys implements FutureOwner {
   }
 
   /** Send tasks and say which keys this client wants (each key wanted once per client). */
-  protected want(tasks: Parameters<LocalCluster['server']['submit']>[1], keys: Key[]): void {
+  protected want(tasks: Parameters<SchedulerServer['submit']>[1], keys: Key[]): void {
     const fresh: Key[] = [];
     for (const k of new Set(keys)) {
       const s = this.stateOf(k);

@@ -13,9 +13,10 @@ import { getDefaultScheduler, registerScheduler, setDefaultScheduler, unregister
 import type { AnyFn } from '../schedulers/registry.ts';
 import { assertShippable } from '../schedulers/ship.ts';
 import { specOf } from '../schedulers/specs.ts';
-import { ClientKeys } from './client-keys.ts';
+import { ClientKeys, type ClusterLike } from './client-keys.ts';
 import { isFuture, type AnyFuture, type Future } from './future.ts';
 import { LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
+import type { ConnectOptions, RedisCluster } from './redis/redis-cluster.ts';
 import type { ServerListener } from './server.ts';
 import { formatBytes, sizeOf } from './sizeof.ts';
 import { futureToRef, isSubmitOptions, typeNameOf, type ScatterOptions, type SubmitOptions } from './submit-args.ts';
@@ -23,10 +24,10 @@ import { prepareGraph, runSpecOf, SCHEDULER_NAME } from './tasks.ts';
 
 export type { ScatterOptions, SubmitOptions } from './submit-args.ts';
 
-const clients: Client[] = [];
+const clients: Client<ClusterLike>[] = [];
 let nextClient = 1;
 
-export class Client extends ClientKeys implements Scheduler {
+export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> implements Scheduler {
   readonly name = SCHEDULER_NAME;
   private readonly ownsCluster: boolean;
   private readonly observers = new Set<ServerListener>();
@@ -40,7 +41,7 @@ export class Client extends ClientKeys implements Scheduler {
    * const client = new Client(cluster);
    * await delayed((x: number) => x + 1)(1).compute();   // runs on the cluster
    */
-  constructor(cluster: LocalCluster, opts: { setAsDefault?: boolean; ownsCluster?: boolean } = {}) {
+  constructor(cluster: C, opts: { setAsDefault?: boolean; ownsCluster?: boolean } = {}) {
     super(cluster, `client-${nextClient++}`);
     this.ownsCluster = opts.ownsCluster ?? false;
     this.listener = {
@@ -74,6 +75,28 @@ export class Client extends ClientKeys implements Scheduler {
   static async start(opts: LocalClusterOptions = {}): Promise<Client> {
     const cluster = await LocalCluster.start(opts);
     return new Client(cluster, { ownsCluster: true });
+  }
+
+  /**
+   * Connect to a cluster of `shoal worker` processes through Redis (Dask's `Client(address)`).
+   * The token defaults to the SHOAL_TOKEN environment variable; a non-loopback `redis://` URL is
+   * refused unless it is `rediss://` (TLS) or `insecure` is set. With `nWorkers`, waits until that
+   * many workers joined (`timeout` seconds, default 60). Closing the client leaves the workers running.
+   * @example
+   * const client = await Client.connect('redis://10.0.0.5:6379', { token: process.env.SHOAL_TOKEN, nWorkers: 3 });
+   * await readCsv('/shared/data/*.csv').groupby('name').sum().compute();
+   * await client.close();
+   */
+  static async connect(url: string, opts: ConnectOptions & { nWorkers?: number; timeout?: number; setAsDefault?: boolean } = {}): Promise<Client<RedisCluster>> {
+    const { RedisCluster } = await import('./redis/redis-cluster.ts');
+    const cluster = await RedisCluster.connect(url, opts);
+    try {
+      if (opts.nWorkers) await cluster.waitForWorkers(opts.nWorkers, opts.timeout);
+    } catch (e) {
+      await cluster.close();
+      throw e;
+    }
+    return new Client(cluster, { ownsCluster: true, setAsDefault: opts.setAsDefault });
   }
 
   /** Keys the cluster has or is making (persisted, scattered, running): never fused into others. */
@@ -290,7 +313,8 @@ export class Client extends ClientKeys implements Scheduler {
   /** Workers and their totals, like Dask's `Client.__repr__`. */
   override toString(): string {
     const t = this.cluster.totals;
-    return `<Client: processes=${t.workers} threads=${t.threads}, memory=${t.memory === undefined ? 'unlimited' : formatBytes(t.memory)}>`;
+    const at = this.cluster.address ? `'${this.cluster.address}' ` : '';
+    return `<Client: ${at}processes=${t.workers} threads=${t.threads}, memory=${t.memory === undefined ? 'unlimited' : formatBytes(t.memory)}>`;
   }
 
   get closed(): boolean {

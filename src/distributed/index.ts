@@ -6,3 +6,5 @@ export { asCompleted, wait, type WaitOptions } from './wait.ts';
 export { SchedulerState, type SchedulerEvent, type Instruction, type TaskStateName } from './scheduler-state.ts';
 export { WorkerState } from './worker-state.ts';
 export { performanceReport } from './dashboard/report.ts';
+export type { ClusterLike } from './client-keys.ts';
+export type { ConnectOptions, RedisCluster } from './redis/redis-cluster.ts';

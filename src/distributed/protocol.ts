@@ -63,6 +63,8 @@ export interface FromWorkerBatch {
   spilled: number;
   /** Set when the worker paused (memory above 0.8 of its limit) or resumed. */
   paused?: boolean;
+  /** Small results sent along (WorkerOptions.inlineBytes): [key, value]. */
+  inline?: Array<[Key, unknown]>;
 }
 export interface GatherMsg {
   t: 'gather';

@@ -29,6 +29,8 @@ export interface WorkerOptions {
   /** Bytes; spilling starts at 0.6 of it, pausing at 0.8. */
   memoryLimit?: number;
   spillDir?: string;
+  /** Results up to this many bytes are sent with the report (the Redis backend's inline results). */
+  inlineBytes?: number;
 }
 
 const FLUSH_MS = 1;
@@ -49,6 +51,8 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
   let draining = false;
   let out: FromWorkerBatch = { t: 'report', done: [], memory: 0, spilled: 0 };
   let outCount = 0;
+  /** Bytes of inline results in `out`. */
+  let inlined = 0;
   let nextReq = 1;
   let paused = false;
 
@@ -62,9 +66,17 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
     if (outCount === 0 && sentMemory === store.bytes && sentSpilled === store.spilledBytes) return;
     out.memory = sentMemory = store.bytes;
     out.spilled = sentSpilled = store.spilledBytes;
-    port.send(out);
+    try {
+      port.send(out);
+    } catch (e) {
+      // An inline value that cannot be cloned: report without it (a fetch then names the problem).
+      if (!out.inline) throw e;
+      delete out.inline;
+      port.send(out);
+    }
     out = { t: 'report', done: [], memory: 0, spilled: 0 };
     outCount = 0;
+    inlined = 0;
   }
 
   /** Memory pressure (Dask's thresholds): pause taking tasks at 0.8 of the limit. */
@@ -133,6 +145,11 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
             break;
           case 'finished':
             out.done.push(ins.key, ins.nbytes, ins.start, ins.end);
+            // Inline up to 4 × inlineBytes per report, so a burst of small results is never bulk data in Redis.
+            if (opts.inlineBytes !== undefined && ins.nbytes <= opts.inlineBytes && inlined + ins.nbytes <= 4 * opts.inlineBytes && store.has(ins.key)) {
+              (out.inline ??= []).push([ins.key, store.get(ins.key)]);
+              inlined += ins.nbytes;
+            }
             outCount++;
             break;
           case 'erred':

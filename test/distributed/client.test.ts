@@ -12,6 +12,9 @@ import { asCompleted, CancelledError, Client, compute, delayed, DoneFuture, Futu
 import { defaultWorkers } from '../../src/distributed/local-cluster.ts';
 import type { GraphNode } from '../../src/graph/types.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
+import type { ClusterLike } from '../../src/distributed/client-keys.ts';
+import { startRedis, type TestRedis } from '../redis/redis-server.ts';
+import { startWorker, stopAll, TOKEN } from '../redis/workers.ts';
 
 const fx = new URL('./fixtures.ts', import.meta.url);
 const shared = new URL('../fixtures/fns.ts', import.meta.url);
@@ -19,24 +22,44 @@ const countedSquare = moduleFunction<(file: string, x: number) => number>(shared
 const sleepMs = moduleFunction<(ms: number, v: number) => Promise<number>>(fx, 'sleepMs');
 const flaky = moduleFunction<(file: string, failures: number, v: number) => number>(fx, 'flaky');
 
+/** Worker ids as the scheduler names them: LocalCluster's, or a Redis-joined worker's slots. */
+const WORKER_ID = /^(worker-\d+|w[0-9a-f]{8}\.\d+)$/;
+
 describe.each([
   ['processes', true],
   ['threads', false],
+  // Two `shoal worker` processes joined through a real redis-server: the same cases.
+  ['Redis-joined workers', 'redis'],
 ] as const)('LocalCluster with %s', (_kind, processes) => {
-  let cluster: LocalCluster;
-  let client: Client;
+  let cluster: ClusterLike;
+  let client: Client<ClusterLike>;
+  let redis: TestRedis | undefined;
   beforeAll(async () => {
+    if (processes === 'redis') {
+      redis = await startRedis();
+      await Promise.all([0, 1].map((i) => startWorker(redis!.url, ['--nthreads', '1', '--memory-limit', '1GiB', '--name', `w${i}`])));
+      client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 2 });
+      cluster = client.cluster;
+      return;
+    }
     cluster = await LocalCluster.start({ processes, nWorkers: 2, threadsPerWorker: 1, dashboardAddress: null, memoryLimit: '1GiB' });
     client = new Client(cluster);
-  });
+  }, 60_000);
   afterAll(async () => {
-    await client.close();
-    await cluster.close();
+    await client?.close();
+    await cluster?.close();
+    await stopAll();
+    await redis?.stop();
   });
 
   test('String(cluster) and String(client) print like Dask', () => {
-    expect(String(cluster)).toMatch(/^LocalCluster\([0-9a-f]{8}, workers=2, threads=2, memory=2\.00 GiB\)$/);
-    expect(String(client)).toBe('<Client: processes=2 threads=2, memory=2.00 GiB>');
+    if (processes === 'redis') {
+      expect(String(cluster)).toMatch(/^RedisCluster\(redis:\/\/127\.0\.0\.1:\d+, workers=2, threads=2, memory=2\.00 GiB\)$/);
+      expect(String(client)).toBe(`<Client: 'redis://127.0.0.1:${redis!.port}' processes=2 threads=2, memory=2.00 GiB>`);
+    } else {
+      expect(String(cluster)).toMatch(/^LocalCluster\([0-9a-f]{8}, workers=2, threads=2, memory=2\.00 GiB\)$/);
+      expect(String(client)).toBe('<Client: processes=2 threads=2, memory=2.00 GiB>');
+    }
     expect(cluster.workers).toHaveLength(2);
     for (const w of cluster.workers) expect(w).toMatchObject({ nthreads: 1, memoryLimit: 2 ** 30 });
   });
@@ -62,7 +85,7 @@ describe.each([
     const workers = new Set<string>();
     const x = delayed((v: number) => v * 2, { name: 'dbl' })(21);
     expect(await x.compute({ callbacks: [{ posttask: (_k, info) => workers.add(info.worker) }] })).toBe(42);
-    expect([...workers].every((w) => /^worker-\d+$/.test(w))).toBe(true);
+    expect([...workers].every((w) => WORKER_ID.test(w))).toBe(true);
     const names: string[] = [];
     expect(await x.compute({ scheduler: 'sync', callbacks: [{ start: (i) => names.push(i.scheduler) }] })).toBe(42);
     expect(names).toEqual(['sync']);
@@ -282,7 +305,7 @@ describe.each([
     for (const x of [a, ...bs, c, d]) {
       expect(events.filter((e) => e === `pre:${x.key}`)).toHaveLength(1);
       expect(events.indexOf(`pre:${x.key}`)).toBeLessThan(events.indexOf(`post:${x.key}`));
-      expect(infos.get(x.key)!.worker).toMatch(/^worker-\d+$/);
+      expect(infos.get(x.key)!.worker).toMatch(WORKER_ID);
     }
     for (const b of bs) expect(infos.get(a.key)!.end).toBeLessThanOrEqual(infos.get(b.key)!.start + 5);
     for (const b of bs) expect(infos.get(b.key)!.end).toBeLessThanOrEqual(infos.get(c.key)!.start + 5);

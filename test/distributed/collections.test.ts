@@ -11,6 +11,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { array, bag, Client, fromRecords, LocalCluster, readCsv } from '../../src/index.ts';
 import { tempDir } from '../helpers.ts';
+import type { ClusterLike } from '../../src/distributed/client-keys.ts';
+import { startRedis, type TestRedis } from '../redis/redis-server.ts';
+import { startWorker, stopAll, TOKEN } from '../redis/workers.ts';
 
 /** A Table as plain rows (numbers, strings, null), for comparing results. */
 function rows(t: Table): Record<string, unknown>[] {
@@ -35,18 +38,30 @@ function records(n: number, seed: number): { name: string; x: number; y: number 
 describe.each([
   ['processes', true],
   ['threads', false],
+  // Two `shoal worker` processes (two runtime threads each) joined through a real redis-server.
+  ['Redis-joined workers', 'redis'],
 ] as const)('collections on a LocalCluster with %s', (_kind, processes) => {
-  let cluster: LocalCluster;
-  let client: Client;
+  let cluster: ClusterLike;
+  let client: Client<ClusterLike>;
   let tmp: ReturnType<typeof tempDir>;
+  let redis: TestRedis | undefined;
   beforeAll(async () => {
+    tmp = tempDir();
+    if (processes === 'redis') {
+      redis = await startRedis();
+      await Promise.all([0, 1].map(() => startWorker(redis!.url, ['--nthreads', '2', '--memory-limit', '2GiB'])));
+      client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 2, setAsDefault: false });
+      cluster = client.cluster;
+      return;
+    }
     cluster = await LocalCluster.start({ processes, nWorkers: 2, threadsPerWorker: 1, dashboardAddress: null, memoryLimit: '1GiB' });
     client = new Client(cluster, { setAsDefault: false });
-    tmp = tempDir();
-  });
+  }, 60_000);
   afterAll(async () => {
-    await client.close();
-    await cluster.close();
+    await client?.close();
+    await cluster?.close();
+    await stopAll();
+    await redis?.stop();
     tmp.cleanup();
   });
 

@@ -1,0 +1,457 @@
+/**
+ * RedisCluster: what a `Client.connect(url)` talks to — LocalCluster's role for workers that
+ * joined through Redis (`shoal worker <url>`). The scheduler (state machine + `SchedulerServer`)
+ * runs here in the client's process, as with a LocalCluster; only its transport differs:
+ *
+ * - every 500 ms the registry and the heartbeats are read: a new worker gets a signed hello on
+ *   its control queue and answers with its slots (one runtime thread each), which join the
+ *   scheduler; a worker whose heartbeat expired is lost (its slots are removed, so its tasks are
+ *   rescheduled and its results recomputed from the graph);
+ * - the scheduler's messages for a worker's slots go out as one job per worker per tick on the
+ *   session's instruction queue for that worker; function definitions are signed;
+ * - every report comes back on the session's event queue (one consumer, in order).
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Queue, Worker as BullWorker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { OptionError, RedisClusterError, redisMessages } from '../../errors.ts';
+import type { WorkerInfo } from '../local-cluster.ts';
+import type { ToWorker } from '../protocol.ts';
+import { formatBytes } from '../sizeof.ts';
+import { pack, unpack, type Packed } from './codec.ts';
+import { BulkServer } from './bulk.ts';
+import { controlQueue, eventQueue, instructionQueue, POLL_MS, PREFIX, WORKERS_KEY } from './names.ts';
+import { listWorkers, type WorkerRecord } from './registry.ts';
+import { RedisSchedulerServer } from './remote-server.ts';
+import { RemoteChannel } from './remote-channel.ts';
+import { toPortable } from './op-urls.ts';
+import { jobKey, sign, signingKey } from './signing.ts';
+import { parseRedisUrl, probeRedis, type RedisTarget } from './url.ts';
+import { shoalVersion } from './version.ts';
+import { clientKey, type Hello, type InstructionBatch, type SessionEvent } from './wire.ts';
+import type { Dashboard } from '../dashboard/server.ts';
+
+export interface ConnectOptions {
+  /** The cluster token (default: the SHOAL_TOKEN environment variable). */
+  token?: string;
+  /** TLS options for a rediss:// URL (ca, cert, key, …: Node's tls.connect options). */
+  tls?: Record<string, unknown>;
+  /** Allow a plaintext redis:// URL to a non-loopback host. */
+  insecure?: boolean;
+  /** Worker deaths a task may witness before it fails with KilledWorkerError (default 3). */
+  allowedFailures?: number;
+  /** Where the dashboard listens (default: none; '127.0.0.1:0' for any free port). */
+  dashboardAddress?: string | null;
+  /**
+   * Where this client serves bulk instruction batches (scattered data, big graph literals) to
+   * workers: 'host:port', default '127.0.0.1:0'. Workers on other machines need an address they
+   * can reach (e.g. '0.0.0.0:0'); until then such batches go through Redis, with a warning.
+   */
+  listen?: string;
+}
+
+interface Joined {
+  record: WorkerRecord;
+  attempt: number;
+  state: 'hello' | 'joined' | 'refused';
+  queue?: Queue;
+  slots: RemoteChannel[];
+  outbox: InstructionBatch | undefined;
+  reason?: string;
+}
+
+const CLIENT_TTL_MS = 10_000;
+
+export class RedisCluster {
+  /** The session id (names this client's queues). */
+  readonly name: string;
+  readonly server: RedisSchedulerServer;
+  readonly target: RedisTarget;
+  dashboard: Dashboard | undefined;
+  /** Serves bulk batches to workers, so Redis never carries bulk data. */
+  private bulk: BulkServer | undefined;
+  private readonly key: Buffer;
+  /** Signs and checks whole jobs (instruction batches out, events in). */
+  private readonly jobKey: Buffer;
+  private warnedForged = false;
+  private readonly redis: Redis;
+  private events: BullWorker | undefined;
+  private readonly joined = new Map<string, Joined>();
+  private readonly slots = new Map<string, { worker: Joined; index: number; channel: RemoteChannel }>();
+  /** Signed wire definitions by function id (signed once, sent to each worker once). */
+  private readonly sigs = new Map<number, string>();
+  /** Times each worker was sent a hello (a lost worker that comes back joins under a new attempt). */
+  private readonly attempts = new Map<string, number>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private flushQueued = false;
+  private polling = false;
+  private closing: Promise<void> | undefined;
+  private readonly changed = new Set<() => void>();
+  /** Workers noticed lost (heartbeat expired), with when: for tests and benchmarks. */
+  readonly lost: Array<{ worker: string; at: number }> = [];
+
+  private constructor(
+    target: RedisTarget,
+    private readonly token: string,
+    opts: ConnectOptions,
+  ) {
+    this.target = target;
+    this.name = randomBytes(6).toString('hex');
+    this.key = signingKey(token);
+    this.jobKey = jobKey(token);
+    this.redis = new Redis({ ...target.options, lazyConnect: true });
+    this.redis.on('error', () => {});
+    this.server = new RedisSchedulerServer((slot) => this.slots.get(slot)?.worker.record.address, token, this.name, { allowedFailures: opts.allowedFailures });
+  }
+
+  /**
+   * Connect to the Redis behind `url` and start taking the workers registered there.
+   * @example
+   * const cluster = await RedisCluster.connect('redis://:pw@127.0.0.1:6379', { token });
+   * await cluster.waitForWorkers(2);
+   */
+  static async connect(url: string, opts: ConnectOptions = {}): Promise<RedisCluster> {
+    const target = parseRedisUrl(url, { insecure: opts.insecure, tls: opts.tls });
+    const token = opts.token ?? process.env.SHOAL_TOKEN;
+    if (!token) throw new OptionError(redisMessages.noToken('Client.connect'));
+    if (token.length < 16) throw new OptionError(redisMessages.shortToken('Client.connect'));
+    await probeRedis(target);
+    const c = new RedisCluster(target, token, opts);
+    try {
+      await c.redis.connect();
+      c.bulk = await BulkServer.start(opts.listen ?? '127.0.0.1:0', token, c.name);
+      const { alive } = await listWorkers(c.redis);
+      const bad = alive.find((w) => w.version !== shoalVersion());
+      if (bad) throw new RedisClusterError(redisMessages.versionMismatch(bad.name, bad.version, shoalVersion()));
+      await c.redis.set(clientKey(c.name), '1', 'PX', CLIENT_TTL_MS);
+      c.events = new BullWorker(eventQueue(c.name), async (job) => c.onJob(job.data as Packed), {
+        connection: target.bull,
+        prefix: PREFIX,
+        concurrency: 1,
+        lockDuration: 4000,
+        stalledInterval: 1000,
+        removeOnComplete: { count: 0 },
+        removeOnFail: { count: 0 },
+      });
+      c.events.on('error', () => {});
+      await c.events.waitUntilReady();
+      if (opts.dashboardAddress) {
+        const [{ Dashboard }, { DashboardModel }] = await Promise.all([import('../dashboard/server.ts'), import('../dashboard/model.ts')]);
+        c.dashboard = await Dashboard.start(opts.dashboardAddress, new DashboardModel(c.server, () => c.workers), `shoal · ${target.display}`);
+      }
+      await c.poll();
+      c.timer = setInterval(() => void c.poll(), POLL_MS);
+    } catch (e) {
+      await c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /** Read the registry: hello to new workers, drop lost ones, renew this client's liveness key. */
+  private async poll(): Promise<void> {
+    if (this.closing || this.polling) return; // a slow poll (loaded Redis) is not overlapped
+    this.polling = true;
+    try {
+      await this.pollOnce();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    let list;
+    try {
+      await this.redis.set(clientKey(this.name), '1', 'PX', CLIENT_TTL_MS);
+      list = await listWorkers(this.redis);
+    } catch {
+      return; // Redis unreachable for a moment: next poll.
+    }
+    const alive = new Map(list.alive.map((w) => [w.id, w]));
+    for (const [id, j] of this.joined) {
+      const rec = alive.get(id);
+      if (!rec) this.lose(id, 'its heartbeat stopped (no beat for 4 s)');
+      else if (rec.leaving) this.lose(id, 'it left the cluster');
+    }
+    if (list.dead.length) {
+      // A worker that died without leaving: its record and control queue are removed by whoever notices.
+      await this.redis.hdel(WORKERS_KEY, ...list.dead).catch(() => 0);
+      for (const id of list.dead) {
+        const ctl = new Queue(controlQueue(id), { connection: this.redis as never, prefix: PREFIX });
+        await ctl.obliterate({ force: true }).catch(() => {});
+        await ctl.close().catch(() => {});
+      }
+    }
+    for (const rec of list.alive) {
+      if (this.joined.has(rec.id) || rec.leaving) continue;
+      const attempt = this.attempts.get(rec.id) ?? 0;
+      this.attempts.set(rec.id, attempt + 1);
+      const j: Joined = { record: rec, attempt, state: 'hello', slots: [], outbox: undefined };
+      this.joined.set(rec.id, j);
+      if (rec.version !== shoalVersion()) {
+        j.state = 'refused';
+        j.reason = redisMessages.versionMismatch(rec.name, rec.version, shoalVersion());
+        process.emitWarning(j.reason);
+        for (const cb of this.changed) cb();
+        continue;
+      }
+      const hello: Hello = { t: 'hello', session: this.name, version: shoalVersion(), attempt, sig: sign(this.key, { session: this.name, version: shoalVersion(), attempt }) };
+      const ctl = new Queue(controlQueue(rec.id), { connection: this.redis as never, prefix: PREFIX });
+      await ctl.add('hello', pack(hello), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+      await ctl.close().catch(() => {});
+    }
+  }
+
+  private onJob(p: Packed): void {
+    let events: SessionEvent[];
+    try {
+      events = unpack<SessionEvent[]>(p, this.jobKey);
+    } catch (e) {
+      // A worker refusing a hello signed with another token cannot sign for this client: a
+      // refusal alone is taken unsigned (it can only fail a pending hello). Anything else is dropped.
+      const plain = p.s === undefined && p.b ? unpack<SessionEvent[]>(p) : undefined;
+      if (Array.isArray(plain) && plain.every((ev) => ev?.t === 'refused')) return this.onEvents(plain);
+      if (!this.warnedForged) process.emitWarning((e as Error).message);
+      this.warnedForged = true;
+      return;
+    }
+    this.onEvents(events);
+  }
+
+  private onEvents(events: SessionEvent[]): void {
+    for (const ev of events) {
+      switch (ev.t) {
+        case 'slot': {
+          const s = this.slots.get(ev.slot);
+          if (!s) break; // a slot already declared lost: its late reports are not accepted
+          const m = ev.msg;
+          if (m.t === 'report' && m.inline) {
+            for (const [k, v] of m.inline) this.server.inline.set(k, { slot: ev.slot, value: v });
+            delete m.inline;
+          }
+          s.channel.deliver(m);
+          break;
+        }
+        case 'welcome':
+          this.welcome(ev.worker, ev.slots);
+          break;
+        case 'slot-lost':
+          this.dropSlot(ev.slot, `its runtime thread exited (${ev.detail})`);
+          break;
+        case 'slot-added': {
+          const j = this.joined.get(ev.worker);
+          if (j?.state === 'joined') this.addSlot(j, ev.index, ev.slot);
+          break;
+        }
+        case 'refused': {
+          const j = this.joined.get(ev.worker);
+          // Only an answer to our pending hello counts (a forged hello's refusal must not unseat a joined worker).
+          if (j?.state === 'hello') {
+            j.state = 'refused';
+            j.reason = redisMessages.sessionRefused(j.record.name, ev.reason);
+            process.emitWarning(j.reason);
+          }
+          break;
+        }
+        case 'leaving':
+          this.lose(ev.worker, 'it left the cluster');
+          break;
+        case 'reset':
+          this.lose(ev.worker, `it could not take a batch (${ev.reason}); it joins again`);
+          break;
+        case 'transfers':
+          this.server.transfers += ev.n;
+          break;
+      }
+    }
+    for (const cb of this.changed) cb();
+  }
+
+  private welcome(worker: string, slots: Array<{ id: string; nthreads: number; memoryLimit: number | undefined }>): void {
+    const j = this.joined.get(worker);
+    if (!j || j.state !== 'hello') return;
+    j.state = 'joined';
+    j.queue = new Queue(instructionQueue(this.name, worker, j.attempt), { connection: this.redis as never, prefix: PREFIX });
+    slots.forEach((s, index) => this.addSlot(j, index, s));
+  }
+
+  /** A runtime slot joins the scheduler as a worker (index: where its batches go in the worker's jobs). */
+  private addSlot(j: Joined, index: number, s: { id: string; nthreads: number; memoryLimit: number | undefined }): void {
+    const local = j.record.host === hostname();
+    const ch = new RemoteChannel(s.id, local ? j.record.pid : -1, (msg) => this.enqueue(j, index, msg));
+    j.slots.push(ch);
+    this.slots.set(s.id, { worker: j, index, channel: ch });
+    this.server.addWorker(s.id, 'thread', ch, s.nthreads, s.memoryLimit);
+    ch.deliver({ t: 'ready', pid: j.record.pid });
+  }
+
+  /** One slot is gone (its worker lives on). */
+  private dropSlot(slot: string, detail: string): void {
+    const s = this.slots.get(slot);
+    if (!s) return;
+    this.slots.delete(slot);
+    s.worker.slots = s.worker.slots.filter((c) => c !== s.channel);
+    this.server.forgetSlot(slot);
+    s.channel.exit(detail);
+    this.server.removeWorker(slot, `${s.worker.record.name}: ${detail}`);
+  }
+
+  /** A worker is gone: its slots leave the scheduler (tasks rescheduled, results recomputed). */
+  private lose(worker: string, detail: string): void {
+    const j = this.joined.get(worker);
+    if (!j) return;
+    this.joined.delete(worker);
+    if (j.state === 'joined') this.lost.push({ worker, at: Date.now() });
+    for (const ch of j.slots) {
+      this.slots.delete(ch.name);
+      this.server.forgetSlot(ch.name);
+      ch.exit(detail);
+      this.server.removeWorker(ch.name, `${j.record.name} is lost: ${detail}`);
+    }
+    const q = j.queue;
+    if (q) void q.obliterate({ force: true }).catch(() => {}).finally(() => q.close().catch(() => {}));
+    for (const cb of this.changed) cb();
+  }
+
+  private enqueue(j: Joined, index: number, msg: ToWorker): void {
+    if (msg.t === 'batch') {
+      if (msg.defs) {
+        msg.defs = msg.defs.map(([id, spec]) => {
+          const wire = spec.kind === 'op' && spec.url ? { ...spec, url: toPortable(spec.url) } : spec;
+          let sig = this.sigs.get(id);
+          if (sig === undefined) this.sigs.set(id, (sig = sign(this.key, wire)));
+          return [id, { ...wire, sig }];
+        });
+      }
+      if (msg.free) for (const k of msg.free) this.server.inline.delete(k);
+    }
+    (j.outbox ??= []).push([index, msg]);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** One job per worker per tick: jobs are added in order on one connection, so they stay in order. */
+  private flush(): void {
+    this.flushQueued = false;
+    for (const j of this.joined.values()) {
+      if (!j.outbox || !j.queue) continue;
+      const items = j.outbox;
+      j.outbox = undefined;
+      const data = this.bulk ? this.bulk.pack(items, this.bulk.reaches(j.record.host, j.record.name), this.jobKey) : pack(items, this.jobKey);
+      void j.queue.add('b', data, { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+    }
+  }
+
+  /**
+   * Wait until `n` workers have joined (Dask's `client.wait_for_workers`).
+   * @example
+   * await cluster.waitForWorkers(3, 30);
+   */
+  waitForWorkers(n: number, timeoutSeconds = 60): Promise<void> {
+    if (!Number.isInteger(n) || n < 0) return Promise.reject(new OptionError(`waitForWorkers: n must be a whole number >= 0, got ${n}`));
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const joined = this.processes.length;
+        if (joined >= n) {
+          done();
+          resolve();
+          return;
+        }
+        const refused = [...this.joined.values()].filter((j) => j.state === 'refused');
+        if (refused.length && joined + [...this.joined.values()].filter((j) => j.state === 'hello').length < n) {
+          done();
+          reject(new RedisClusterError(refused[0]!.reason!));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new RedisClusterError(redisMessages.noWorkersJoined(this.target.display, timeoutSeconds, n, this.processes.length)));
+      }, timeoutSeconds * 1000);
+      const done = () => {
+        clearTimeout(timer);
+        this.changed.delete(check);
+      };
+      this.changed.add(check);
+      check();
+    });
+  }
+
+  /** The worker processes that joined this session. */
+  get processes(): WorkerRecord[] {
+    return [...this.joined.values()].filter((j) => j.state === 'joined').map((j) => j.record);
+  }
+
+  /** The scheduler's workers (one per runtime slot), as the dashboard and tests see them. */
+  get workers(): WorkerInfo[] {
+    return [...this.server.workers.values()].map((w) => ({ id: w.id, pid: w.pid, nthreads: w.nthreads, memoryLimit: w.memoryLimit, memory: w.memory, spilled: w.spilled, paused: w.paused }));
+  }
+
+  /** Worker processes, their threads and memory limits. */
+  get totals(): { workers: number; threads: number; memory: number | undefined } {
+    const ps = this.processes;
+    const limits = ps.map((p) => p.memoryLimit);
+    return {
+      workers: ps.length,
+      threads: ps.reduce((s, p) => s + p.nthreads, 0),
+      memory: limits.some((l) => l === undefined) ? undefined : limits.reduce((s, l) => s! + l!, 0),
+    };
+  }
+
+  /** Bytes of instruction batches sent through Redis and over HTTP (bulk ones). */
+  get sent(): { redisBytes: number; httpBytes: number } {
+    return this.bulk?.sent ?? { redisBytes: 0, httpBytes: 0 };
+  }
+
+  get address(): string {
+    return this.target.display;
+  }
+
+  get dashboardLink(): string | undefined {
+    return this.dashboard?.link;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  toString(): string {
+    const t = this.totals;
+    return `RedisCluster(${this.target.display}, workers=${t.workers}, threads=${t.threads}, memory=${t.memory === undefined ? 'unlimited' : formatBytes(t.memory)})`;
+  }
+
+  /**
+   * Leave: workers are told (they close this session's runtimes), the queues are removed and the
+   * connections closed. The workers keep running for other clients.
+   * @example
+   * await cluster.close();
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      this.server.close();
+      await this.dashboard?.close();
+      const bye = pack({ t: 'bye', session: this.name, sig: sign(this.key, { bye: this.name }) });
+      await Promise.allSettled(
+        [...this.joined.values()].map(async (j) => {
+          if (j.state !== 'joined') return;
+          const ctl = new Queue(controlQueue(j.record.id), { connection: this.redis as never, prefix: PREFIX });
+          await ctl.add('bye', bye, { removeOnComplete: true, removeOnFail: true });
+          await ctl.close();
+          await j.queue?.obliterate({ force: true });
+          await j.queue?.close();
+        }),
+      );
+      await this.events?.close(true).catch(() => {});
+      const evq = new Queue(eventQueue(this.name), { connection: this.redis as never, prefix: PREFIX });
+      await evq.obliterate({ force: true }).catch(() => {});
+      await evq.close().catch(() => {});
+      await this.redis.del(clientKey(this.name)).catch(() => 0);
+      await this.bulk?.close();
+      this.redis.disconnect();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * One client session on a `shoal worker`: its runtime threads (the existing worker runtime,
+ * worker-main.ts, one scheduler-visible slot each), the BullMQ consumer of its instruction queue
+ * and the producer of its event queue. The main thread only moves messages: it checks the
+ * signatures of shipped code, answers the runtimes' gathers (a sibling slot directly, a peer
+ * over HTTP) and batches their reports into one event job per flush.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Queue, Worker as BullWorker } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
+import { RedisClusterError, redisMessages } from '../../errors.ts';
+import type { Key } from '../../graph/types.ts';
+import { entryUrl, spawnThread, type Channel } from '../../schedulers/channel.ts';
+import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../protocol.ts';
+import { pack, unpack, unpackBytes, type Packed } from './codec.ts';
+import { DataPlaneError, fetchValues } from './data.ts';
+import { eventQueue, INLINE_BYTES, instructionQueue, parseWireKey, PREFIX, slotId, wireKey, workerOfSlot } from './names.ts';
+import { fromPortable } from './op-urls.ts';
+import { verify } from './signing.ts';
+import type { InstructionBatch, SessionEvent, SignedDef } from './wire.ts';
+
+/** What a session needs from its worker process. */
+export interface WorkerHost {
+  readonly id: string;
+  readonly token: string;
+  readonly signingKey: Buffer;
+  /** Signs events out and checks instruction jobs in. */
+  readonly jobKey: Buffer;
+  readonly nthreads: number;
+  readonly memoryLimit: number | undefined;
+  readonly localDirectory: string;
+  readonly preload: string[];
+  /** Each BullMQ queue and consumer opens (and closes) its own connections with these. */
+  readonly redisOptions: ConnectionOptions;
+  /** A peer's data server address (from the registry), or undefined when it is gone. */
+  addressOf(worker: string): Promise<string | undefined>;
+  /** BullMQ worker options shared by every consumer. */
+  readonly bullOptions: { lockDuration: number; stalledInterval: number };
+}
+
+interface Pending {
+  resolve(m: DataMsg): void;
+}
+
+export class WorkerSession {
+  readonly slots: Channel[] = [];
+  readonly slotIds: string[] = [];
+  /** Keys each slot holds as the scheduler's copy (finished or put there), for the data server. */
+  readonly holds: Array<Set<Key>> = [];
+  private consumer: BullWorker | undefined;
+  private events: Queue;
+  private outbox: SessionEvent[] = [];
+  private flushQueued = false;
+  private sending: Promise<unknown> = Promise.resolve();
+  private readonly gets: Array<Map<number, Pending>> = [];
+  private nextReq = 1;
+  private warnedForged = false;
+  /** Values moved to this session's runtimes from other slots, not yet reported. */
+  private moved = 0;
+  closed = false;
+
+  constructor(
+    readonly host: WorkerHost,
+    readonly session: string,
+    readonly attempt: number,
+  ) {
+    this.events = new Queue(eventQueue(session), { connection: host.redisOptions, prefix: PREFIX });
+  }
+
+  /** Each slot's share of the worker's memory limit. */
+  get slotMemory(): number | undefined {
+    return this.host.memoryLimit === undefined ? undefined : Math.floor(this.host.memoryLimit / this.host.nthreads);
+  }
+
+  /** Start a runtime thread as slot `i`; resolves once it is ready (rejects if it dies first). */
+  private spawnSlot(i: number): Promise<void> {
+    const h = this.host;
+    const id = slotId(h.id, i, this.attempt);
+    const ch = spawnThread(id, entryUrl('worker-thread', new URL('../x', import.meta.url)), {
+      nthreads: 1,
+      memoryLimit: this.slotMemory,
+      spillDir: join(h.localDirectory, this.session, String(i)),
+      inlineBytes: INLINE_BYTES,
+      preload: h.preload,
+    });
+    this.slots[i] = ch;
+    this.slotIds[i] = id;
+    this.holds[i] = new Set();
+    this.gets[i] = new Map();
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      ch.onExit((detail) => {
+        if (!ready) reject(new Error(`runtime ${id} exited (${detail})`));
+        else this.slotDied(i, detail);
+      });
+      ch.onMessage((m) => {
+        if (m.t === 'ready') {
+          ready = true;
+          resolve();
+        } else this.onRuntime(i, m as unknown as FromWorker);
+      });
+    });
+  }
+
+  /**
+   * A runtime thread died (a task ended its thread, or it ran out of heap): the process lives on.
+   * The scheduler drops the slot (its tasks count a death, its results are recomputed) and a new
+   * runtime joins under a new index, as the LocalCluster's nanny replaces a worker.
+   */
+  private slotDied(i: number, detail: string): void {
+    if (this.closed) return;
+    this.holds[i]!.clear();
+    for (const p of this.gets[i]!.values()) p.resolve({ t: 'data', req: 0, missing: [] });
+    this.gets[i]!.clear();
+    this.send({ t: 'slot-lost', slot: this.slotIds[i]!, detail });
+    const n = this.slots.length;
+    this.spawnSlot(n).then(
+      () => {
+        if (this.closed) void this.slots[n]!.kill();
+        else this.send({ t: 'slot-added', worker: this.host.id, index: n, slot: { id: this.slotIds[n]!, nthreads: 1, memoryLimit: this.slotMemory } });
+      },
+      (e: unknown) => {
+        process.stderr.write(`shoal worker: could not replace a runtime (${(e as Error).message}); stopping\n`);
+        process.exit(70);
+      },
+    );
+  }
+
+  /** Start the runtimes and the consumer; resolves once every runtime is ready. */
+  async start(): Promise<void> {
+    const h = this.host;
+    await Promise.all(Array.from({ length: h.nthreads }, (_, i) => this.spawnSlot(i)));
+    this.consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => {
+        let batch: InstructionBatch;
+        try {
+          batch = await this.batchOf(job.data as Packed);
+        } catch (e) {
+          if (e instanceof RedisClusterError) {
+            // A forged job: dropped, and said once (the session goes on).
+            if (!this.warnedForged) process.stderr.write(`shoal worker: ${e.message}\n`);
+            this.warnedForged = true;
+            return;
+          }
+          // Without this batch the session's state is unknown: the client drops this attempt
+          // (its tasks are rescheduled) and takes the worker back under the next one.
+          this.send({ t: 'reset', worker: h.id, reason: (e as Error).message });
+          return;
+        }
+        this.onBatch(batch);
+      }, {
+      connection: h.redisOptions,
+      prefix: PREFIX,
+      concurrency: 1,
+      ...h.bullOptions,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 0 },
+    });
+    this.consumer.on('error', () => {}); // connection errors are retried by ioredis; heartbeats tell the client
+  }
+
+  send(ev: SessionEvent): void {
+    this.outbox.push(ev);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** A refusal, unsigned (the client may hold another token) and alone in its job. */
+  async refuse(worker: string, reason: string): Promise<void> {
+    await this.events.add('ev', pack([{ t: 'refused', worker, reason }]), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+  }
+
+  /** Flush the outbox as one job; jobs are added in order on one connection, so they stay in order. */
+  flush(): Promise<unknown> {
+    this.flushQueued = false;
+    if (this.moved) {
+      this.outbox.unshift({ t: 'transfers', n: this.moved });
+      this.moved = 0;
+    }
+    if (this.outbox.length === 0) return this.sending;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.sending = this.events.add('ev', pack(batch, this.host.jobKey), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+    return this.sending;
+  }
+
+  /** A job's batch: inline, or (bulk) fetched from the client's data server. Jobs are taken one at a time, so order holds. */
+  private async batchOf(p: Packed): Promise<InstructionBatch> {
+    if (!p.ref) return unpack<InstructionBatch>(p, this.host.jobKey);
+    const r = await fetchValues(p.at!, [p.ref], this.host.token);
+    const bytes = r.values.get(p.ref);
+    if (!(bytes instanceof Uint8Array)) throw new Error(`bulk batch ${p.ref} is no longer on ${p.at}`);
+    return unpackBytes<InstructionBatch>(bytes, this.host.jobKey, p.s);
+  }
+
+  private onBatch(items: InstructionBatch): void {
+    if (this.closed) return;
+    for (const [i, msg] of items) {
+      const ch = this.slots[i];
+      if (!ch || !ch.running()) continue; // for a slot that died: the scheduler has dropped it
+      if (msg.t === 'batch') {
+        if (msg.defs) msg.defs = msg.defs.map((d) => this.checked(d as unknown as SignedDef)) as never;
+        if (msg.puts) for (const p of msg.puts) this.holds[i]!.add(p[0]);
+        if (msg.free) for (const k of msg.free) this.holds[i]!.delete(k);
+      }
+      ch.post(msg as never);
+    }
+  }
+
+  /** A definition whose signature matches, without it; otherwise one that fails with the reason. */
+  private checked([id, spec]: SignedDef): [number, unknown] {
+    const { sig, ...bare } = spec;
+    if (verify(this.host.signingKey, bare, sig)) return [id, bare.kind === 'op' && typeof bare.url === 'string' ? { ...bare, url: fromPortable(bare.url) } : bare];
+    const what = bare.kind === 'source' ? 'a shipped function' : bare.kind === 'module' ? `the module function ${String(bare.name)} of ${String(bare.url)}` : `the op ${String(bare.name)}`;
+    const msg = redisMessages.badSignature(what);
+    return [id, { kind: 'source', code: `function rejected() { throw new Error(${JSON.stringify(msg)}); }`, hash: `rejected-${id}` }];
+  }
+
+  private onRuntime(i: number, m: FromWorker): void {
+    switch (m.t) {
+      case 'report': {
+        const held = this.holds[i]!;
+        for (let j = 0; j < m.done.length; j += DONE_STRIDE) held.add(m.done[j] as Key);
+        this.send({ t: 'slot', slot: this.slotIds[i]!, msg: m });
+        return;
+      }
+      case 'data': {
+        const p = this.gets[i]!.get(m.req);
+        if (p) {
+          this.gets[i]!.delete(m.req);
+          p.resolve(m);
+        }
+        return;
+      }
+      case 'gather':
+        void this.gather(i, m.req, m.holder, m.keys);
+        return;
+    }
+  }
+
+  /** Values from one of this session's runtimes (its `get`). */
+  getFromSlot(i: number, keys: Key[]): Promise<DataMsg> {
+    const req = this.nextReq++;
+    return new Promise((resolve) => {
+      this.gets[i]!.set(req, { resolve });
+      this.slots[i]!.post({ t: 'get', req, keys, raw: false } satisfies ToWorker as never);
+    });
+  }
+
+  /** A runtime needs inputs held by `holder`: from a sibling directly, from a peer over HTTP. */
+  private async gather(i: number, req: number, holder: string, keys: Key[]): Promise<void> {
+    const reply = (values: unknown[] | undefined, missing: Key[] | undefined, error?: DataMsg['error']) => {
+      if (!this.closed) this.slots[i]!.post({ t: 'gathered', req, holder, values, missing, error } satisfies ToWorker as never);
+    };
+    const owner = workerOfSlot(holder);
+    if (owner === this.host.id) {
+      const j = this.slotIds.indexOf(holder);
+      if (j < 0 || !this.slots[j]!.running()) return reply(undefined, keys);
+      const d = await this.getFromSlot(j, keys);
+      this.moved += keys.length - (d.missing?.length ?? 0);
+      return reply(d.values, d.missing, d.error);
+    }
+    const address = await this.host.addressOf(owner);
+    if (!address) return reply(undefined, keys);
+    try {
+      const r = await fetchValues(address, keys.map((k) => wireKey(this.session, k)), this.host.token);
+      this.moved += r.values.size;
+      return reply(
+        keys.map((k) => r.values.get(wireKey(this.session, k))),
+        r.missing.length ? r.missing.map((w) => parseWireKey(w)[1]) : undefined,
+      );
+    } catch (e) {
+      // A value the holder cannot send: the tasks needing it fail with the reason (as in a LocalCluster).
+      if (e instanceof DataPlaneError && e.key !== undefined) return reply(undefined, undefined, [parseWireKey(e.key)[1], { name: 'DataCloneError', message: e.message }]);
+      // The peer is gone: missing, so the scheduler recomputes — never an error here.
+      return reply(undefined, keys);
+    }
+  }
+
+  /** Which slot holds `key` for this session (the data server's lookup), or -1. */
+  slotOf(key: Key): number {
+    for (let i = 0; i < this.holds.length; i++) if (this.holds[i]!.has(key)) return i;
+    return -1;
+  }
+
+  /**
+   * Stop this session's runtimes and consumer. `removeQueues` (after a bye, or when the client
+   * went away without one): the client needs nothing more, so its queues are removed from Redis
+   * here too — after this consumer stopped, so nothing of the session is left behind.
+   */
+  async close(opts: { removeQueues?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!opts.removeQueues) await this.flush();
+    const consumer = this.consumer;
+    await Promise.allSettled([consumer?.close(true), ...this.slots.map((c) => c.kill())]);
+    for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
+    if (opts.removeQueues) {
+      const mine = new Queue(instructionQueue(this.session, this.host.id, this.attempt), { connection: this.host.redisOptions, prefix: PREFIX });
+      await Promise.allSettled([mine.obliterate({ force: true }), this.events.obliterate({ force: true })]);
+      await mine.close().catch(() => {});
+    }
+    await this.events.close().catch(() => {});
+    // This session's spilled values die with it (a session never started — a refused hello — owns none).
+    if (this.slots.length) rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
+  }
+}
