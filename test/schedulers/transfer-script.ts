@@ -5,6 +5,7 @@
  * from the workers and ends by itself (no shutdown call); `long` keeps large arrays moving back
  * and forth until it is killed.
  */
+import { existsSync } from 'node:fs';
 import { delayed } from '../../src/index.ts';
 import { getPool } from '../../src/schedulers/index.ts';
 
@@ -13,7 +14,8 @@ const mode = process.argv[2];
 const opts = { scheduler: 'processes', numWorkers: 2 } as const;
 const pool = getPool('processes', 2);
 await pool.started();
-console.log(JSON.stringify({ dir: pool.transferDirectory, pids: pool.workers.map((w) => w.channel.pid) }));
+// `existed` is checked here: a quick run may end (and remove the directory) before the test looks.
+console.log(JSON.stringify({ dir: pool.transferDirectory, existed: existsSync(pool.transferDirectory!), pids: pool.workers.map((w) => w.channel.pid) }));
 
 const make = delayed((n: number, seed: number) => new Float64Array(n).fill(seed));
 const total = delayed((a: Float64Array, b: Float64Array) => a.reduce((s, x) => s + x, 0) + b.reduce((s, x) => s + x, 0));

@@ -240,12 +240,12 @@ describe('processes: large values as files', () => {
 });
 
 describe('a program using transfer files leaves nothing behind', () => {
-  function runScript(mode: string): { child: ChildProcess; first: Promise<{ dir: string; pids: number[] }>; output: () => string } {
+  function runScript(mode: string): { child: ChildProcess; first: Promise<{ dir: string; existed: boolean; pids: number[] }>; output: () => string } {
     const child = spawn(process.execPath, ['--import', 'tsx', script, mode], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    const first = new Promise<{ dir: string; pids: number[] }>((resolve, reject) => {
+    const first = new Promise<{ dir: string; existed: boolean; pids: number[] }>((resolve, reject) => {
       child.stdout!.on('data', () => {
         if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
       });
@@ -258,8 +258,8 @@ describe('a program using transfer files leaves nothing behind', () => {
 
   test('ending by itself', async () => {
     const { child, first, output } = runScript('quick');
-    const { dir, pids } = await first;
-    expect(existsSync(dir)).toBe(true);
+    const { dir, existed, pids } = await first;
+    expect(existed).toBe(true);
     await exited(child);
     expect(output()).toMatch(/"sum":1310720,"plus":2,"files":[1-9]/);
     expect(existsSync(dir)).toBe(false);
