@@ -16,7 +16,8 @@ import { WORKER_OPTIONS } from './worker-options.ts';
 
 const HELP = `usage: shoal worker <redis-url> [options]
 
-Join a shoal cluster through Redis. The cluster token is read from SHOAL_TOKEN.
+Join a shoal cluster through Redis. The cluster token is read from SHOAL_TOKEN; the Redis
+password from the URL or, to keep it out of the process list, from SHOAL_REDIS_PASSWORD.
 
 options:
   --nthreads N            runtime threads (tasks at once; default: the number of cores)
@@ -84,7 +85,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   }
   const worker = await RedisWorker.start(opts);
   const mem = opts.memoryLimit === undefined ? 'no memory limit' : `memory ${formatBytes(opts.memoryLimit)}`;
-  process.stdout.write(`shoal worker ${worker.record.name} (${worker.id}) joined ${opts.target.display}: ${opts.nthreads} threads, ${mem}, data at ${worker.address}\n`);
+  process.stdout.write(`shoal worker ${worker.record.name} (${worker.id}) joined ${opts.target.display}: ${opts.nthreads} thread${opts.nthreads === 1 ? '' : 's'}, ${mem}, data at ${worker.address}\n`);
   return new Promise<number>((done) => {
     let stopping = false;
     const stop = (sig: string) => {

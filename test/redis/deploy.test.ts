@@ -203,9 +203,11 @@ describe('deploy/kubernetes/workers.yaml', () => {
     const values = checkCommand(args, 'workers.yaml');
     // Every $(VAR) it uses is defined.
     for (const a of args) for (const m of a.matchAll(/\$\((\w+)\)/g)) expect([...env.keys()], `$(${m[1]})`).toContain(m[1]);
-    // The one positional is the Redis URL, from the Secret (its password never in this file).
-    expect(args[1]).toBe('$(SHOAL_REDIS_URL)');
-    expect(env.get('SHOAL_REDIS_URL').valueFrom.secretKeyRef).toBeDefined();
+    // The one positional is the Redis URL, without a password: that comes from the Secret through
+    // SHOAL_REDIS_PASSWORD, so it is in no file and no process's arguments.
+    expect(new URL(args[1]!).protocol).toBe('rediss:');
+    expect(new URL(args[1]!).password).toBe('');
+    expect(env.get('SHOAL_REDIS_PASSWORD').valueFrom.secretKeyRef).toBeDefined();
     expect(values.insecure).toBeUndefined();
   });
 

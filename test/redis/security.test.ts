@@ -101,6 +101,20 @@ describe('tokens, signed code and versions on a real cluster', () => {
     );
   }, 30_000);
 
+  test('the Redis password can come from SHOAL_REDIS_PASSWORD, so it is in no process arguments', async () => {
+    const bare = `redis://127.0.0.1:${redis.port}`;
+    const w = await startWorker(bare, ['--nthreads', '1'], { SHOAL_REDIS_PASSWORD: redis.password });
+    const argv = readFileSync(`/proc/${w.process.pid}/cmdline`, 'utf8');
+    expect(argv).toContain(bare);
+    expect(argv).not.toContain(redis.password);
+    client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 1, setAsDefault: false });
+    expect(await client.submit((a: number, b: number) => a * b, 6, 7)).toBe(42);
+    await w.stop();
+    // Without it (and none in the URL) Redis refuses, and the worker says so.
+    const refused = await runCli(['worker', bare], { SHOAL_TOKEN: TOKEN });
+    expect([refused.code, refused.out]).toEqual([1, expect.stringMatching(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: NOAUTH/)]);
+  }, 60_000);
+
   test('a data server (on the --listen address) answers 401 without the token or with a wrong one, and serves with it', async () => {
     const { createServer } = await import('node:net');
     const port = await new Promise<number>((resolve) => {

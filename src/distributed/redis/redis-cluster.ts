@@ -63,6 +63,9 @@ interface Joined {
 
 const CLIENT_TTL_MS = 10_000;
 
+/** How long `connect` waits for the workers already registered to answer its hello. */
+const HELLO_SETTLE_MS = 3000;
+
 export class RedisCluster {
   /** The session id (names this client's queues). */
   readonly name: string;
@@ -142,6 +145,9 @@ export class RedisCluster {
       }
       await c.poll();
       c.timer = setInterval(() => void c.poll(), POLL_MS);
+      // Workers already registered are greeted by that first poll: give their answers a moment,
+      // so `String(client)` right after connecting lists them (more may join later).
+      await c.settleHellos(HELLO_SETTLE_MS);
     } catch (e) {
       await c.close();
       throw e;
@@ -343,6 +349,24 @@ export class RedisCluster {
       const data = this.bulk ? this.bulk.pack(items, this.bulk.reaches(j.record.host, j.record.name), this.jobKey) : pack(items, this.jobKey);
       void j.queue.add('b', data, { removeOnComplete: true, removeOnFail: true }).catch(() => {});
     }
+  }
+
+  /** Resolve once no greeted worker is still unanswered, or after `ms` (never rejects). */
+  private settleHellos(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if ([...this.joined.values()].some((j) => j.state === 'hello')) return;
+        done();
+      };
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.changed.delete(check);
+        resolve();
+      };
+      this.changed.add(check);
+      check();
+    });
   }
 
   /**

@@ -26,7 +26,8 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * Parse a `redis://` / `rediss://` URL and apply the security policy.
+ * Parse a `redis://` / `rediss://` URL and apply the security policy. Without a password in the
+ * URL, `SHOAL_REDIS_PASSWORD` from the environment is used.
  * @example
  * parseRedisUrl('redis://:pw@127.0.0.1:6379').display;   // 'redis://127.0.0.1:6379'
  * parseRedisUrl('redis://10.0.0.5:6379');                 // throws: plaintext to a non-loopback host
@@ -43,7 +44,9 @@ export function parseRedisUrl(url: string, opts: { insecure?: boolean; tls?: Rec
   const port = u.port ? Number(u.port) : 6379;
   const tls = u.protocol === 'rediss:';
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  // A password may also come from the environment, so `shoal worker` never needs it in argv
+  // (where `ps` shows it to every user of the machine).
+  const password = u.password ? decodeURIComponent(u.password) : process.env.SHOAL_REDIS_PASSWORD || undefined;
   const username = u.username ? decodeURIComponent(u.username) : undefined;
   const display = `${u.protocol}//${u.host}`;
   if (!isLoopback(host)) {
