@@ -386,6 +386,8 @@ export const redisMessages = {
   noWorkersJoined: (url: string, seconds: number, want: number, have: number) =>
     `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${url.replace(/:[^:@/]*@/, ':***@')}\``,
   badJob: () => 'dropped a job that is not signed with this cluster\'s token (written into Redis by someone without SHOAL_TOKEN)',
+  redisLost: (url: string, seconds: number, detail: string) =>
+    `lost Redis at ${url}: unreachable for ${seconds} s (${detail}); the client closed and its pending futures were cancelled`,
   unreachable: (url: string, detail: string) => `cannot reach Redis at ${url}: ${detail} (is redis-server running there, and is the password in the URL right?)`,
   bulkThroughRedis: (worker: string, address: string) =>
     `worker ${worker} is on another machine and this client serves bulk batches on ${address} (loopback), so scattered data and large graph literals for it go through Redis. ` +

@@ -14,8 +14,11 @@ commands:
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case 'worker':
-      return (await import('./worker.ts')).runWorker(rest);
+    case 'worker': {
+      const code = await (await import('./worker.ts')).runWorker(rest);
+      // A stopped worker exits even when Redis went away and abandoned connections still retry.
+      process.exit(code);
+    }
     case 'broker':
       return (await import('./broker.ts')).runBroker(rest);
     case undefined:

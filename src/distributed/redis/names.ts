@@ -21,6 +21,10 @@ export const HEARTBEAT_MS = 1000;
 export const HEARTBEAT_TTL_MS = 4000;
 /** How often a client checks the registry and the heartbeats (lost within TTL + this). */
 export const POLL_MS = 500;
+/** A client that cannot reach Redis this long gives up: its pending futures are cancelled (no hang). */
+export const REDIS_LOST_MS = 15_000;
+/** How long `close()` spends telling workers goodbye before it just disconnects (Redis may be gone). */
+export const CLOSE_GRACE_MS = 3000;
 /** Instruction batches larger than this (scattered data, big graph literals) go over HTTP, not Redis. */
 export const BULK_BYTES = 256 * 1024;
 /** Results up to this size travel inline with the report; larger ones stay on their worker. */

@@ -21,7 +21,7 @@ import type { ToWorker } from '../protocol.ts';
 import { formatBytes } from '../sizeof.ts';
 import { pack, unpack, type Packed } from './codec.ts';
 import { BulkServer } from './bulk.ts';
-import { controlQueue, eventQueue, instructionQueue, POLL_MS, PREFIX, WORKERS_KEY } from './names.ts';
+import { CLOSE_GRACE_MS, controlQueue, eventQueue, instructionQueue, POLL_MS, PREFIX, REDIS_LOST_MS, WORKERS_KEY } from './names.ts';
 import { listWorkers, type WorkerRecord } from './registry.ts';
 import { RedisSchedulerServer } from './remote-server.ts';
 import { RemoteChannel } from './remote-channel.ts';
@@ -91,6 +91,8 @@ export class RedisCluster {
   private polling = false;
   private closing: Promise<void> | undefined;
   private readonly changed = new Set<() => void>();
+  /** When Redis last answered a poll. */
+  private lastReached = Date.now();
   /** Workers noticed lost (heartbeat expired), with when: for tests and benchmarks. */
   readonly lost: Array<{ worker: string; at: number }> = [];
 
@@ -155,9 +157,22 @@ export class RedisCluster {
     return c;
   }
 
+  /** Unreachable for REDIS_LOST_MS: give up (close, cancelling pending futures) rather than wait forever. */
+  private checkRedisLost(detail: string): void {
+    if (this.closing || Date.now() - this.lastReached < REDIS_LOST_MS) return;
+    process.emitWarning(redisMessages.redisLost(this.target.display, REDIS_LOST_MS / 1000, detail));
+    void this.close();
+  }
+
   /** Read the registry: hello to new workers, drop lost ones, renew this client's liveness key. */
   private async poll(): Promise<void> {
-    if (this.closing || this.polling) return; // a slow poll (loaded Redis) is not overlapped
+    if (this.closing) return;
+    if (this.polling) {
+      // A slow poll (loaded Redis) is not overlapped; one that never ends is Redis gone (its
+      // commands wait for a reconnect).
+      this.checkRedisLost('no answer');
+      return;
+    }
     this.polling = true;
     try {
       await this.pollOnce();
@@ -171,9 +186,11 @@ export class RedisCluster {
     try {
       await this.redis.set(clientKey(this.name), '1', 'PX', CLIENT_TTL_MS);
       list = await listWorkers(this.redis);
-    } catch {
-      return; // Redis unreachable for a moment: next poll.
+    } catch (e) {
+      this.checkRedisLost((e as Error).message); // unreachable for a moment: next poll
+      return;
     }
+    this.lastReached = Date.now();
     const alive = new Map(list.alive.map((w) => [w.id, w]));
     for (const [id, j] of this.joined) {
       const rec = alive.get(id);
@@ -185,6 +202,7 @@ export class RedisCluster {
       await this.redis.hdel(WORKERS_KEY, ...list.dead).catch(() => 0);
       for (const id of list.dead) {
         const ctl = new Queue(controlQueue(id), { connection: this.redis as never, prefix: PREFIX });
+        ctl.on('error', () => {});
         await ctl.obliterate({ force: true }).catch(() => {});
         await ctl.close().catch(() => {});
       }
@@ -204,6 +222,7 @@ export class RedisCluster {
       }
       const hello: Hello = { t: 'hello', session: this.name, version: shoalVersion(), attempt, sig: sign(this.key, { session: this.name, version: shoalVersion(), attempt }) };
       const ctl = new Queue(controlQueue(rec.id), { connection: this.redis as never, prefix: PREFIX });
+      ctl.on('error', () => {});
       await ctl.add('hello', pack(hello), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
       await ctl.close().catch(() => {});
     }
@@ -279,6 +298,7 @@ export class RedisCluster {
     if (!j || j.state !== 'hello') return;
     j.state = 'joined';
     j.queue = new Queue(instructionQueue(this.name, worker, j.attempt), { connection: this.redis as never, prefix: PREFIX });
+    j.queue.on('error', () => {}); // the shared connection's errors are the poll's business
     slots.forEach((s, index) => this.addSlot(j, index, s));
   }
 
@@ -457,22 +477,36 @@ export class RedisCluster {
       if (this.timer) clearInterval(this.timer);
       this.server.close();
       await this.dashboard?.close();
-      const bye = pack({ t: 'bye', session: this.name, sig: sign(this.key, { bye: this.name }) });
-      await Promise.allSettled(
-        [...this.joined.values()].map(async (j) => {
-          if (j.state !== 'joined') return;
-          const ctl = new Queue(controlQueue(j.record.id), { connection: this.redis as never, prefix: PREFIX });
-          await ctl.add('bye', bye, { removeOnComplete: true, removeOnFail: true });
-          await ctl.close();
-          await j.queue?.obliterate({ force: true });
-          await j.queue?.close();
-        }),
-      );
-      await this.events?.close(true).catch(() => {});
-      const evq = new Queue(eventQueue(this.name), { connection: this.redis as never, prefix: PREFIX });
-      await evq.obliterate({ force: true }).catch(() => {});
-      await evq.close().catch(() => {});
-      await this.redis.del(clientKey(this.name)).catch(() => 0);
+      // Goodbyes need Redis; when it is gone they would wait for it forever, so they get a grace
+      // period, after which the connections are simply dropped.
+      const farewell = (async () => {
+        const bye = pack({ t: 'bye', session: this.name, sig: sign(this.key, { bye: this.name }) });
+        await Promise.allSettled(
+          [...this.joined.values()].map(async (j) => {
+            if (j.state !== 'joined') return;
+            const ctl = new Queue(controlQueue(j.record.id), { connection: this.redis as never, prefix: PREFIX });
+            ctl.on('error', () => {});
+            await ctl.add('bye', bye, { removeOnComplete: true, removeOnFail: true });
+            await ctl.close();
+            await j.queue?.obliterate({ force: true });
+            await j.queue?.close();
+          }),
+        );
+        await this.events?.close(true).catch(() => {});
+        const evq = new Queue(eventQueue(this.name), { connection: this.redis as never, prefix: PREFIX });
+        evq.on('error', () => {});
+        await evq.obliterate({ force: true }).catch(() => {});
+        await evq.close().catch(() => {});
+        await this.redis.del(clientKey(this.name)).catch(() => 0);
+      })();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const graceOver = await Promise.race([farewell.then(
+        () => false,
+        () => false,
+      ), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), CLOSE_GRACE_MS)))]);
+      clearTimeout(timer);
+      // Redis gone: the event consumer's own close would wait for it too.
+      if (graceOver) void this.events?.disconnect().catch(() => {});
       await this.bulk?.close();
       this.redis.disconnect();
     })();

@@ -13,7 +13,7 @@ import { redisMessages } from '../../errors.ts';
 import type { Packed } from './codec.ts';
 import { unpack } from './codec.ts';
 import { startDataServer, UNDEFINED_VALUE, type DataServer } from './data.ts';
-import { controlQueue, HEARTBEAT_MS, parseWireKey, PREFIX } from './names.ts';
+import { CLOSE_GRACE_MS, controlQueue, HEARTBEAT_MS, parseWireKey, PREFIX } from './names.ts';
 import { lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
 import { jobKey, signingKey, verify } from './signing.ts';
 import { probeRedis, type RedisTarget } from './url.ts';
@@ -202,20 +202,29 @@ export class RedisWorker implements WorkerHost {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.timer) clearInterval(this.timer);
-      if (this.record) {
-        // No new client says hello while it shuts down; its sessions hear it is leaving.
-        this.record.leaving = true;
-        await register(this.redis, this.record).catch(() => {});
-        for (const s of this.sessions.values()) s.send({ t: 'leaving', worker: this.id });
-        await Promise.allSettled([...this.sessions.values()].map((s) => s.flush()));
-        await unregister(this.redis, this.id).catch(() => {});
-      }
-      await Promise.allSettled([...this.sessions.values()].map((s) => s.close()));
+      // Leaving needs Redis; when it is gone every step would wait for it forever, so the polite
+      // part gets a grace period, after which the runtimes are stopped and connections dropped.
+      const polite = (async () => {
+        if (this.record) {
+          // No new client says hello while it shuts down; its sessions hear it is leaving.
+          this.record.leaving = true;
+          await register(this.redis, this.record).catch(() => {});
+          for (const s of this.sessions.values()) s.send({ t: 'leaving', worker: this.id });
+          await Promise.allSettled([...this.sessions.values()].map((s) => s.flush()));
+          await unregister(this.redis, this.id).catch(() => {});
+        }
+        await Promise.allSettled([...this.sessions.values()].map((s) => s.close()));
+        await this.control?.close(true).catch(() => {});
+        const ctl = new Queue(controlQueue(this.id), { connection: this.redisOptions, prefix: PREFIX });
+        ctl.on('error', () => {});
+        await ctl.obliterate({ force: true }).catch(() => {});
+        await ctl.close().catch(() => {});
+      })();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const graceOver = await Promise.race([polite.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), CLOSE_GRACE_MS * 2)))]);
+      clearTimeout(timer);
+      if (graceOver) await Promise.allSettled([...this.sessions.values()].map((s) => s.stopRuntimes()));
       this.sessions.clear();
-      await this.control?.close(true).catch(() => {});
-      const ctl = new Queue(controlQueue(this.id), { connection: this.redisOptions, prefix: PREFIX });
-      await ctl.obliterate({ force: true }).catch(() => {});
-      await ctl.close().catch(() => {});
       await this.data?.close();
       this.redis.disconnect();
       const { rmSync } = await import('node:fs');

@@ -66,6 +66,7 @@ export class WorkerSession {
     readonly attempt: number,
   ) {
     this.events = new Queue(eventQueue(session), { connection: host.redisOptions, prefix: PREFIX });
+    this.events.on('error', () => {}); // retried by ioredis; a long outage shows as a lost heartbeat
   }
 
   /** Each slot's share of the worker's memory limit. */
@@ -299,11 +300,20 @@ export class WorkerSession {
     for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
     if (opts.removeQueues) {
       const mine = new Queue(instructionQueue(this.session, this.host.id, this.attempt), { connection: this.host.redisOptions, prefix: PREFIX });
+      mine.on('error', () => {});
       await Promise.allSettled([mine.obliterate({ force: true }), this.events.obliterate({ force: true })]);
       await mine.close().catch(() => {});
     }
     await this.events.close().catch(() => {});
     // This session's spilled values die with it (a session never started — a refused hello — owns none).
+    if (this.slots.length) rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
+  }
+
+  /** Without Redis (a worker leaving after its grace period): stop the runtimes and drop spilled values. */
+  async stopRuntimes(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled(this.slots.map((c) => c.kill()));
+    for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
     if (this.slots.length) rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
   }
 }
