@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { OptionError, brokerMessages } from '../errors.ts';
+import { isLoopback } from '../distributed/redis/url.ts';
 
 export const BROKER_OPTIONS = {
   port: { type: 'string' },
@@ -29,12 +30,6 @@ export interface BrokerSettings {
   insecure: boolean;
 }
 
-/** True for 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
 /**
  * Check the parsed flags and apply the security policy: a non-loopback bind needs TLS (`--tls-cert`
  * and `--tls-key`) or an explicit `--insecure`.
@@ -52,7 +47,7 @@ export function brokerSettings(v: { port?: string; bind?: string; maxmemory?: st
   // Absolute paths: redis changes into --dir before it reads the certificate files.
   const tls = v['tls-cert'] !== undefined ? { cert: resolve(v['tls-cert']), key: resolve(v['tls-key']!), ...(v['tls-ca'] !== undefined ? { ca: resolve(v['tls-ca']) } : {}) } : undefined;
   const insecure = v.insecure === true;
-  if (!isLoopbackHost(bind) && !tls && !insecure) throw new OptionError(brokerMessages.plaintextBind(bind));
+  if (!isLoopback(bind) && !tls && !insecure) throw new OptionError(brokerMessages.plaintextBind(bind));
   return { port, bind, ...(v.maxmemory !== undefined ? { maxmemory: v.maxmemory } : {}), ...(v.dir !== undefined ? { dir: resolve(v.dir) } : {}), ...(tls ? { tls } : {}), insecure };
 }
 
@@ -96,7 +91,7 @@ export function brokerUrl(s: BrokerSettings, password: string): string {
 /** What the broker prints once it is ready: the password (shown this once) and the lines to run. */
 export function brokerBanner(s: BrokerSettings, info: { pid: number; password: string; passwordFrom: 'env' | 'generated'; token?: string; dir: string }): string {
   const url = brokerUrl(s, info.password);
-  const remotePlain = !s.tls && !isLoopbackHost(s.bind);
+  const remotePlain = !s.tls && !isLoopback(s.bind);
   const tokenLine = info.token
     ? `  export SHOAL_TOKEN=${info.token}        # generated: the same on every machine and client`
     : '  # SHOAL_TOKEN: the one already in your environment, the same on every machine and client';

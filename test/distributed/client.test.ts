@@ -13,8 +13,8 @@ import { defaultWorkers } from '../../src/distributed/local-cluster.ts';
 import type { GraphNode } from '../../src/graph/types.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
 import type { ClusterLike } from '../../src/distributed/client-keys.ts';
-import { startRedis, type TestRedis } from '../redis/redis-server.ts';
-import { startWorker, stopAll, TOKEN } from '../redis/workers.ts';
+import type { TestRedis } from '../redis/redis-server.ts';
+import { startRedisCluster } from '../redis/workers.ts';
 
 const fx = new URL('./fixtures.ts', import.meta.url);
 const shared = new URL('../fixtures/fns.ts', import.meta.url);
@@ -34,11 +34,11 @@ describe.each([
   let cluster: ClusterLike;
   let client: Client<ClusterLike>;
   let redis: TestRedis | undefined;
+  let rc: Awaited<ReturnType<typeof startRedisCluster>> | undefined;
   beforeAll(async () => {
     if (processes === 'redis') {
-      redis = await startRedis();
-      await Promise.all([0, 1].map((i) => startWorker(redis!.url, ['--nthreads', '1', '--memory-limit', '1GiB', '--name', `w${i}`])));
-      client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 2 });
+      rc = await startRedisCluster([0, 1].map((i) => ['--nthreads', '1', '--memory-limit', '1GiB', '--name', `w${i}`]));
+      ({ redis, client } = rc);
       cluster = client.cluster;
       return;
     }
@@ -48,8 +48,7 @@ describe.each([
   afterAll(async () => {
     await client?.close();
     await cluster?.close();
-    await stopAll();
-    await redis?.stop();
+    await rc?.stop();
   });
 
   test('String(cluster) and String(client) print like Dask', () => {

@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { array, bag, Client, fromRecords, LocalCluster, readCsv } from '../../src/index.ts';
 import { tempDir } from '../helpers.ts';
 import type { ClusterLike } from '../../src/distributed/client-keys.ts';
-import { startRedis, type TestRedis } from '../redis/redis-server.ts';
-import { startWorker, stopAll, TOKEN } from '../redis/workers.ts';
+import { startRedisCluster } from '../redis/workers.ts';
 
 /** A Table as plain rows (numbers, strings, null), for comparing results. */
 function rows(t: Table): Record<string, unknown>[] {
@@ -44,13 +43,12 @@ describe.each([
   let cluster: ClusterLike;
   let client: Client<ClusterLike>;
   let tmp: ReturnType<typeof tempDir>;
-  let redis: TestRedis | undefined;
+  let rc: Awaited<ReturnType<typeof startRedisCluster>> | undefined;
   beforeAll(async () => {
     tmp = tempDir();
     if (processes === 'redis') {
-      redis = await startRedis();
-      await Promise.all([0, 1].map(() => startWorker(redis!.url, ['--nthreads', '2', '--memory-limit', '2GiB'])));
-      client = await Client.connect(redis.url, { token: TOKEN, nWorkers: 2, setAsDefault: false });
+      rc = await startRedisCluster([0, 1].map(() => ['--nthreads', '2', '--memory-limit', '2GiB']), { setAsDefault: false });
+      client = rc.client;
       cluster = client.cluster;
       return;
     }
@@ -60,8 +58,7 @@ describe.each([
   afterAll(async () => {
     await client?.close();
     await cluster?.close();
-    await stopAll();
-    await redis?.stop();
+    await rc?.stop();
     tmp.cleanup();
   });
 

@@ -5,6 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Client } from '../../src/index.ts';
+import type { RedisCluster } from '../../src/distributed/redis/redis-cluster.ts';
+import { startRedis, type TestRedis } from './redis-server.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -96,4 +99,23 @@ export async function stopAll(): Promise<void> {
         }),
     ),
   );
+}
+
+/**
+ * A redis-server, `workerArgs.length` workers (each started with its own args) and a connected
+ * Client: the Redis-joined cluster the LocalCluster suites also run on. `stop()` undoes it all.
+ */
+export async function startRedisCluster(workerArgs: string[][], opts: { setAsDefault?: boolean } = {}): Promise<{ redis: TestRedis; client: Client<RedisCluster>; stop(): Promise<void> }> {
+  const redis = await startRedis();
+  await Promise.all(workerArgs.map((args) => startWorker(redis.url, args)));
+  const client = await Client.connect(redis.url, { token: TOKEN, nWorkers: workerArgs.length, setAsDefault: opts.setAsDefault });
+  return {
+    redis,
+    client,
+    async stop() {
+      await client.close();
+      await stopAll();
+      await redis.stop();
+    },
+  };
 }

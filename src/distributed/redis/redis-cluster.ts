@@ -21,6 +21,7 @@ import type { ToWorker } from '../protocol.ts';
 import { formatBytes } from '../sizeof.ts';
 import { pack, unpack, type Packed } from './codec.ts';
 import { BulkServer } from './bulk.ts';
+import { settlesWithin } from './grace.ts';
 import { CLOSE_GRACE_MS, controlQueue, eventQueue, instructionQueue, POLL_MS, PREFIX, REDIS_LOST_MS, WORKERS_KEY } from './names.ts';
 import { listWorkers, type WorkerRecord } from './registry.ts';
 import { RedisSchedulerServer } from './remote-server.ts';
@@ -372,21 +373,8 @@ export class RedisCluster {
   }
 
   /** Resolve once no greeted worker is still unanswered, or after `ms` (never rejects). */
-  private settleHellos(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if ([...this.joined.values()].some((j) => j.state === 'hello')) return;
-        done();
-      };
-      const timer = setTimeout(() => done(), ms);
-      const done = () => {
-        clearTimeout(timer);
-        this.changed.delete(check);
-        resolve();
-      };
-      this.changed.add(check);
-      check();
-    });
+  private async settleHellos(ms: number): Promise<void> {
+    await this.watch(() => ([...this.joined.values()].some((j) => j.state === 'hello') ? undefined : true), ms, () => false);
   }
 
   /**
@@ -394,32 +382,38 @@ export class RedisCluster {
    * @example
    * await cluster.waitForWorkers(3, 30);
    */
-  waitForWorkers(n: number, timeoutSeconds = 60): Promise<void> {
-    if (!Number.isInteger(n) || n < 0) return Promise.reject(new OptionError(`waitForWorkers: n must be a whole number >= 0, got ${n}`));
-    return new Promise((resolve, reject) => {
-      const check = () => {
+  async waitForWorkers(n: number, timeoutSeconds = 60): Promise<void> {
+    if (!Number.isInteger(n) || n < 0) throw new OptionError(`waitForWorkers: n must be a whole number >= 0, got ${n}`);
+    const failure = await this.watch<Error | null>(
+      () => {
         const joined = this.processes.length;
-        if (joined >= n) {
-          done();
-          resolve();
-          return;
-        }
+        if (joined >= n) return null;
+        // Refused workers can no longer make up the number: say why instead of timing out.
         const refused = [...this.joined.values()].filter((j) => j.state === 'refused');
-        if (refused.length && joined + [...this.joined.values()].filter((j) => j.state === 'hello').length < n) {
-          done();
-          reject(new RedisClusterError(refused[0]!.reason!));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new RedisClusterError(redisMessages.noWorkersJoined(this.target.display, timeoutSeconds, n, this.processes.length)));
-      }, timeoutSeconds * 1000);
-      const done = () => {
+        const greeted = [...this.joined.values()].filter((j) => j.state === 'hello').length;
+        return refused.length && joined + greeted < n ? new RedisClusterError(refused[0]!.reason!) : undefined;
+      },
+      timeoutSeconds * 1000,
+      () => new RedisClusterError(redisMessages.noWorkersJoined(this.target.display, timeoutSeconds, n, this.processes.length)),
+    );
+    if (failure) throw failure;
+  }
+
+  /** The first defined `check()`, checked now and whenever workers change; `onTimeout()` after `ms`. */
+  private watch<T>(check: () => T | undefined, ms: number, onTimeout: () => T): Promise<T> {
+    return new Promise((resolve) => {
+      const finish = (v: T) => {
         clearTimeout(timer);
-        this.changed.delete(check);
+        this.changed.delete(test);
+        resolve(v);
       };
-      this.changed.add(check);
-      check();
+      const test = () => {
+        const v = check();
+        if (v !== undefined) finish(v);
+      };
+      const timer = setTimeout(() => finish(onTimeout()), ms);
+      this.changed.add(test);
+      test();
     });
   }
 
@@ -499,13 +493,7 @@ export class RedisCluster {
         await evq.close().catch(() => {});
         await this.redis.del(clientKey(this.name)).catch(() => 0);
       })();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const graceOver = await Promise.race([farewell.then(
-        () => false,
-        () => false,
-      ), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), CLOSE_GRACE_MS)))]);
-      clearTimeout(timer);
-      // Redis gone: the event consumer's own close would wait for it too.
+      const graceOver = !(await settlesWithin(farewell, CLOSE_GRACE_MS));
       if (graceOver) void this.events?.disconnect().catch(() => {});
       await this.bulk?.close();
       this.redis.disconnect();

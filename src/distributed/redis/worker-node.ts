@@ -13,6 +13,7 @@ import { redisMessages } from '../../errors.ts';
 import type { Packed } from './codec.ts';
 import { unpack } from './codec.ts';
 import { startDataServer, UNDEFINED_VALUE, type DataServer } from './data.ts';
+import { settlesWithin } from './grace.ts';
 import { CLOSE_GRACE_MS, controlQueue, HEARTBEAT_MS, parseWireKey, PREFIX } from './names.ts';
 import { lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
 import { jobKey, signingKey, verify } from './signing.ts';
@@ -220,9 +221,7 @@ export class RedisWorker implements WorkerHost {
         await ctl.obliterate({ force: true }).catch(() => {});
         await ctl.close().catch(() => {});
       })();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const graceOver = await Promise.race([polite.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), CLOSE_GRACE_MS * 2)))]);
-      clearTimeout(timer);
+      const graceOver = !(await settlesWithin(polite, CLOSE_GRACE_MS * 2));
       if (graceOver) await Promise.allSettled([...this.sessions.values()].map((s) => s.stopRuntimes()));
       this.sessions.clear();
       await this.data?.close();

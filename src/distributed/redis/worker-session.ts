@@ -295,9 +295,7 @@ export class WorkerSession {
     if (this.closed) return;
     this.closed = true;
     if (!opts.removeQueues) await this.flush();
-    const consumer = this.consumer;
-    await Promise.allSettled([consumer?.close(true), ...this.slots.map((c) => c.kill())]);
-    for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
+    await Promise.allSettled([this.consumer?.close(true), this.stopRuntimes()]);
     if (opts.removeQueues) {
       const mine = new Queue(instructionQueue(this.session, this.host.id, this.attempt), { connection: this.host.redisOptions, prefix: PREFIX });
       mine.on('error', () => {});
@@ -305,15 +303,17 @@ export class WorkerSession {
       await mine.close().catch(() => {});
     }
     await this.events.close().catch(() => {});
-    // This session's spilled values die with it (a session never started — a refused hello — owns none).
-    if (this.slots.length) rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
   }
 
-  /** Without Redis (a worker leaving after its grace period): stop the runtimes and drop spilled values. */
+  /**
+   * Stop the runtimes, answer pending gathers as missing and drop spilled values: the part of
+   * closing that needs no Redis (all of it, for a worker leaving after its grace period).
+   */
   async stopRuntimes(): Promise<void> {
     this.closed = true;
     await Promise.allSettled(this.slots.map((c) => c.kill()));
     for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
+    // This session's spilled values die with it (a session never started — a refused hello — owns none).
     if (this.slots.length) rmSync(join(this.host.localDirectory, this.session), { recursive: true, force: true });
   }
 }
