@@ -2,7 +2,7 @@
 import { defineOps } from '../../schedulers/registry.ts';
 import { prod, stridesOf } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
-import { addUniformSegment, fillSegment, newStream, stridedUniformSegment } from '../random.ts';
+import { addRows, fillSegment, momentsSegment, stridedUniformSegment, sumSegment } from '../random.ts';
 
 /** A block of `shape` filled with `value`. */
 function full(dtype: DType, shape: number[], value: number): TypedArray {
@@ -49,36 +49,21 @@ function random(dtype: DType, dist: number, p1: number, p2: number, k0: number, 
   return randomInto(allocShared, dtype, dist, p1, p2, k0, k1, fullShape, start, shape);
 }
 
-/** `random` with the block from `alloc` (shared memory, or scratch when a reduction consumes it at once). */
-export function randomInto(
-  alloc: (dtype: DType, n: number) => TypedArray,
-  dtype: DType, dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[],
-): TypedArray {
-  const n = prod(shape);
-  const out = alloc(dtype, n);
+/**
+ * The flat indices (in the whole array of `fullShape`) where each row of the block at `start`
+ * of `shape` begins: a row is the block's last axis, contiguous in the whole array too.
+ */
+export function rowStarts(fullShape: number[], start: number[], shape: number[]): Float64Array {
   const nd = shape.length;
-  const s = newStream();
-  if (nd === 0) {
-    const one = new Float64Array(1);
-    fillSegment(one, 0, 0, 1, dist, p1, p2, k0, k1, s);
-    out[0] = one[0]!;
-    return out;
-  }
+  if (nd === 0) return Float64Array.of(0);
   const fs = stridesOf(fullShape);
-  const inner = shape[nd - 1]!;
-  if (inner === 0) return out;
-  const rows = n / inner;
+  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const out = new Float64Array(shape[nd - 1] === 0 ? 0 : rows);
   const idx = new Array<number>(nd).fill(0);
-  // A float32/int block is filled through a float64 row buffer so each value is produced in double precision.
-  const row = dtype === 'float64' ? null : new Float64Array(inner);
-  const f64 = out as Float64Array;
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < out.length; r++) {
     let flat = 0;
     for (let d = 0; d < nd; d++) flat += (start[d]! + idx[d]!) * fs[d]!;
-    if (row) {
-      fillSegment(row, 0, flat, inner, dist, p1, p2, k0, k1, s);
-      out.set(row, r * inner);
-    } else fillSegment(f64, r * inner, flat, inner, dist, p1, p2, k0, k1, s);
+    out[r] = flat;
     for (let d = nd - 2; d >= 0; d--) {
       if (++idx[d]! < shape[d]!) break;
       idx[d] = 0;
@@ -87,27 +72,52 @@ export function randomInto(
   return out;
 }
 
+/** `random` with the block from `alloc` (shared memory, or scratch when a reduction consumes it at once). */
+export function randomInto(
+  alloc: (dtype: DType, n: number) => TypedArray,
+  dtype: DType, dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[],
+): TypedArray {
+  const out = alloc(dtype, prod(shape));
+  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  const starts = rowStarts(fullShape, start, shape);
+  // A float32/int block is filled through a float64 row buffer so each value is produced in double precision.
+  const row = dtype === 'float64' ? null : new Float64Array(inner);
+  for (let r = 0; r < starts.length; r++) {
+    if (row) {
+      fillSegment(row, 0, starts[r]!, inner, dist, p1, p2, k0, k1);
+      out.set(row, r * inner);
+    } else fillSegment(out as Float64Array, r * inner, starts[r]!, inner, dist, p1, p2, k0, k1);
+  }
+  return out;
+}
+
 /**
- * Uniform values of a float64 block added row by row into `acc` (one row long): `acc[j]` gains
+ * Random values of a float64 block added row by row into `acc` (one row long): `acc[j]` gains
  * the sum of column j over the block's rows. A reduction summing leading axes uses it so the
  * block is never stored (see kernels/remake.ts).
  */
-export function addUniformRows(acc: Float64Array, low: number, high: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): void {
-  const nd = shape.length;
-  const fs = stridesOf(fullShape);
-  const inner = shape[nd - 1]!;
-  if (inner === 0) return;
-  const rows = prod(shape) / inner;
-  const idx = new Array<number>(nd).fill(0);
-  for (let r = 0; r < rows; r++) {
-    let flat = 0;
-    for (let d = 0; d < nd; d++) flat += (start[d]! + idx[d]!) * fs[d]!;
-    addUniformSegment(acc, 0, flat, inner, low, high, k0, k1);
-    for (let d = nd - 2; d >= 0; d--) {
-      if (++idx[d]! < shape[d]!) break;
-      idx[d] = 0;
-    }
+export function addRandomRows(acc: Float64Array, dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): void {
+  addRows(acc, rowStarts(fullShape, start, shape), dist, p1, p2, k0, k1);
+}
+
+/** The sum of a random block's values, made and added in the kernel (nothing stored). */
+export function randomSum(dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): number {
+  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  let total = 0;
+  for (const s of rowStarts(fullShape, start, shape)) total += sumSegment(s, inner, dist, p1, p2, k0, k1);
+  return total;
+}
+
+/** Sums of (value - shift) and of its square over a random block, made in the kernel (nothing stored). */
+export function randomMoments(dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[], shift: number): [number, number] {
+  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  let s1 = 0, s2 = 0;
+  for (const s of rowStarts(fullShape, start, shape)) {
+    const [a, b] = momentsSegment(s, inner, dist, p1, p2, k0, k1, shift);
+    s1 += a;
+    s2 += b;
   }
+  return [s1, s2];
 }
 
 /**
@@ -115,9 +125,9 @@ export function addUniformRows(acc: Float64Array, low: number, high: number, k0:
  * shape [shape[1], shape[0]]): each row is generated into a column.
  */
 export function uniformTransposed(out: Float64Array, low: number, high: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): void {
-  const [rows, cols] = shape as [number, number];
-  const fs = stridesOf(fullShape);
-  for (let q = 0; q < rows; q++) stridedUniformSegment(out, q, rows, (start[0]! + q) * fs[0]! + start[1]! * fs[1]!, cols, low, high, k0, k1);
+  const rows = shape[0]!;
+  const starts = rowStarts(fullShape, start, shape);
+  for (let q = 0; q < rows; q++) stridedUniformSegment(out, q, rows, starts[q]!, shape[1]!, low, high, k0, k1);
 }
 
 export const createKernels = defineOps(import.meta.url, {

@@ -16,7 +16,7 @@ import { defineOps } from '../../schedulers/registry.ts';
 import { prod } from '../chunks.ts';
 import type { DType, TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
-import { addUniformRows, randomInto, uniformTransposed } from './create.ts';
+import { addRandomRows, randomInto, randomMoments, randomSum, uniformTransposed } from './create.ts';
 import { NORMAL, UNIFORM } from '../random.ts';
 import { ewInto, ewSum, type LeafKind } from './elemwise.ts';
 import { chunk, combine, type Partial, type ReduceKind } from './reduce.ts';
@@ -87,15 +87,14 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
     if (producer[0] === 'random') return makeRandom(producer, stripAlloc, r0, rows);
     return ewInto(stripAlloc, producer[1], producer[2], sshape, reads, insOf(r0, rows));
   };
-  if (producer[0] === 'random' && kind === 'sum' && producer[1] === 'float64' && producer[2] === UNIFORM && n > 0 && shape.length > 0 && mask.slice(0, -1).every(Boolean) && (shape.length > 1 || mask[0])) {
-    // Uniforms summed over leading axes (or all): each row is added into a one-row accumulator
-    // as it is made. A 1-D block is taken as rows of STRIP values.
-    const [, , , low, high, k0, k1, full, bstart] = producer;
-    const nd = shape.length;
-    const acc = new Float64Array(Math.min(nd === 1 ? STRIP : shape[nd - 1]!, n));
-    if (nd === 1) for (let i = 0; i < n; i += STRIP) addUniformRows(acc, low, high, k0, k1, full, [bstart[0]! + i], [Math.min(STRIP, n - i)]);
-    else addUniformRows(acc, low, high, k0, k1, full, bstart, shape);
-    return mask[nd - 1] ? Float64Array.of(sumOf(acc)) : acc;
+  if (producer[0] === 'random' && kind === 'sum' && producer[1] === 'float64' && n > 0 && shape.length > 0 && mask.slice(0, -1).every(Boolean)) {
+    // Random values summed over all axes, or over all but the last (rows added into a one-row
+    // accumulator): made and added inside the generator's kernel, never stored.
+    const [, , dist, p1, p2, k0, k1, full, bstart] = producer;
+    if (mask[shape.length - 1]) return Float64Array.of(randomSum(dist, p1, p2, k0, k1, full, bstart, shape));
+    const acc = new Float64Array(shape[shape.length - 1]!);
+    addRandomRows(acc, dist, p1, p2, k0, k1, full, bstart, shape);
+    return acc;
   }
   if (producer[0] === 'ew' && kind === 'sum' && producer[2] === 'float64' && reads !== null && n > 0 && mask.every(Boolean) && reads.every((r) => r[0] !== 'b')) {
     // The whole block summed: each strip's values are added as they are made, never stored.
@@ -108,18 +107,14 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
     return Float64Array.of(total);
   }
   if (producer[0] === 'random' && kind === 'moments' && producer[1] === 'float64' && (producer[2] === NORMAL || producer[2] === UNIFORM) && n > 0 && mask.every(Boolean)) {
-    // Moments of random values: one pass per strip about the distribution's own mean K (loc, or
-    // the middle of [low, high)), M2 = S2 - S1^2 / n. With K the true mean, S1^2 / n is tiny next
-    // to S2 (no cancellation), so the second pass the general kernel needs for stability is not.
-    const k = producer[2] === NORMAL ? producer[3] : (producer[3] + producer[4]) / 2;
-    const step = per === 0 ? shape[0] ?? 1 : per;
-    let acc: Partial | undefined;
-    for (let r0 = 0; r0 < (shape[0] ?? 1); r0 += step) {
-      const rows = Math.min(step, (shape[0] ?? 1) - r0);
-      const p = shiftedMoments(makeRandom(producer, stripAlloc, r0, rows), k);
-      acc = acc === undefined ? p : combine(kind, [acc, p]);
-    }
-    return acc!;
+    // Moments of random values in one pass inside the generator's kernel, about the
+    // distribution's own mean K (loc, or the middle of [low, high)): M2 = S2 - S1^2 / n. With K
+    // the true mean, S1^2 / n is tiny next to S2 (no cancellation), so the second pass the
+    // general kernel needs for stability is not.
+    const [, , dist, p1, p2, k0, k1, full, bstart] = producer;
+    const k = dist === NORMAL ? p1 : (p1 + p2) / 2;
+    const [s1, s2] = randomMoments(dist, p1, p2, k0, k1, full, bstart, shape, k);
+    return [Float64Array.of(n), Float64Array.of(k + s1 / n), Float64Array.of(Math.max(0, s2 - (s1 * s1) / n))];
   }
   // Whole block: nothing to split (small blocks, 0-d, unknown lengths, one row along axis 0).
   if (per === 0 || per >= shape[0]! || reads === null && producer[0] === 'ew') return chunk(kind, make(0, shape[0] ?? 1, shape), shape, mask, axis, start, fullShape);
@@ -184,42 +179,6 @@ function makeTransposed(p: RandomProducer, alloc: (dtype: DType, n: number) => T
     }
   }
   return out;
-}
-
-/** [count, mean, M2] of `x` in one pass about `k` (a value near the mean). */
-function shiftedMoments(x: TypedArray, k: number): Float64Array[] {
-  const n = x.length;
-  let s1 = 0, t1 = 0, s2 = 0, t2 = 0;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const d = x[i]! - k;
-    const e = x[i + 1]! - k;
-    s1 += d;
-    t1 += e;
-    s2 += d * d;
-    t2 += e * e;
-  }
-  if (i < n) {
-    const d = x[i]! - k;
-    s1 += d;
-    s2 += d * d;
-  }
-  const sum = s1 + t1;
-  return [Float64Array.of(n), Float64Array.of(k + sum / n), Float64Array.of(Math.max(0, s2 + t2 - (sum * sum) / n))];
-}
-
-/** Sum of `a` with four accumulators. */
-function sumOf(a: Float64Array): number {
-  let p = 0, q = 0, r = 0, t = 0;
-  let i = 0;
-  for (; i + 3 < a.length; i += 4) {
-    p += a[i]!;
-    q += a[i + 1]!;
-    r += a[i + 2]!;
-    t += a[i + 3]!;
-  }
-  for (; i < a.length; i++) p += a[i]!;
-  return p + q + (r + t);
 }
 
 function isProducer(l: TypedArray | RandomProducer): l is RandomProducer {
