@@ -2,7 +2,7 @@
 import { defineOps } from '../../schedulers/registry.ts';
 import { prod, stridesOf } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
-import { addRows, fillSegment, momentsSegment, stridedUniformSegment, sumSegment } from '../random.ts';
+import { addRows, fillSegment, momentsSegment, sumSegment } from '../random.ts';
 
 /** A block of `shape` filled with `value`. */
 function full(dtype: DType, shape: number[], value: number): TypedArray {
@@ -118,16 +118,6 @@ export function randomMoments(dist: number, p1: number, p2: number, k0: number, 
     s2 += b;
   }
   return [s1, s2];
-}
-
-/**
- * A float64 uniform block of 2-D `shape` made straight into its transpose's layout (`out` has
- * shape [shape[1], shape[0]]): each row is generated into a column.
- */
-export function uniformTransposed(out: Float64Array, low: number, high: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): void {
-  const rows = shape[0]!;
-  const starts = rowStarts(fullShape, start, shape);
-  for (let q = 0; q < rows; q++) stridedUniformSegment(out, q, rows, starts[q]!, shape[1]!, low, high, k0, k1);
 }
 
 export const createKernels = defineOps(import.meta.url, {

@@ -16,8 +16,8 @@ import { defineOps } from '../../schedulers/registry.ts';
 import { prod } from '../chunks.ts';
 import type { DType, TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
-import { addRandomRows, randomInto, randomMoments, randomSum, uniformTransposed } from './create.ts';
-import { NORMAL, UNIFORM } from '../random.ts';
+import { addRandomRows, randomInto, randomMoments, randomSum, rowStarts } from './create.ts';
+import { NORMAL, rowsView, transposedView, UNIFORM } from '../random.ts';
 import { ewInto, ewSum, type LeafKind } from './elemwise.ts';
 import { chunk, combine, type Partial, type ReduceKind } from './reduce.ts';
 import { scratchSlot } from './scratch.ts';
@@ -40,19 +40,29 @@ export type Producer = ['ew', Expr, DType, number[], [LeafKind, number[]][] | nu
  */
 const STRIP = 1 << 15;
 
-/** Slot 0 holds the strip, slot 1 a panel of a leaf made transposed, slot 2 + k the leaf k made whole. */
-const stripAlloc = scratchSlot(0);
-const panelAlloc = scratchSlot(1);
-const leafAlloc = (k: number) => scratchSlot(2 + k);
+/** Slot 0 holds the strip, slot 1 a panel of a leaf made transposed, slot 2 + k the leaf k made whole (scratch memory and the generator's regions are numbered alike). */
+const STRIP_SLOT = 0;
+const PANEL_SLOT = 1;
+const stripAlloc = scratchSlot(STRIP_SLOT);
+const leafSlot = (k: number) => 2 + k;
 
-function makeRandom(p: RandomProducer, alloc: (dtype: DType, n: number) => TypedArray, r0 = 0, rows = p[9][0]!): TypedArray {
+/**
+ * Rows r0 .. r0+rows of random block `p`, made for slot `slot`: float64 blocks in the
+ * generator's own memory (read in place, no copy out), other dtypes in scratch memory.
+ */
+function makeRandom(p: RandomProducer, slot: number, r0 = 0, rows = p[9][0]!): TypedArray {
   const [, dtype, dist, p1, p2, k0, k1, full, bstart, bshape] = p;
-  if (r0 === 0 && (bshape.length === 0 || rows === bshape[0])) return randomInto(alloc, dtype, dist, p1, p2, k0, k1, full, bstart, bshape);
   const start = bstart.slice();
-  start[0]! += r0;
   const shape = bshape.slice();
-  shape[0] = rows;
-  return randomInto(alloc, dtype, dist, p1, p2, k0, k1, full, start, shape);
+  if (shape.length > 0) {
+    start[0]! += r0;
+    shape[0] = rows;
+  }
+  if (dtype === 'float64') {
+    const view = rowsView(slot, rowStarts(full, start, shape), shape.length === 0 ? 1 : shape[shape.length - 1]!, dist, p1, p2, k0, k1);
+    if (view !== null) return view;
+  }
+  return randomInto(scratchSlot(slot), dtype, dist, p1, p2, k0, k1, full, start, shape);
 }
 
 /** A partial of a block made on the spot in scratch memory (see Producer). */
@@ -68,7 +78,7 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
     // one is made in the output's layout and then read like a leaf of the output's shape.
     leaves = producer[5].map((l, k) => {
       if (!isProducer(l) || (given !== null && given[k]![0] === 'f' && per < shape[0]!)) return l;
-      return given !== null && isTransposed(l, given[k]!, shape) ? makeTransposed(l, leafAlloc(k)) : makeRandom(l, leafAlloc(k));
+      return given !== null && isTransposed(l, given[k]!, shape) ? makeTransposed(l, leafSlot(k)) : makeRandom(l, leafSlot(k));
     });
     reads = given && given.map((r, k) => (isProducer(producer[5][k]!) && isTransposed(producer[5][k] as RandomProducer, r, shape) ? ['f', [shape[1]!, 1]] : r));
   }
@@ -76,7 +86,7 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
   const insOf = (r0: number, rows: number): TypedArray[] => {
     const whole = r0 === 0 && rows === (shape[0] ?? 1);
     return leaves.map((l, k) => {
-      if (isProducer(l)) return makeRandom(l, leafAlloc(k), r0, rows);
+      if (isProducer(l)) return makeRandom(l, leafSlot(k), r0, rows);
       if (whole) return l;
       const [lk, strides] = reads![k]!;
       if (lk === 's') return l;
@@ -84,7 +94,7 @@ function chunkOf(kind: ReduceKind, producer: Producer, shape: number[], mask: bo
     });
   };
   const make = (r0: number, rows: number, sshape: number[]): TypedArray => {
-    if (producer[0] === 'random') return makeRandom(producer, stripAlloc, r0, rows);
+    if (producer[0] === 'random') return makeRandom(producer, STRIP_SLOT, r0, rows);
     return ewInto(stripAlloc, producer[1], producer[2], sshape, reads, insOf(r0, rows));
   };
   if (producer[0] === 'random' && kind === 'sum' && producer[1] === 'float64' && n > 0 && shape.length > 0 && mask.slice(0, -1).every(Boolean)) {
@@ -149,18 +159,18 @@ function isTransposed(p: RandomProducer, r: [LeafKind, number[]], shape: number[
 }
 
 /** Random block `p` made in transposed layout: panels of its rows made in cache, copied as columns. */
-function makeTransposed(p: RandomProducer, alloc: (dtype: DType, n: number) => TypedArray): TypedArray {
+function makeTransposed(p: RandomProducer, slot: number): TypedArray {
   const [rs, cs] = p[9] as [number, number];
-  const out = alloc(p[1], rs * cs);
-  if (p[1] === 'float64' && p[2] === UNIFORM) {
-    // Uniform rows generated straight into columns (measured faster than panels and a copy).
-    uniformTransposed(out as Float64Array, p[3], p[4], p[5], p[6], p[7], p[8], p[9]);
-    return out;
+  if (p[1] === 'float64') {
+    // In the generator's memory, transposed there panel by panel.
+    const view = transposedView(slot, rowStarts(p[7], p[8], p[9]), cs, p[2], p[3], p[4], p[5], p[6]);
+    if (view !== null) return view;
   }
+  const out = scratchSlot(slot)(p[1], rs * cs);
   const per = Math.max(1, Math.floor(STRIP / cs));
   for (let r0 = 0; r0 < rs; r0 += per) {
     const h = Math.min(per, rs - r0);
-    const panel = makeRandom(p, panelAlloc, r0, h);
+    const panel = makeRandom(p, PANEL_SLOT, r0, h);
     // Eight columns at a time: each panel row is read a cache line at a time (2.3x faster than
     // one column at a time, measured).
     let c = 0;

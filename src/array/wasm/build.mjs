@@ -7,11 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
+/** The largest memory a thread's instance may grow to, in 64 KiB pages (1 GiB; reserved, not used, until needed). */
+export const MAX_PAGES = 16384;
+
 /** The module's bytes, compiled from random.as.ts with the options the kernel is measured with. */
 export async function compileRandom() {
   const entry = fileURLToPath(new URL('./random.as.ts', import.meta.url));
   let binary;
-  const { error, stderr } = await asc.main([entry, '-O3', '--noAssert', '--runtime', 'stub', '--outFile', 'random.wasm'], {
+  const { error, stderr } = await asc.main([entry, '-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--zeroFilledMemory', '--sharedMemory', '--enable', 'threads', '--initialMemory', '16', '--maximumMemory', String(MAX_PAGES), '--outFile', 'random.wasm'], {
     writeFile(name, contents) {
       if (name.endsWith('.wasm')) binary = contents;
     },

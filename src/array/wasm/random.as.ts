@@ -12,6 +12,9 @@ const GROUP: u64 = 128;
 /** Length of the exchange buffer, in float64 values (256 KiB: stays in a core's L2 cache). */
 const BUF_LEN: i32 = 32768;
 const BUF: usize = memory.data(BUF_LEN << 3, 16);
+/** Flat start indices of the rows a `rows` or `transposed` call makes (float64: exact below 2^53). */
+const STARTS_LEN: i32 = 8192;
+const STARTS: usize = memory.data(STARTS_LEN << 3, 16);
 /** Philox's four output words. */
 const WORDS: usize = memory.data(16, 16);
 
@@ -150,12 +153,13 @@ let acc2: f64 = 0;
 
 /**
  * Values of flat elements start .. start+n (distribution dist: 0 normal(a + b z), 1 uniform
- * a + b u, 2 integers floor(a + b u)) under key (k0, k1), used as `what` says: into BUF from
- * `at` (STORE, ADD), or summed into acc1 / acc1, acc2 about `shift`.
+ * a + b u, 2 integers floor(a + b u)) under key (k0, k1), used as `what` says: stored from
+ * byte address `dst` or added to what is there (STORE, ADD), or summed into acc1 / acc1, acc2
+ * about `shift`.
  */
-@inline function run(what: i32, dist: i32, start: u64, n: u64, a: f64, b: f64, k0: u32, k1: u32, shift: f64, at: usize): void {
+@inline function run(what: i32, dist: i32, start: u64, n: u64, a: f64, b: f64, k0: u32, k1: u32, shift: f64, dst: usize): void {
   const end = start + n;
-  let o = BUF + (at << 3);
+  let o = dst;
   let t1: f64 = 0, t2: f64 = 0;
   for (let g = start / GROUP; g * GROUP < end; g++) {
     seedGroup(g, k0, k1);
@@ -194,16 +198,59 @@ let acc2: f64 = 0;
 
 // Each (what, dist) pair gets its own copy of `run` (inlined with constants), so the inner loop
 // has no branch on them.
-export function fill(dist: i32, start: f64, n: i32, a: f64, b: f64, k0: u32, k1: u32, at: i32): void {
-  if (dist == 0) run(STORE, 0, <u64>start, <u64>n, a, b, k0, k1, 0, at);
-  else if (dist == 1) run(STORE, 1, <u64>start, <u64>n, a, b, k0, k1, 0, at);
-  else run(STORE, 2, <u64>start, <u64>n, a, b, k0, k1, 0, at);
+export function fill(dist: i32, start: f64, n: i32, a: f64, b: f64, k0: u32, k1: u32, dst: usize): void {
+  if (dist == 0) run(STORE, 0, <u64>start, <u64>n, a, b, k0, k1, 0, dst);
+  else if (dist == 1) run(STORE, 1, <u64>start, <u64>n, a, b, k0, k1, 0, dst);
+  else run(STORE, 2, <u64>start, <u64>n, a, b, k0, k1, 0, dst);
 }
 
-export function add(dist: i32, start: f64, n: i32, a: f64, b: f64, k0: u32, k1: u32, at: i32): void {
-  if (dist == 0) run(ADD, 0, <u64>start, <u64>n, a, b, k0, k1, 0, at);
-  else if (dist == 1) run(ADD, 1, <u64>start, <u64>n, a, b, k0, k1, 0, at);
-  else run(ADD, 2, <u64>start, <u64>n, a, b, k0, k1, 0, at);
+export function add(dist: i32, start: f64, n: i32, a: f64, b: f64, k0: u32, k1: u32, dst: usize): void {
+  if (dist == 0) run(ADD, 0, <u64>start, <u64>n, a, b, k0, k1, 0, dst);
+  else if (dist == 1) run(ADD, 1, <u64>start, <u64>n, a, b, k0, k1, 0, dst);
+  else run(ADD, 2, <u64>start, <u64>n, a, b, k0, k1, 0, dst);
+}
+
+/** `nrows` rows of `inner` values, row r from flat index STARTS[r], one after another from `dst`. */
+export function rows(dist: i32, nrows: i32, inner: i32, a: f64, b: f64, k0: u32, k1: u32, dst: usize): void {
+  for (let r = 0; r < nrows; r++) fill(dist, load<f64>(STARTS + (<usize>r << 3)), inner, a, b, k0, k1, dst + (<usize>r * <usize>inner << 3));
+}
+
+/**
+ * The block of `nrows` rows of `inner` values (as `rows`) stored transposed from `dst`: value
+ * (r, c) at dst[c * nrows + r]. Made in panels of rows that fill BUF, each copied out eight
+ * columns at a time, so both sides are walked a cache line at a time. Needs inner <= BUF_LEN.
+ */
+export function transposed(dist: i32, nrows: i32, inner: i32, a: f64, b: f64, k0: u32, k1: u32, dst: usize): void {
+  const per = max(1, BUF_LEN / inner);
+  const col = <usize>nrows << 3; // bytes between columns of the output
+  for (let r0 = 0; r0 < nrows; r0 += per) {
+    const h = min(per, nrows - r0);
+    for (let r = 0; r < h; r++) fill(dist, load<f64>(STARTS + (<usize>(r0 + r) << 3)), inner, a, b, k0, k1, BUF + (<usize>r * <usize>inner << 3));
+    let c = 0;
+    for (; c + 7 < inner; c += 8) {
+      let o = dst + <usize>c * col + (<usize>r0 << 3);
+      let i = BUF + (<usize>c << 3);
+      for (let r = 0; r < h; r++) {
+        store<f64>(o, load<f64>(i));
+        store<f64>(o + col, load<f64>(i, 8));
+        store<f64>(o + 2 * col, load<f64>(i, 16));
+        store<f64>(o + 3 * col, load<f64>(i, 24));
+        store<f64>(o + 4 * col, load<f64>(i, 32));
+        store<f64>(o + 5 * col, load<f64>(i, 40));
+        store<f64>(o + 6 * col, load<f64>(i, 48));
+        store<f64>(o + 7 * col, load<f64>(i, 56));
+        o += 8;
+        i += <usize>inner << 3;
+      }
+    }
+    for (; c < inner; c++) {
+      let o = dst + <usize>c * col + (<usize>r0 << 3);
+      for (let r = 0; r < h; r++) {
+        store<f64>(o, load<f64>(BUF + ((<usize>r * <usize>inner + <usize>c) << 3)));
+        o += 8;
+      }
+    }
+  }
 }
 
 /** The sum of the values (read it from acc1 via `sum1`). */
@@ -228,6 +275,19 @@ export function sum2(): f64 {
 
 export function buffer(): usize {
   return BUF;
+}
+
+export function starts(): usize {
+  return STARTS;
+}
+
+export function startsLength(): i32 {
+  return STARTS_LEN;
+}
+
+/** The first byte after the module's own data: the caller's regions start here. */
+export function heapStart(): usize {
+  return (__heap_base + 15) & ~15;
 }
 
 export function words(): usize {
