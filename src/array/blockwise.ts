@@ -38,6 +38,32 @@ export interface MapBlocksOptions {
   name?: string;
 }
 
+/** Options of mapBlocks: MapBlocksOptions plus Dask's axis changes. */
+export interface MapBlocksAxisOptions extends MapBlocksOptions {
+  /**
+   * Axes of the inputs that the function's result does not have (Dask's `drop_axis`). An input cut
+   * into several blocks along such an axis is rechunked to one block along it first, so the
+   * function sees the whole axis.
+   */
+  dropAxis?: number | readonly number[];
+  /**
+   * Positions, in the result, of axes the function adds (Dask's `new_axis`): one block each, of
+   * length 1 unless `chunks` says otherwise.
+   */
+  newAxis?: number | readonly number[];
+}
+
+/** Axis numbers (negative from the end) as a sorted list of distinct positions in 0..nd-1. */
+function axisList(op: string, option: string, v: number | readonly number[] | undefined, nd: number): number[] {
+  const list = v === undefined ? [] : typeof v === 'number' ? [v] : [...v];
+  const out = list.map((a) => {
+    if (!Number.isInteger(a) || a < -nd || a >= nd) throw new OptionError(messages.badOption(`${op} ${option}`, v, `axes must be whole numbers in [-${nd}, ${nd - 1}]`));
+    return a < 0 ? a + nd : a;
+  });
+  if (new Set(out).size !== out.length) throw new OptionError(messages.badOption(`${op} ${option}`, v, 'an axis appears twice'));
+  return out.sort((a, b) => a - b);
+}
+
 function fnToken(f: AnyFn): { spec: ReturnType<typeof specOf>; token: string } {
   const spec = specOf(f);
   return { spec, token: spec.kind === 'source' && !isSelfContained(spec) ? uniqueToken() : tokenize(spec) };
@@ -66,18 +92,26 @@ function outChunks(op: string, opts: MapBlocksOptions, base: Chunks): number[][]
  * array.mapBlocks((a, b) => a.data.map((v, i) => v + b.data[i]), x, y, { dtype: 'float64' });
  * x.mapBlocks((b, k) => b.data.map((v) => v * k), { args: [3] });
  */
-export function mapBlocks(f: AnyFn, ...rest: (ShoalArray | MapBlocksOptions)[]): ShoalArray {
+export function mapBlocks(f: AnyFn, ...rest: (ShoalArray | MapBlocksAxisOptions)[]): ShoalArray {
   const last = rest[rest.length - 1];
-  const opts: MapBlocksOptions = last !== undefined && !(last instanceof ShoalArray) ? (rest.pop() as MapBlocksOptions) : {};
+  const opts: MapBlocksAxisOptions = last !== undefined && !(last instanceof ShoalArray) ? (rest.pop() as MapBlocksAxisOptions) : {};
   const arrays = rest as ShoalArray[];
   if (arrays.length === 0 || !arrays.every((a) => a instanceof ShoalArray)) throw new OptionError(messages.arrayMismatch('mapBlocks', 'needs a function and at least one Array'));
   assertKnown('mapBlocks', ...arrays);
   const shape = arrays[0]!.shape;
   if (arrays.some((a) => a.ndim !== shape.length || a.shape.some((d, i) => d !== shape[i])))
     throw new OptionError(messages.arrayMismatch('mapBlocks', `arrays must have the same shape, got ${arrays.map((a) => `[${a.shape.join(', ')}]`).join(', ')}`));
-  const aligned = unifyChunks('mapBlocks', arrays, shape);
+  const drop = axisList('mapBlocks', 'dropAxis', opts.dropAxis, shape.length);
+  let aligned = unifyChunks('mapBlocks', arrays, shape);
+  // A dropped axis reaches the function whole (Dask concatenates its blocks the same way).
+  if (drop.some((d) => aligned[0]!.chunks[d]!.length > 1)) aligned = aligned.map((a) => a.rechunk(a.chunks.map((c, d) => (drop.includes(d) ? -1 : c))));
+  const kept = aligned[0]!.chunks.filter((_, d) => !drop.includes(d)).map((c) => c.slice());
+  const added = axisList('mapBlocks', 'newAxis', opts.newAxis, kept.length + (opts.newAxis === undefined ? 0 : typeof opts.newAxis === 'number' ? 1 : opts.newAxis.length));
+  for (const d of added) kept.splice(d, 0, [1]);
   const dtype = checkDType('mapBlocks', opts.dtype, aligned[0]!.dtype);
-  const chunks = outChunks('mapBlocks', opts, aligned[0]!.chunks);
+  // Dropping single-block axes and adding one-block axes keeps the blocks' C order: output block n
+  // is made from input block n.
+  const chunks = outChunks('mapBlocks', opts, kept);
   const { spec, token } = fnToken(f);
   const extra = (opts.args ?? []) as Arg[];
   const name = `${opts.name ?? (spec.kind === 'source' ? spec.name ?? 'mapBlocks' : spec.name)}-${tokenize(token, aligned.map((a) => a.name), chunks, dtype, extra)}`;
@@ -185,12 +219,15 @@ export function mapOverlap(f: AnyFn, x: ShoalArray, opts: MapBlocksOptions & { d
   const boundary = opts.boundary ?? 'reflect';
   if (!(typeof boundary === 'number' || ['reflect', 'periodic', 'nearest', 'none'].includes(boundary)))
     throw new OptionError(messages.badOption('mapOverlap boundary', boundary, "use 'reflect', 'periodic', 'nearest', 'none' or a number"));
-  x.chunks.forEach((c, d) => {
-    if (depth[d]! > 0 && c.some((n) => n < depth[d]!) && c.length > 1)
-      throw new OptionError(messages.badOption('mapOverlap depth', opts.depth, `axis ${d} has blocks shorter than the depth (${JSON.stringify(c)}); rechunk to larger blocks`));
+  x.chunks.forEach((_, d) => {
     if (depth[d]! > x.shape[d]! && boundary !== 'none' && typeof boundary !== 'number')
       throw new OptionError(messages.badOption('mapOverlap depth', opts.depth, `axis ${d} has length ${x.shape[d]}, less than the depth`));
   });
+  // Blocks shorter than the depth are merged with their neighbours first (Dask's
+  // ensure_minimum_chunksize), so each block's halo comes from its adjacent blocks and the
+  // function never sees a block thinner than its own stencil. The result keeps those chunks.
+  const merged = x.chunks.map((c, d) => atLeast(c, depth[d]!));
+  if (merged.some((c, d) => c.length !== x.chunks[d]!.length)) x = x.rechunk(merged);
   const dtype = checkDType('mapOverlap', opts.dtype, x.dtype);
   const { spec, token } = fnToken(f);
   const extra = (opts.args ?? []) as Arg[];
@@ -247,6 +284,25 @@ export function mapOverlap(f: AnyFn, x: ShoalArray, opts: MapBlocksOptions & { d
         return task(key, { kind: 'op', name: 'array.overlap' }, [fnArg(spec), key, dtype, ext, fill, pieces, trim, bshape, extra]);
       }),
   });
+}
+
+/** Block lengths `c` with every block shorter than `min` merged into its neighbours (a lone block is kept). */
+export function atLeast(c: readonly number[], min: number): number[] {
+  if (c.every((n) => n >= min)) return c.slice();
+  const out: number[] = [];
+  let acc = 0;
+  for (const n of c) {
+    acc += n;
+    if (acc >= min) {
+      out.push(acc);
+      acc = 0;
+    }
+  }
+  if (acc > 0) {
+    if (out.length > 0) out[out.length - 1]! += acc;
+    else out.push(acc);
+  }
+  return out;
 }
 
 /** The block holding global position `g` (offsets ascending). */

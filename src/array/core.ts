@@ -22,7 +22,7 @@ import { expandDims, squeeze, transpose } from './shape.ts';
 import { blockOf, knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
 import { reshape as reshapeOf } from './reshape.ts';
 import { dot as dotOf } from './linalg.ts';
-import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type Boundary, type MapBlocksOptions } from './blockwise.ts';
+import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type Boundary, type MapBlocksAxisOptions, type MapBlocksOptions } from './blockwise.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { reprHtml } from './display.ts';
 
@@ -443,10 +443,14 @@ export class ShoalArray implements Collection<NdArray | number> {
     return dotOf(this, other, opts);
   }
   /**
-   * Apply `f` to every block (an ndarray); it returns the new block's values.
-   * @example x.mapBlocks((b) => b.data.map(Math.sqrt), { dtype: 'float64' })
+   * Apply `f` to every block (an ndarray); it returns the new block's values. `dropAxis` and
+   * `newAxis` say which axes the result loses or gains (Dask's `drop_axis`, `new_axis`).
+   * @example
+   * x.mapBlocks((b) => b.data.map(Math.sqrt), { dtype: 'float64' })
+   * // row sums of a 2-D array: axis 1 is dropped (each block sees whole rows)
+   * m.mapBlocks((b) => Array.from({ length: b.shape[0] }, (_, i) => { let s = 0; for (let j = 0; j < b.shape[1]; j++) s += b.get(i, j); return s; }), { dropAxis: 1 })
    */
-  mapBlocks(f: AnyFn, opts: MapBlocksOptions = {}): ShoalArray {
+  mapBlocks(f: AnyFn, opts: MapBlocksAxisOptions = {}): ShoalArray {
     return mapBlocksOf(f, this, opts);
   }
   /**

@@ -2,7 +2,6 @@
  * Cumulative sums and products along an axis: each block is scanned on its own, and block k adds
  * (multiplies) the carry of blocks 0..k-1 along the axis, a chain of small carry tasks.
  */
-import { messages, OptionError } from '../errors.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type GraphNode } from '../graph/types.ts';
@@ -17,11 +16,12 @@ import { normalizeAxes } from './reductions.ts';
 void cumulativeKernels;
 
 /**
- * `cumsum` / `cumprod` of `x` along `axis` (required unless `x` is 1-D).
+ * `cumsum` / `cumprod` of `x` along `axis`; without one, of `x` flattened in C order (NumPy's
+ * `axis=None`: the trailing axes are rechunked whole so the flattening only relabels blocks).
  */
 export function cumulative(op: 'cumsum' | 'cumprod', x: ShoalArray, opts: { axis?: number; dtype?: DType }): ShoalArray {
   assertKnown(op, x);
-  if (opts.axis === undefined && x.ndim !== 1) throw new OptionError(messages.arrayMismatch(op, `axis is required for a ${x.ndim}-D array; pass { axis }`));
+  if (opts.axis === undefined && x.ndim !== 1) x = x.rechunk(x.chunks.map((c, d) => (d === 0 ? c : -1))).reshape([x.size]);
   const axis = normalizeAxes(op, opts.axis ?? 0, x.ndim)[0]!;
   const dtype = checkDType(op, opts.dtype, isFloat(x.dtype) ? x.dtype : 'float64');
   const name = `${op}-${tokenize(x.name, axis, dtype)}`;

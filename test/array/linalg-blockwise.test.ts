@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import ndarray from 'ndarray';
 import { afterAll, describe, expect, test } from 'vitest';
 import { array, shutdown, ShipError, TaskError } from '../../src/index.ts';
+import { atLeast } from '../../src/array/blockwise.ts';
 import { SCHEDULERS } from '../helpers.ts';
 import { allClose, chunksArb, denseArb, nest, type Dense } from './ref.ts';
 
@@ -87,6 +88,37 @@ describe('mapBlocks and blockwise', () => {
     expect(await sums.toArray()).toEqual([6, 22, 17]);
   });
 
+  test('mapBlocks with dropAxis and newAxis (Dask: drop_axis, new_axis)', async () => {
+    const d: Dense = { data: Array.from({ length: 6 * 5 }, (_, i) => (i * 7) % 13), shape: [6, 5] };
+    const m = arr(d, [2, 2]);
+    const rowSums = (b: ndarray.NdArray) => {
+      const out: number[] = [];
+      for (let i = 0; i < b.shape[0]!; i++) {
+        let s = 0;
+        for (let j = 0; j < b.shape[1]!; j++) s += b.get(i, j);
+        out.push(s);
+      }
+      return out;
+    };
+    const want = [0, 1, 2, 3, 4, 5].map((i) => d.data.slice(i * 5, i * 5 + 5).reduce((a, b) => a + b, 0));
+    // Axis 1 is cut in three blocks: each block sees whole rows (the axis is rechunked first).
+    const s = m.mapBlocks(rowSums, { dropAxis: 1 });
+    expect(s.shape).toEqual([6]);
+    expect(s.chunks).toEqual([[2, 2, 2]]);
+    for (const scheduler of SCHEDULERS) expect(await s.toArray({ scheduler })).toEqual(want);
+    expect(await m.mapBlocks(rowSums, { dropAxis: -1 }).toArray()).toEqual(want);
+    // A new leading axis of length 1 per block; with chunks, of another length.
+    const v = array.arange(0, 6, 1, { chunks: 4 }).astype('float64');
+    const up = v.mapBlocks((b: ndarray.NdArray) => Array.from(b.data as Float64Array), { newAxis: 0 });
+    expect(up.shape).toEqual([1, 6]);
+    expect(up.chunks).toEqual([[1], [4, 2]]);
+    expect(await up.toArray()).toEqual([[0, 1, 2, 3, 4, 5]]);
+    const twice = v.mapBlocks((b: ndarray.NdArray) => [...(b.data as Float64Array)].flatMap((x) => [x, -x]), { newAxis: 1, chunks: [[4, 2], [2]] });
+    expect(await twice.toArray()).toEqual([0, 1, 2, 3, 4, 5].map((x) => [x, -x]));
+    expect(() => m.mapBlocks(rowSums, { dropAxis: 2 })).toThrow(/mapBlocks dropAxis=2: axes must be whole numbers in \[-2, 1\]/);
+    expect(() => m.mapBlocks(rowSums, { dropAxis: [1, -1] })).toThrow(/an axis appears twice/);
+  });
+
   test('closures are refused before work starts; a wrong result shape is a TaskError naming the block', async () => {
     const k = 3;
     const x = array.ones([4], { chunks: 2 });
@@ -141,11 +173,11 @@ describe('mapOverlap', () => {
       return s;
     });
   }
-  test('1-D stencils with every boundary, any chunks no shorter than the depth', async () => {
+  test('1-D stencils with every boundary, any chunks (blocks shorter than the depth are merged first)', async () => {
     const arb = fc.integer({ min: 3, max: 12 }).chain((n) =>
       fc.record({
         v: fc.array(fc.integer({ min: -9, max: 9 }), { minLength: n, maxLength: n }),
-        block: fc.integer({ min: 2, max: n }),
+        block: fc.integer({ min: 1, max: n }),
         boundary: fc.constantFrom('reflect', 'periodic', 'nearest', 'none', 0, 7),
         scheduler: fc.constantFrom(...SCHEDULERS),
       }),
@@ -153,8 +185,6 @@ describe('mapOverlap', () => {
     await fc.assert(
       fc.asyncProperty(arb, async ({ v, block, boundary, scheduler }) => {
         const depth = 2;
-        const last = v.length % block;
-        if (last !== 0 && last < depth) return; // blocks shorter than the depth are refused
         const x = array.fromArray(new Float64Array(v), { chunks: block });
         const f = (b: ndarray.NdArray, d: number) => {
           const data = b.data as Float64Array;
@@ -195,6 +225,21 @@ describe('mapOverlap', () => {
     const x = array.ones([6], { chunks: 3 });
     expect(() => x.mapOverlap((b: unknown) => b, { depth: -1 })).toThrow(/mapOverlap depth=-1/);
     expect(() => x.mapOverlap((b: unknown) => b, { depth: 1, boundary: 'wrap' as never })).toThrow(/mapOverlap boundary="wrap": use 'reflect'/);
-    expect(() => array.ones([6], { chunks: 1 }).mapOverlap((b: unknown) => b, { depth: 2 })).toThrow(/axis 0 has blocks shorter than the depth/);
+    expect(() => array.ones([3], { chunks: 1 }).mapOverlap((b: unknown) => b, { depth: 4 })).toThrow(/axis 0 has length 3, less than the depth/);
+  });
+  test('blocks shorter than the depth are merged with their neighbours (Dask: ensure_minimum_chunksize)', async () => {
+    expect(atLeast([1, 1, 1, 1, 1, 1], 2)).toEqual([2, 2, 2]);
+    expect(atLeast([5, 1, 4, 1], 2)).toEqual([5, 6]);
+    expect(atLeast([3, 1], 2)).toEqual([4]);
+    expect(atLeast([1], 2)).toEqual([1]);
+    const v = Array.from({ length: 7 }, (_, i) => i * i);
+    const x = array.fromArray(new Float64Array(v), { chunks: [[1, 1, 2, 1, 2]] });
+    const sum3 = (b: ndarray.NdArray) => {
+      const d = b.data as Float64Array;
+      return Array.from(d, (_, i) => (d[i - 1] ?? 0) + d[i]! + (d[i + 1] ?? 0));
+    };
+    const y = x.mapOverlap(sum3, { depth: 2, boundary: 0 });
+    expect(y.chunks).toEqual([[2, 2, 3]]);
+    expect(await y.toArray()).toEqual(v.map((_, i) => (v[i - 1] ?? 0) + v[i]! + (v[i + 1] ?? 0)));
   });
 });

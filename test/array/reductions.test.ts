@@ -286,6 +286,12 @@ describe('errors', () => {
     expect(() => array.ones([0, 2]).max({ axis: 0 })).toThrow(/max: cannot reduce a zero-length axis \(shape \[0,2\]\)/);
     expect(() => x.sum({ splitEvery: 1 })).toThrow(/splitEvery=1: must be a whole number >= 2/);
     expect(() => x.argmax({ axis: [0, 1] as never })).toThrow(/argmax axis=\[0,1\]: must be one axis number/);
-    expect(() => x.cumsum()).toThrow(/cumsum: axis is required for a 2-D array/);
+  });
+  test('cumsum without an axis flattens in C order (NumPy axis=None)', async () => {
+    const m = array.arange(0, 12, 1, { chunks: 4 }).reshape([3, 4]).rechunk([2, 3]);
+    const want = [...Array(12).keys()].map((i) => (i * (i + 1)) / 2);
+    for (const scheduler of SCHEDULERS) expect(await m.cumsum().toArray({ scheduler })).toEqual(want);
+    expect(m.cumsum().shape).toEqual([12]);
+    expect(await array.ones([2, 2, 2]).cumprod().toArray()).toEqual(new Array(8).fill(1));
   });
 });
