@@ -2,7 +2,7 @@
 import type { Workload } from './types.ts';
 import { taskOverhead } from './task-overhead.ts';
 import { callbackOverhead } from './callback-overhead.ts';
-import { arrayMeanStd } from './array-meanstd.ts';
+import { arrayMeanStd, arrayMeanStdRatio } from './array-meanstd.ts';
 import { arraySumAxis0, arrayXxtSum } from './array-xxt.ts';
 import { arrayBandwidth } from './array-bandwidth.ts';
 import { bagCheap } from './bag-cheap.ts';
@@ -20,6 +20,7 @@ export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
   'callback-overhead': callbackOverhead,
   'array-meanstd': arrayMeanStd,
+  'array-meanstd-ratio': arrayMeanStdRatio,
   'array-xxt-sum': arrayXxtSum,
   'array-sum-axis0': arraySumAxis0,
   'array-bandwidth': arrayBandwidth,
