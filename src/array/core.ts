@@ -21,6 +21,7 @@ import type { ChunksSpec } from './chunks.ts';
 import { expandDims, squeeze, transpose } from './shape.ts';
 import { blockOf, knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
 import { reshape as reshapeOf } from './reshape.ts';
+import { vindex as vindexOf } from './vindex.ts';
 import { dot as dotOf } from './linalg.ts';
 import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type Boundary, type MapBlocksAxisOptions, type MapBlocksOptions } from './blockwise.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
@@ -422,9 +423,20 @@ export class ShoalArray implements Collection<NdArray | number> {
    * @example
    * x.slice(0);                 // the first row
    * x.slice('2:8:2', '::-1');   // every other row from 2, columns reversed
+   * x.slice([0, 2], [1, 3]);    // rows 0 and 2 by columns 1 and 3: a 2 x 2 outer product
    */
   slice(...index: (AxisIndex | ShoalArray)[]): ShoalArray {
     return sliceOf(this, index);
+  }
+  /**
+   * Pointwise indexing (NumPy's `x[[0, 2], [1, 3]]`, Dask's `x.vindex`): integer lists on the
+   * leading axes, all of one length n, pick points; the result has shape [n, ...other axes].
+   * @example
+   * const m = array.arange(0, 12, 1, { chunks: 4 }).reshape([3, 4]);
+   * await m.vindex([0, 2, 1], [3, 0, 0]).toArray();   // [3, 8, 4]
+   */
+  vindex(...lists: (readonly number[])[]): ShoalArray {
+    return vindexOf(this, lists);
   }
   /**
    * A new shape (one entry may be -1), where block boundaries allow; else an error naming the

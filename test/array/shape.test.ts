@@ -111,6 +111,49 @@ describe('slicing', () => {
   });
 });
 
+describe('vindex (pointwise indexing)', () => {
+  test('points from lists on the leading axes equal a plain pointwise loop, any chunks and scheduler', async () => {
+    const arb = shapeArb(3, 6).chain((shape) =>
+      fc.record({
+        d: denseArb(shape),
+        chunks: chunksArb(shape),
+        k: fc.integer({ min: 1, max: shape.length }),
+        n: fc.integer({ min: 0, max: 9 }),
+        seed: fc.integer({ min: 0, max: 1000 }),
+        scheduler: fc.constantFrom(...SCHEDULERS),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ d, chunks, k, n, seed, scheduler }) => {
+        // Lists of in-range integers, negative ones included.
+        let s = seed;
+        const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648);
+        const lists = d.shape.slice(0, k).map((len) => Array.from({ length: n }, () => (rnd() % (2 * len)) - len));
+        const restShape = d.shape.slice(k);
+        const want: number[] = [];
+        for (let p = 0; p < n; p++) {
+          const lead = lists.map((l, ax) => (l[p]! < 0 ? l[p]! + d.shape[ax]! : l[p]!));
+          for (const r of indices(restShape)) want.push(get(d, [...lead, ...r]));
+        }
+        const y = arr(d, chunks).vindex(...lists);
+        expect(y.shape).toEqual([n, ...restShape]);
+        const got = await y.compute({ scheduler });
+        expect(Array.from((got as { data: ArrayLike<number> }).data)).toEqual(want);
+      }),
+      { numRuns: 25 },
+    );
+  });
+  test('hand-checked points; slice with two lists is the outer product instead; errors name the list', async () => {
+    const m = range([3, 4], [2, 3]);
+    expect(await m.vindex([0, 2, 1], [3, 0, 0]).toArray()).toEqual([3, 8, 4]);
+    expect(await m.vindex([2, -3]).toArray()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3]]);
+    expect(await m.slice([0, 2], [1, 3]).toArray()).toEqual([[1, 3], [9, 11]]);
+    expect(() => m.vindex([0, 1], [1])).toThrow(/vindex: the lists must have one length; list 0 has 2, list 1 has 1/);
+    expect(() => m.vindex([0, 3])).toThrow(/vindex: index 3 at position 1 of list 0 is out of range for axis 0 \(length 3\)/);
+    expect(() => m.vindex([0], [0], [0])).toThrow(/vindex: needs 1 to 2 integer lists, got 3/);
+  });
+});
+
 describe('transpose, rechunk, reshape', () => {
   test('transpose with any permutation, and T', async () => {
     const arb = shapeArb(3, 5).chain((shape) => fc.record({ a: denseArb(shape), chunks: chunksArb(shape), perm: fc.shuffledSubarray([...shape.keys()], { minLength: shape.length }) }));
