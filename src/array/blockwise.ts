@@ -53,6 +53,18 @@ export interface MapBlocksAxisOptions extends MapBlocksOptions {
   newAxis?: number | readonly number[];
 }
 
+/** Options of blockwise: MapBlocksOptions plus Dask's `concatenate` and `new_axes`. */
+export interface BlockwiseOptions extends MapBlocksOptions {
+  /**
+   * Contracted indices (letters not in the output) reach the function as one block spanning the
+   * whole axis instead of a list of blocks (Dask's `concatenate=True`): those axes are rechunked
+   * to one block first.
+   */
+  concatenate?: boolean;
+  /** Output letters that no input has, with their lengths (one block each; Dask's `new_axes`). */
+  newAxes?: Record<string, number>;
+}
+
 /** Axis numbers (negative from the end) as a sorted list of distinct positions in 0..nd-1. */
 function axisList(op: string, option: string, v: number | readonly number[] | undefined, nd: number): number[] {
   const list = v === undefined ? [] : typeof v === 'number' ? [v] : [...v];
@@ -134,17 +146,32 @@ export function mapBlocks(f: AnyFn, ...rest: (ShoalArray | MapBlocksAxisOptions)
 /**
  * Dask's `blockwise`: `out` names the output's axes with letters, each input is followed by the
  * letters of its axes (or null for a plain value). Letters missing from `out` are contracted: the
- * function gets, for each such letter, a JS array of the blocks along it.
+ * function gets, for each such letter, a JS array of the blocks along it, or with
+ * `concatenate: true` one block spanning the axis. Output letters no input has need `newAxes`.
  * @example
  * // block (i, j) of x plus the transposed block (j, i) of y:
  * array.blockwise((a, b) => ..., 'ij', x, 'ij', y, 'ji', { dtype: 'float64' })
+ * // row sums: 'j' is contracted and concatenated, so each call sees whole rows
+ * array.blockwise(rowSums, 'i', m, 'ij', { concatenate: true })
+ * // a new axis 'k' of length 2 after 'i'
+ * array.blockwise((b) => ..., 'ik', v, 'i', { newAxes: { k: 2 } })
  */
 export function blockwise(f: AnyFn, out: string, ...rest: unknown[]): ShoalArray {
   const last = rest[rest.length - 1];
-  const opts: MapBlocksOptions = rest.length % 2 === 1 && last && typeof last === 'object' && !(last instanceof ShoalArray) ? (rest.pop() as MapBlocksOptions) : {};
+  const opts: BlockwiseOptions = rest.length % 2 === 1 && last && typeof last === 'object' && !(last instanceof ShoalArray) ? (rest.pop() as BlockwiseOptions) : {};
   if (rest.length % 2 !== 0) throw new OptionError(messages.arrayMismatch('blockwise', 'arguments must come in pairs: array, index letters (or value, null)'));
   const pairs: [unknown, string | null][] = [];
   for (let i = 0; i < rest.length; i += 2) pairs.push([rest[i], rest[i + 1] as string | null]);
+  const newAxes = opts.newAxes ?? {};
+  for (const [l, n] of Object.entries(newAxes)) {
+    if (!out.includes(l)) throw new OptionError(messages.badOption('blockwise newAxes', newAxes, `'${l}' is not an output index (${JSON.stringify(out)})`));
+    if (!Number.isInteger(n) || n < 0) throw new OptionError(messages.badOption('blockwise newAxes', newAxes, `the length of '${l}' must be a whole number >= 0`));
+  }
+  if (opts.concatenate)
+    // Contracted axes cut in several blocks become one block (Dask concatenates them likewise).
+    for (const p of pairs)
+      if (p[0] instanceof ShoalArray && typeof p[1] === 'string' && p[1].length === p[0].ndim && [...p[1]].some((l) => !out.includes(l)))
+        p[0] = p[0].rechunk(p[0].chunks.map((c, d) => (out.includes(p[1]![d]!) ? c : -1)));
   // Chunks per letter: every array using a letter must cut that axis the same way.
   const letterChunks = new Map<string, readonly number[]>();
   for (const [a, ind] of pairs) {
@@ -159,7 +186,12 @@ export function blockwise(f: AnyFn, out: string, ...rest: unknown[]): ShoalArray
       letterChunks.set(l, c);
     });
   }
-  for (const l of out) if (!letterChunks.has(l)) throw new OptionError(messages.arrayMismatch('blockwise', `output index '${l}' does not appear in any input`));
+  for (const l of out) {
+    if (l in newAxes) {
+      if (letterChunks.has(l)) throw new OptionError(messages.badOption('blockwise newAxes', newAxes, `'${l}' is an index of an input already`));
+      letterChunks.set(l, [newAxes[l]!]);
+    } else if (!letterChunks.has(l)) throw new OptionError(messages.arrayMismatch('blockwise', `output index '${l}' does not appear in any input (a new axis needs newAxes: { ${l}: length })`));
+  }
   const contracted = [...letterChunks.keys()].filter((l) => !out.includes(l));
   const first = pairs.find(([a]) => a instanceof ShoalArray)?.[0] as ShoalArray | undefined;
   if (!first) throw new OptionError(messages.arrayMismatch('blockwise', 'needs at least one Array input'));
@@ -191,7 +223,8 @@ export function blockwise(f: AnyFn, out: string, ...rest: unknown[]): ShoalArray
         const parts = [...Array(nbOf(own[k]!)).keys()].map((b) => build(k + 1, new Map([...bound, [own[k]!, b]])));
         return [parts.map((p) => p[0]), parts.map((p) => p[1])];
       };
-      const [bl, sh] = build(0, new Map());
+      // With concatenate every contracted letter has one block: pass it, not a list of one.
+      const [bl, sh] = opts.concatenate ? build(own.length, new Map(own.map((l) => [l, 0]))) : build(0, new Map());
       blocks.push(bl);
       shapes.push(sh);
     }

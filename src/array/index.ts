@@ -16,5 +16,5 @@ export { transpose, squeeze, expandDims, concatenate, stack } from './shape.ts';
 export type { ReduceOptions } from './reductions.ts';
 export type { Operand } from './elemwise.ts';
 export { dot, matmul, tensordot } from './linalg.ts';
-export { mapBlocks, blockwise, mapOverlap, type MapBlocksOptions, type MapBlocksAxisOptions, type Boundary } from './blockwise.ts';
+export { mapBlocks, blockwise, mapOverlap, type MapBlocksOptions, type MapBlocksAxisOptions, type BlockwiseOptions, type Boundary } from './blockwise.ts';
 export * from './functions.ts';

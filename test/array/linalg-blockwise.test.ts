@@ -150,7 +150,23 @@ describe('mapBlocks and blockwise', () => {
       'i', m, 'ij',
     );
     expect(await rowSums.toArray({ scheduler: 'processes' })).toEqual([6, 22, 38, 54]);
-    expect(() => array.blockwise((a: unknown) => a, 'ik', m, 'ij')).toThrow(/output index 'k' does not appear in any input/);
+    // concatenate: the contracted 'j' arrives as one block of whole rows.
+    const whole = array.blockwise(
+      (b: ndarray.NdArray) => {
+        if (b.shape[1] !== 4) throw new Error(`a block of ${b.shape[1]} columns, not whole rows`);
+        return Array.from({ length: b.shape[0]! }, (_, i) => [0, 1, 2, 3].reduce((s, j) => s + b.get(i, j), 0));
+      },
+      'i', m, 'ij', { concatenate: true },
+    );
+    expect(await whole.toArray({ scheduler: 'sync' })).toEqual([6, 22, 38, 54]);
+    expect(await whole.toArray({ scheduler: 'threads' })).toEqual([6, 22, 38, 54]);
+    // newAxes: an output letter no input has.
+    const v = array.arange(0, 6, 1, { chunks: 4 }).astype('float64');
+    const pm = array.blockwise((b: ndarray.NdArray) => [...(b.data as Float64Array)].flatMap((x) => [x, -x]), 'ik', v, 'i', { newAxes: { k: 2 } });
+    expect(pm.chunks).toEqual([[4, 2], [2]]);
+    expect(await pm.toArray({ scheduler: 'processes' })).toEqual([0, 1, 2, 3, 4, 5].map((x) => [x, -x]));
+    expect(() => array.blockwise((a: unknown) => a, 'i', v, 'i', { newAxes: { k: 2 } })).toThrow(/blockwise newAxes=\{"k":2\}: 'k' is not an output index/);
+    expect(() => array.blockwise((a: unknown) => a, 'ik', m, 'ij')).toThrow(/output index 'k' does not appear in any input \(a new axis needs newAxes: \{ k: length \}\)/);
     expect(() => array.blockwise((a: unknown) => a, 'i', m, 'i')).toThrow(/index "i" must have one letter per axis/);
   });
 });
