@@ -117,6 +117,13 @@ describe('the random generator', () => {
     // Rows of a 2-D block start inside groups (flat index = row * 30 + column).
     const m = (await array.random.uniform({ shape: [100, 30], chunks: [40, 13], seed, low: 2, high: 5 }).toArray({ scheduler: 'sync' })) as number[][];
     expectClose(m.flat(), want);
+    // Blocks of whole rows, and 3-D blocks spanning the trailing axes: one contiguous run each.
+    const w = (await array.random.uniform({ shape: [100, 30], chunks: [40, 30], seed, low: 2, high: 5 }).toArray({ scheduler: 'threads' })) as number[][];
+    expectClose(w.flat(), want);
+    const c = (await array.random.uniform({ shape: [10, 15, 20], chunks: [3, 15, 20], seed, low: 2, high: 5 }).toArray()) as number[][][];
+    expectClose(c.flat(2), want);
+    const f32 = (await array.random.uniform({ shape: [10, 300], chunks: [4, 300], seed, low: 2, high: 5, dtype: 'float32' }).toArray()) as number[][];
+    expect(f32.flat()).toEqual(want.map((v) => Math.fround(v)));
     const ints = (await array.random.integers(-3, 9, { shape: [3000], chunks: 999, seed }).toArray()) as number[];
     expect(ints).toEqual(u.map((v) => Math.floor(-3 + 12 * v)));
   });

@@ -72,21 +72,40 @@ export function rowStarts(fullShape: number[], start: number[], shape: number[])
   return out;
 }
 
+/**
+ * The block as few contiguous runs of the whole array's flat order as its shape allows: axes
+ * after `j` that the block spans whole merge with axis j, so a block of whole rows (or a tall,
+ * narrow block of a tall, narrow array) is one run, not a run per row.
+ */
+export function segmentsOf(fullShape: number[], start: number[], shape: number[]): { starts: Float64Array; len: number } {
+  const nd = shape.length;
+  if (nd === 0) return { starts: Float64Array.of(0), len: 1 };
+  let j = nd - 1;
+  while (j > 0 && shape[j] === fullShape[j]) j--;
+  const tail = (xs: number[]) => xs.slice(j + 1).reduce((a, b) => a * b, 1);
+  const len = shape[j]! * tail(shape);
+  return { starts: rowStarts([...fullShape.slice(0, j), fullShape[j]! * tail(fullShape)], [...start.slice(0, j), start[j]! * tail(fullShape)], [...shape.slice(0, j), len]), len };
+}
+
 /** `random` with the block from `alloc` (shared memory, or scratch when a reduction consumes it at once). */
 export function randomInto(
   alloc: (dtype: DType, n: number) => TypedArray,
   dtype: DType, dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[],
 ): TypedArray {
   const out = alloc(dtype, prod(shape));
-  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
-  const starts = rowStarts(fullShape, start, shape);
-  // A float32/int block is filled through a float64 row buffer so each value is produced in double precision.
-  const row = dtype === 'float64' ? null : new Float64Array(inner);
+  const { starts, len } = segmentsOf(fullShape, start, shape);
+  // A float32/int block is filled through a float64 buffer so each value is produced in double precision.
+  const row = dtype === 'float64' ? null : new Float64Array(Math.min(len, 1 << 16));
   for (let r = 0; r < starts.length; r++) {
-    if (row) {
-      fillSegment(row, 0, starts[r]!, inner, dist, p1, p2, k0, k1);
-      out.set(row, r * inner);
-    } else fillSegment(out as Float64Array, r * inner, starts[r]!, inner, dist, p1, p2, k0, k1);
+    if (row === null) {
+      fillSegment(out as Float64Array, r * len, starts[r]!, len, dist, p1, p2, k0, k1);
+      continue;
+    }
+    for (let done = 0; done < len; done += row.length) {
+      const m = Math.min(row.length, len - done);
+      fillSegment(row, 0, starts[r]! + done, m, dist, p1, p2, k0, k1);
+      out.set(m === row.length ? row : row.subarray(0, m), r * len + done);
+    }
   }
   return out;
 }
@@ -102,18 +121,18 @@ export function addRandomRows(acc: Float64Array, dist: number, p1: number, p2: n
 
 /** The sum of a random block's values, made and added in the kernel (nothing stored). */
 export function randomSum(dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[]): number {
-  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  const { starts, len } = segmentsOf(fullShape, start, shape);
   let total = 0;
-  for (const s of rowStarts(fullShape, start, shape)) total += sumSegment(s, inner, dist, p1, p2, k0, k1);
+  for (const s of starts) total += sumSegment(s, len, dist, p1, p2, k0, k1);
   return total;
 }
 
 /** Sums of (value - shift) and of its square over a random block, made in the kernel (nothing stored). */
 export function randomMoments(dist: number, p1: number, p2: number, k0: number, k1: number, fullShape: number[], start: number[], shape: number[], shift: number): [number, number] {
-  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  const { starts, len } = segmentsOf(fullShape, start, shape);
   let s1 = 0, s2 = 0;
-  for (const s of rowStarts(fullShape, start, shape)) {
-    const [a, b] = momentsSegment(s, inner, dist, p1, p2, k0, k1, shift);
+  for (const s of starts) {
+    const [a, b] = momentsSegment(s, len, dist, p1, p2, k0, k1, shift);
     s1 += a;
     s2 += b;
   }

@@ -16,7 +16,7 @@ import { defineOps } from '../../schedulers/registry.ts';
 import { prod } from '../chunks.ts';
 import type { DType, TypedArray } from '../dtype.ts';
 import type { Expr } from '../expr.ts';
-import { addRandomRows, randomInto, randomMoments, randomSum, rowStarts } from './create.ts';
+import { addRandomRows, randomInto, randomMoments, randomSum, rowStarts, segmentsOf } from './create.ts';
 import { NORMAL, rowsView, transposedView, UNIFORM } from '../random.ts';
 import { ewInto, ewSum, type LeafKind } from './elemwise.ts';
 import { chunk, combine, type Partial, type ReduceKind } from './reduce.ts';
@@ -59,7 +59,8 @@ function makeRandom(p: RandomProducer, slot: number, r0 = 0, rows = p[9][0]!): T
     shape[0] = rows;
   }
   if (dtype === 'float64') {
-    const view = rowsView(slot, rowStarts(full, start, shape), shape.length === 0 ? 1 : shape[shape.length - 1]!, dist, p1, p2, k0, k1);
+    const { starts, len } = segmentsOf(full, start, shape);
+    const view = rowsView(slot, starts, len, dist, p1, p2, k0, k1);
     if (view !== null) return view;
   }
   return randomInto(scratchSlot(slot), dtype, dist, p1, p2, k0, k1, full, start, shape);
