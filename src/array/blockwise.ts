@@ -12,7 +12,7 @@ import { fnArg, ref, task, type Arg } from '../graph/types.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { isSelfContained } from '../schedulers/ship.ts';
 import { specOf } from '../schedulers/specs.ts';
-import { blockIndices, blockShape, numblocksOf, offsets, prod, type Chunks } from './chunks.ts';
+import { blockAt, blockIndices, blockShape, numblocksOf, offsets, prod, type Chunks } from './chunks.ts';
 import { ShoalArray } from './core.ts';
 import { checkDType } from './creation.ts';
 import type { DType } from './dtype.ts';
@@ -297,7 +297,7 @@ export function mapOverlap(f: AnyFn, x: ShoalArray, opts: MapBlocksOptions & { d
           const list: [number, number, number, number, number][] = [];
           for (let g = lo; g < hi; g++) {
             const s = sourceOf(d, g);
-            const b = s < 0 ? -1 : upperBlock(offs[d]!, s);
+            const b = s < 0 ? -1 : blockAt(offs[d]!, s);
             const local = s < 0 ? 0 : s - offs[d]![b]!;
             const prev = list[list.length - 1];
             if (prev && prev[0] === b && (b < 0 || (prev[3] === 1 ? Math.abs(local - prev[1]) === 1 : local === prev[1] + prev[2] * prev[3]))) {
@@ -338,10 +338,4 @@ export function atLeast(c: readonly number[], min: number): number[] {
   return out;
 }
 
-/** The block holding global position `g` (offsets ascending). */
-function upperBlock(offs: readonly number[], g: number): number {
-  let b = 0;
-  while (b < offs.length - 2 && offs[b + 1]! <= g) b++;
-  return b;
-}
 

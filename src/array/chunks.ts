@@ -130,6 +130,18 @@ export function chunksize(chunks: Chunks): number[] {
   return chunks.map((c) => (c.some(Number.isNaN) ? NaN : Math.max(0, ...c)));
 }
 
+/** The block holding position `g` of an axis whose block starts are `offs` (`offsets(lengths)`); empty blocks are passed over. */
+export function blockAt(offs: readonly number[], g: number): number {
+  let lo = 0;
+  let hi = offs.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (offs[mid]! <= g) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** Product of a list of numbers. */
 export function prod(xs: readonly number[]): number {
   let p = 1;

@@ -7,7 +7,8 @@
  * 64-bit integer arithmetic, which JavaScript only has as slow BigInts, and a branch-free sign
  * (measured: 4.4 ns per normal and 2.0 ns per uniform, against 9 and 3.2 ns for the best
  * JavaScript version, which drew 32-bit words). Each thread instantiates the module once; values
- * are made into the module's own 256 KiB buffer and copied out, or summed where they are made.
+ * are made into the module's own 256 KiB buffer and copied out, into regions of its memory that
+ * reductions read in place (`rowsView`, `transposedView`), or summed where they are made.
  *
  * Definition (test/array/random.test.ts holds an independent BigInt reference of it):
  * - group g = floor(i / 128) is keyed by Philox4x32-10 (Salmon et al., SC'11) of counter
@@ -21,9 +22,6 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { RANDOM_WASM } from './random-wasm.ts';
-
-/** Values per Philox call. */
-export const GROUP = 128;
 
 /** Distributions: 0 normal(loc=p1, scale=p2), 1 uniform [p1, p2), 2 integers [p1, p2). */
 export const NORMAL = 0;

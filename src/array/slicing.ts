@@ -10,7 +10,7 @@ import { tokenize } from '../graph/tokenize.ts';
 import { alias, ref, task } from '../graph/types.ts';
 import { blockKey } from '../graph/keys.ts';
 import { blockwiseArray } from './blocks.ts';
-import { blockIndices, offsets } from './chunks.ts';
+import { blockAt, blockIndices, offsets } from './chunks.ts';
 import { compute, type Collection } from '../base.ts';
 import { ShoalArray } from './core.ts';
 
@@ -88,17 +88,12 @@ function axisRuns(chunks: readonly number[], sel: Sel): Run[][] {
   if (!sel.list) return axisPieces(chunks, sel).map(([b, start, step, count]) => [[b, start, step, count, 0]]);
   const offs = offsets(chunks);
   const size = Math.max(1, ...chunks);
-  const blockOf = (g: number) => {
-    let b = 0;
-    while (b < chunks.length - 1 && offs[b + 1]! <= g) b++;
-    return b;
-  };
   const out: Run[][] = [];
   for (let lo = 0; lo < sel.list.length; lo += size) {
     const runs: Run[] = [];
     const part = sel.list.slice(lo, lo + size);
     part.forEach((g, k) => {
-      const b = blockOf(g);
+      const b = blockAt(offs, g);
       const local = g - offs[b]!;
       const prev = runs[runs.length - 1];
       // Extend the last run when this position continues it with the same step.

@@ -10,7 +10,7 @@
 import { messages, OptionError } from '../errors.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, type Arg } from '../graph/types.ts';
-import { offsets } from './chunks.ts';
+import { blockAt, chunksize, offsets, prod } from './chunks.ts';
 import { blockwiseArray } from './blocks.ts';
 import type { ShoalArray } from './core.ts';
 import { gatherKernels } from './kernels/gather.ts';
@@ -41,31 +41,21 @@ export function vindex(x: ShoalArray, lists: readonly (readonly number[])[]): Sh
   });
   const rest = x.chunks.slice(k);
   // Points are cut like the first indexed axis (its largest block).
-  const per = Math.max(1, ...x.chunks[0]!);
+  const per = Math.max(1, chunksize(x.chunks)[0]!);
   const pointChunks: number[] = [];
   for (let p = 0; p < n; p += per) pointChunks.push(Math.min(per, n - p));
   if (pointChunks.length === 0) pointChunks.push(0);
   const chunks = [pointChunks, ...rest.map((c) => c.slice())];
   const offs = x.chunks.slice(0, k).map(offsets);
-  const blockOfAxis = (d: number, g: number): number => {
-    const o = offs[d]!;
-    let lo = 0, hi = o.length - 2;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (o[mid]! <= g) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
   const name = `vindex-${tokenize(x.name, points)}`;
   return blockwiseArray(name, chunks, x.dtype, [x], 'array.gather', ({ index, shape, start }) => {
     const J = index.slice(1);
-    const run = shape.slice(1).reduce((a, b) => a * b, 1); // values per point in this block
+    const run = prod(shape.slice(1)); // values per point in this block
     // Group the block's points by the source block holding them.
     const groups = new Map<string, { src: number[]; from: number[]; to: number[] }>();
     for (let q = 0; q < shape[0]!; q++) {
       const p = start[0]! + q;
-      const bi = points.map((l, d) => blockOfAxis(d, l[p]!));
+      const bi = points.map((l, d) => blockAt(offs[d]!, l[p]!));
       const id = bi.join(',');
       let g = groups.get(id);
       if (!g) groups.set(id, (g = { src: [...bi, ...J], from: [], to: [] }));
@@ -76,6 +66,6 @@ export function vindex(x: ShoalArray, lists: readonly (readonly number[])[]): Sh
       g.to.push(q * run);
     }
     const pieces: Arg[] = [...groups.values()].map((g) => [ref(x.blockKey(g.src)), g.from, g.to]);
-    return [x.dtype, shape.reduce((a, b) => a * b, 1), run, pieces];
+    return [x.dtype, prod(shape), run, pieces];
   });
 }

@@ -57,7 +57,7 @@ export function rowStarts(fullShape: number[], start: number[], shape: number[])
   const nd = shape.length;
   if (nd === 0) return Float64Array.of(0);
   const fs = stridesOf(fullShape);
-  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const rows = prod(shape.slice(0, -1));
   const out = new Float64Array(shape[nd - 1] === 0 ? 0 : rows);
   const idx = new Array<number>(nd).fill(0);
   for (let r = 0; r < out.length; r++) {
@@ -82,7 +82,7 @@ export function segmentsOf(fullShape: number[], start: number[], shape: number[]
   if (nd === 0) return { starts: Float64Array.of(0), len: 1 };
   let j = nd - 1;
   while (j > 0 && shape[j] === fullShape[j]) j--;
-  const tail = (xs: number[]) => xs.slice(j + 1).reduce((a, b) => a * b, 1);
+  const tail = (xs: number[]) => prod(xs.slice(j + 1));
   const len = shape[j]! * tail(shape);
   return { starts: rowStarts([...fullShape.slice(0, j), fullShape[j]! * tail(fullShape)], [...start.slice(0, j), start[j]! * tail(fullShape)], [...shape.slice(0, j), len]), len };
 }

@@ -253,7 +253,7 @@ export function transposed(dist: i32, nrows: i32, inner: i32, a: f64, b: f64, k0
   }
 }
 
-/** The sum of the values (read it from acc1 via `sum1`). */
+/** The sum of the values. */
 export function sum(dist: i32, start: f64, n: f64, a: f64, b: f64, k0: u32, k1: u32): f64 {
   if (dist == 0) run(SUM, 0, <u64>start, <u64>n, a, b, k0, k1, 0, 0);
   else if (dist == 1) run(SUM, 1, <u64>start, <u64>n, a, b, k0, k1, 0, 0);
