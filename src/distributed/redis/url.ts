@@ -6,24 +6,38 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { OptionError, RedisClusterError, redisMessages } from '../../errors.ts';
+import { isLoopback } from '../host-check.ts';
 
-export interface RedisTarget {
-  host: string;
-  port: number;
-  tls: boolean;
+/**
+ * Where Redis is and how to connect. The connection options hold the password (and any TLS key),
+ * so they sit in a `#private` field behind getters: showing a target, or anything holding one
+ * (`util.inspect`, `JSON.stringify`), never shows them.
+ */
+export class RedisTarget {
+  readonly #options: RedisOptions;
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly tls: boolean,
+    /** The URL without its password, for messages and `String(client)`. */
+    readonly display: string,
+    options: RedisOptions,
+  ) {
+    this.#options = options;
+  }
+
   /** ioredis options (BullMQ's `maxRetriesPerRequest: null` included). */
-  options: RedisOptions;
+  get options(): RedisOptions {
+    return this.#options;
+  }
+
   /** The same options typed for BullMQ (whose copy of ioredis's types differs slightly). */
-  bull: ConnectionOptions;
-  /** The URL without its password, for messages and `String(client)`. */
-  display: string;
+  get bull(): ConnectionOptions {
+    return this.#options as ConnectionOptions;
+  }
 }
 
-/** True for 127.0.0.0/8, ::1 and localhost. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
+export { isLoopback } from '../host-check.ts';
 
 /**
  * Parse a `redis://` / `rediss://` URL and apply the security policy. Without a password in the
@@ -65,7 +79,7 @@ export function parseRedisUrl(url: string, opts: { insecure?: boolean; tls?: Rec
     maxRetriesPerRequest: null,
     ...(tls ? { tls: { servername: host, ...opts.tls } } : {}),
   };
-  return { host, port, tls, options, bull: options as ConnectionOptions, display };
+  return new RedisTarget(host, port, tls, display, options);
 }
 
 /**
