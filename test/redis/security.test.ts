@@ -26,7 +26,7 @@ const countedSquare = moduleFunction<(file: string, x: number) => number>(new UR
 describe('Redis URL policy', () => {
   test('loopback is accepted as is; the password never shows in the display form', () => {
     const t = parseRedisUrl('redis://:s3cret@127.0.0.1:6380/2');
-    expect([t.host, t.port, t.tls, t.display, t.options.password, t.options.db]).toEqual(['127.0.0.1', 6380, false, 'redis://127.0.0.1:6380', 's3cret', 2]);
+    expect([t.host, t.port, t.tls, t.display, t.options().password, t.options().db]).toEqual(['127.0.0.1', 6380, false, 'redis://127.0.0.1:6380', 's3cret', 2]);
     expect(parseRedisUrl('redis://localhost').port).toBe(6379);
     expect(parseRedisUrl('redis://[::1]:7000').host).toBe('::1');
   });
@@ -34,7 +34,7 @@ describe('Redis URL policy', () => {
   test('a non-loopback plaintext URL is refused with the reason; rediss:// or --insecure (with a password) pass', () => {
     expect(() => parseRedisUrl('redis://:pw@10.0.0.5:6379')).toThrow(/refusing the plaintext Redis URL "redis:\/\/10\.0\.0\.5:6379": its host is not loopback.*rediss:\/\/ \(TLS\), or pass --insecure/);
     expect(() => parseRedisUrl('rediss://10.0.0.5:6379')).toThrow(/a non-loopback Redis must require a password/);
-    expect(parseRedisUrl('rediss://:pw@10.0.0.5:6379').options.tls).toEqual({ servername: '10.0.0.5' });
+    expect(parseRedisUrl('rediss://:pw@10.0.0.5:6379').options().tls).toEqual({ servername: '10.0.0.5' });
     expect(parseRedisUrl('redis://:pw@10.0.0.5:6379', { insecure: true }).tls).toBe(false);
     expect(() => parseRedisUrl('http://127.0.0.1:6379')).toThrow(/invalid Redis URL "http:\/\/127\.0\.0\.1:6379": the scheme must be redis: or rediss:/);
     expect(() => parseRedisUrl('not a url')).toThrow(/invalid Redis URL "not a url"/);

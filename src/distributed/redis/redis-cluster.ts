@@ -117,7 +117,7 @@ export class RedisCluster {
     this.name = randomBytes(6).toString('hex');
     this.keys = new ClusterKeys(token);
     this.opener = new JobOpener(this.keys.job, eventQueue(this.name));
-    this.#redis = new Redis({ ...target.options, lazyConnect: true });
+    this.#redis = new Redis({ ...target.options(), lazyConnect: true });
     this.#redis.on('error', () => {});
     this.server = new RedisSchedulerServer((slot) => this.#slots.get(slot)?.worker.record.address, this.keys.secret, this.name, { allowedFailures: opts.allowedFailures });
   }
@@ -144,7 +144,7 @@ export class RedisCluster {
       if (bad) throw new RedisClusterError(redisMessages.versionMismatch(bad.name, bad.version, shoalVersion()));
       await c.#redis.set(clientKey(c.name), '1', 'PX', CLIENT_TTL_MS);
       c.#events = new BullWorker(eventQueue(c.name), async (job) => c.onJob(job.data as Packed), {
-        connection: target.bull,
+        connection: target.bull(),
         prefix: PREFIX,
         concurrency: 1,
         lockDuration: 4000,
@@ -206,10 +206,13 @@ export class RedisCluster {
     this.lastReached = Date.now();
     this.warnEntries(list.bad);
     const alive = new Map(list.alive.map((w) => [w.id, w]));
-    for (const [id, j] of this.#joined) {
+    // An entry that fails its check (overwritten by someone without the key) does not make its
+    // worker lost: its heartbeat says it lives, and the record it joined with stays in use.
+    const unreadable = new Set(list.bad.map((b) => b.id));
+    for (const id of [...this.#joined.keys()]) {
       const rec = alive.get(id);
-      if (!rec) this.lose(id, 'its heartbeat stopped (no beat for 4 s)');
-      else if (rec.leaving) this.lose(id, 'it left the cluster');
+      if (!rec && !unreadable.has(id)) this.lose(id, 'its heartbeat stopped (no beat for 4 s)');
+      else if (rec?.leaving) this.lose(id, 'it left the cluster');
     }
     if (list.dead.length) {
       // A worker that died without leaving: its record and control queue are removed by whoever notices.

@@ -41,6 +41,9 @@ export interface RedisWorkerOptions {
 
 export const BULL_OPTIONS = { lockDuration: 4000, stalledInterval: 1000 };
 
+/** How often a peer's entry that failed its check is read again. */
+const PEER_RETRY_MS = 250;
+
 export class RedisWorker implements WorkerHost {
   readonly id: string;
   readonly keys: ClusterKeys;
@@ -71,13 +74,13 @@ export class RedisWorker implements WorkerHost {
     this.localDirectory = opts.localDirectory ?? join(tmpdir(), `shoal-worker-${this.id}`);
     this.preload = opts.preload;
     this.#target = opts.target;
-    this.#redis = new Redis({ ...opts.target.options, lazyConnect: true });
+    this.#redis = new Redis({ ...opts.target.options(), lazyConnect: true });
     this.#redis.on('error', () => {}); // retried by ioredis; a long outage shows as a lost heartbeat
   }
 
   /** Each BullMQ queue and consumer opens (and closes) its own connections with these (they hold the password). */
-  get redisOptions(): ConnectionOptions {
-    return this.#target.bull;
+  redisOptions(): ConnectionOptions {
+    return this.#target.bull();
   }
 
   /**
@@ -107,7 +110,7 @@ export class RedisWorker implements WorkerHost {
         const msg = parseControl(job.data);
         if (msg) await w.onControl(msg);
       }, {
-        connection: opts.target.bull,
+        connection: opts.target.bull(),
         prefix: PREFIX,
         concurrency: 1,
         ...BULL_OPTIONS,
@@ -209,14 +212,20 @@ export class RedisWorker implements WorkerHost {
   async addressOf(worker: string): Promise<string | undefined> {
     const known = this.peers.get(worker);
     if (known) return known;
-    const rec = await lookupWorker(this.#redis, worker, this.keys.registry);
-    if (rec && 'problem' in rec) {
+    for (let tries = 1; ; tries++) {
+      const rec = await lookupWorker(this.#redis, worker, this.keys.registry);
+      if (!rec) return undefined;
+      if (!('problem' in rec)) {
+        this.peers.set(worker, rec.address);
+        return rec.address;
+      }
       if (this.badPeers.get(worker) !== rec.problem) process.stderr.write(`shoal worker: ${redisMessages.badRegistryEntry(worker, rec.problem)}\n`);
       this.badPeers.set(worker, rec.problem);
-      return undefined;
+      // The peer rewrites its signed entry every beat, so one overwritten by someone without the
+      // key is good again within a second: look again for two beats before calling it missing.
+      if (tries * PEER_RETRY_MS >= 2 * HEARTBEAT_MS) return undefined;
+      await new Promise((r) => setTimeout(r, PEER_RETRY_MS));
     }
-    if (rec) this.peers.set(worker, rec.address);
-    return rec?.address;
   }
 
   /**
@@ -239,7 +248,7 @@ export class RedisWorker implements WorkerHost {
         }
         await Promise.allSettled([...this.sessions.values()].map((s) => s.close()));
         await this.#control?.close(true).catch(() => {});
-        const ctl = new Queue(controlQueue(this.id), { connection: this.redisOptions, prefix: PREFIX });
+        const ctl = new Queue(controlQueue(this.id), { connection: this.redisOptions(), prefix: PREFIX });
         ctl.on('error', () => {});
         await ctl.obliterate({ force: true }).catch(() => {});
         await ctl.close().catch(() => {});

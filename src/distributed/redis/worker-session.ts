@@ -30,7 +30,7 @@ export interface WorkerHost {
   readonly localDirectory: string;
   readonly preload: string[];
   /** Each BullMQ queue and consumer opens (and closes) its own connections with these. */
-  readonly redisOptions: ConnectionOptions;
+  redisOptions(): ConnectionOptions;
   /** A peer's data server address (from its signed registry entry), or undefined when it is gone. */
   addressOf(worker: string): Promise<string | undefined>;
   /** BullMQ worker options shared by every consumer. */
@@ -67,7 +67,7 @@ export class WorkerSession {
     readonly session: string,
     readonly attempt: number,
   ) {
-    this.#events = new Queue(eventQueue(session), { connection: host.redisOptions, prefix: PREFIX });
+    this.#events = new Queue(eventQueue(session), { connection: host.redisOptions(), prefix: PREFIX });
     this.#events.on('error', () => {}); // retried by ioredis; a long outage shows as a lost heartbeat
     this.sealer = new JobSealer(host.keys.job, eventQueue(session), `${host.id}.${attempt}`);
     this.opener = new JobOpener(host.keys.job, instructionQueue(session, host.id, attempt));
@@ -155,7 +155,7 @@ export class WorkerSession {
         }
         this.onBatch(batch);
       }, {
-      connection: h.redisOptions,
+      connection: h.redisOptions(),
       prefix: PREFIX,
       concurrency: 1,
       ...h.bullOptions,
@@ -308,7 +308,7 @@ export class WorkerSession {
     if (!opts.removeQueues) await this.flush();
     await Promise.allSettled([this.#consumer?.close(true), this.stopRuntimes()]);
     if (opts.removeQueues) {
-      const mine = new Queue(instructionQueue(this.session, this.host.id, this.attempt), { connection: this.host.redisOptions, prefix: PREFIX });
+      const mine = new Queue(instructionQueue(this.session, this.host.id, this.attempt), { connection: this.host.redisOptions(), prefix: PREFIX });
       mine.on('error', () => {});
       await Promise.allSettled([mine.obliterate({ force: true }), this.#events.obliterate({ force: true })]);
       await mine.close().catch(() => {});
