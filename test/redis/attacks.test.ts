@@ -177,6 +177,7 @@ describe('someone who can write to Redis, without the token', () => {
       await q.add('b', { b: bytes.toString('base64'), from: 'client', n: 1e9, s: Buffer.alloc(32, 9).toString('base64') });
       await q.add('b', sealer.inline(bytes));
       await q.add('b', { b: bytes.toString('base64') }); // unsealed
+      await q.add('b', { b: 12345, from: 'client', n: 1e9, s: 'x' }); // not even shaped like a job: dropped, not a reset
     }
     for (const w of [w1, w2]) expect(await waitFor(() => /dropped a job that is not signed with this cluster's token/.test(w.output()), 15_000)).toBe(true);
     // Give anything still in flight time to reach the server (nothing should).

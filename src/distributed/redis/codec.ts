@@ -88,7 +88,10 @@ export class JobOpener {
 
   /** Throws `RedisClusterError` (badJob) unless the job is sealed with the key and not seen before. */
   check(p: Packed): void {
-    if (typeof p !== 'object' || p === null || typeof p.s !== 'string' || typeof p.from !== 'string' || !Number.isSafeInteger(p.n)) throw new RedisClusterError(redisMessages.badJob());
+    const fields = typeof p === 'object' && p !== null ? [p.b, p.ref, p.at, p.d] : [0];
+    if (!fields.every((f) => f === undefined || typeof f === 'string') || typeof p.s !== 'string' || typeof p.from !== 'string' || !Number.isSafeInteger(p.n)) {
+      throw new RedisClusterError(redisMessages.badJob());
+    }
     if (!sameMac(Buffer.from(p.s, 'base64'), Buffer.from(seal(this.key, this.queue, p), 'base64'))) throw new RedisClusterError(redisMessages.badJob());
     if (p.n! <= (this.last.get(p.from) ?? 0)) throw new RedisClusterError(redisMessages.replayedJob());
     this.last.set(p.from, p.n!);
