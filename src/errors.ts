@@ -396,7 +396,9 @@ export const redisMessages = {
   wrongToken: () => 'the hello is not signed with this worker\'s token (the client and the worker have different SHOAL_TOKEN values)',
   noWorkersJoined: (url: string, seconds: number, want: number, have: number, skipped: Array<{ id: string; problem: string }> = []) =>
     `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${redactUrl(url)}\`` +
-    (skipped.length ? `; skipped ${skipped.length} registry entr${skipped.length === 1 ? 'y' : 'ies'} (${skipped.map((b) => `${b.id}: ${b.problem}`).join('; ')})` : ''),
+    (skipped.length
+      ? `; skipped ${skipped.length} registry entr${skipped.length === 1 ? 'y' : 'ies'} (${skipped.slice(0, 3).map((b) => `${b.id}: ${b.problem}`).join('; ')}${skipped.length > 3 ? '; …' : ''})`
+      : ''),
   badJob: () => 'dropped a job that is not signed with this cluster\'s token (written into Redis by someone without SHOAL_TOKEN)',
   replayedJob: () => 'dropped a job seen before (a signed job copied back into its queue by someone with access to Redis)',
   badBulkBytes: (ref: string, at: string) => `dropped the bulk batch ${quote(ref)} fetched from ${at}: its bytes do not match the digest its job was signed with`,
