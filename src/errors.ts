@@ -420,7 +420,7 @@ export const redisMessages = {
  * A data server did not answer: connection refused or reset, no bytes for the timeout, or a
  * response cut short. Its keys are to be treated as missing (recomputed from lineage).
  * @example
- * try { await fetchValues(addr, keys, token); } catch (e) { if (e instanceof PeerUnreachableError) recompute(keys); }
+ * try { await fetchValues(addr, keys, secret); } catch (e) { if (e instanceof PeerUnreachableError) recompute(keys); }
  */
 export class PeerUnreachableError extends ShoalError {
   /** The data server's address (`http://host:port`). */
@@ -432,9 +432,10 @@ export class PeerUnreachableError extends ShoalError {
 }
 
 /**
- * A data server answered, but not with data: it refused the token (`status` 401), rejected the
- * request, sent bytes that are not a shoal data stream, or could not look up or encode a value
- * (`key`). Unlike PeerUnreachableError, recomputing does not help.
+ * A data server answered, but not with data: it refused this side's proof of the cluster key
+ * (`status` 401), rejected the request, did not prove it holds the key itself, sent bytes that
+ * fail their tag or are not a shoal data stream, or could not look up or encode a value (`key`).
+ * Unlike PeerUnreachableError, recomputing does not help.
  */
 export class DataPlaneError extends ShoalError {
   readonly address: string;

@@ -86,7 +86,7 @@ export class RedisWorker implements WorkerHost {
   /**
    * Join the cluster behind `target`; resolves once registered and serving.
    * @example
-   * const w = await RedisWorker.start({ target: parseRedisUrl(url), token, nthreads: 2, memoryLimit: undefined, listenHost: '127.0.0.1', listenPort: 0, preload: [] });
+   * const w = await RedisWorker.start({ target: parseRedisUrl(url), secret: new Secret(token), nthreads: 2, memoryLimit: undefined, listenHost: '127.0.0.1', listenPort: 0, preload: [] });
    * await w.close();
    */
   static async start(opts: RedisWorkerOptions): Promise<RedisWorker> {
