@@ -126,6 +126,17 @@ export class ClosedError extends ShoalError {
 }
 
 /** Quote a user value for a message: short, one line. */
+/**
+ * Text with the password of every URL in it hidden (`redis://:pw@h` → `redis://:***@h`; a user
+ * name alone, which some write for a password, is hidden too), for messages that show a URL the
+ * user gave.
+ * @example
+ * redactUrl('redis://:s3cret@10.0.0.5:6379/abc');   // 'redis://:***@10.0.0.5:6379/abc'
+ */
+export function redactUrl(text: string): string {
+  return text.replace(/\/\/([^/@\s]*)@/g, (_m, info: string) => (info.includes(':') ? `//${info.slice(0, info.indexOf(':'))}:***@` : '//***@'));
+}
+
 export function quote(value: unknown): string {
   let s: string;
   if (typeof value === 'string') s = JSON.stringify(value);
@@ -369,7 +380,7 @@ export class RedisClusterError extends ShoalError {
 
 /** Messages of the Redis backend. */
 export const redisMessages = {
-  badUrl: (url: string, why: string) => `invalid Redis URL ${quote(url)}: ${why} (expected redis://[:password@]host:port or rediss://…)`,
+  badUrl: (url: string, why: string) => `invalid Redis URL ${quote(redactUrl(url))}: ${why} (expected redis://[:password@]host:port or rediss://…)`,
   plaintextRemote: (url: string) =>
     `refusing the plaintext Redis URL ${quote(url)}: its host is not loopback, so the password and every task would cross the network unencrypted. ` +
     'Use rediss:// (TLS), or pass --insecure (Client.connect: { insecure: true }) on a network you trust',
@@ -383,9 +394,15 @@ export const redisMessages = {
   badSignature: (what: string) =>
     `rejected ${what}: it is not signed with this cluster's secret (unsigned, or the client's SHOAL_TOKEN differs from the worker's), so it was not run`,
   wrongToken: () => 'the hello is not signed with this worker\'s token (the client and the worker have different SHOAL_TOKEN values)',
-  noWorkersJoined: (url: string, seconds: number, want: number, have: number) =>
-    `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${url.replace(/:[^:@/]*@/, ':***@')}\``,
+  noWorkersJoined: (url: string, seconds: number, want: number, have: number, skipped: Array<{ id: string; problem: string }> = []) =>
+    `waited ${seconds} s for ${want} workers on ${url}, ${have} joined: start them with \`shoal worker ${redactUrl(url)}\`` +
+    (skipped.length
+      ? `; skipped ${skipped.length} registry entr${skipped.length === 1 ? 'y' : 'ies'} (${skipped.slice(0, 3).map((b) => `${b.id}: ${b.problem}`).join('; ')}${skipped.length > 3 ? '; …' : ''})`
+      : ''),
   badJob: () => 'dropped a job that is not signed with this cluster\'s token (written into Redis by someone without SHOAL_TOKEN)',
+  replayedJob: () => 'dropped a job seen before (a signed job copied back into its queue by someone with access to Redis)',
+  badBulkBytes: (ref: string, at: string) => `dropped the bulk batch ${quote(ref)} fetched from ${at}: its bytes do not match the digest its job was signed with`,
+  badRegistryEntry: (id: string, problem: string) => `skipped the entry ${quote(id)} of the worker registry (shoal:workers): ${problem}; no connection is made to it`,
   redisLost: (url: string, seconds: number, detail: string) =>
     `lost Redis at ${url}: unreachable for ${seconds} s (${detail}); the client closed and its pending futures were cancelled`,
   unreachable: (url: string, detail: string) => `cannot reach Redis at ${url}: ${detail} (is redis-server running there, and is the password in the URL right?)`,
@@ -394,7 +411,7 @@ export const redisMessages = {
     'Pass Client.connect(url, { listen: "0.0.0.0:0" }) (or this machine\'s address) so workers fetch them over HTTP',
   badListen: (value: string) => `Client.connect: invalid listen=${quote(value)}: must be host:port, e.g. 127.0.0.1:0`,
   workerOption: (flag: string, value: unknown, rule: string) => `shoal worker: invalid --${flag} ${quote(value)}: ${rule}`,
-  workerUsage: (problem: string) => `shoal worker: ${problem}\n\nusage: shoal worker <redis-url> [--nthreads N] [--memory-limit 8GiB] [--name w1] [--listen host:port] [--local-directory DIR] [--preload MODULE] [--insecure]`,
+  workerUsage: (problem: string) => `shoal worker: ${redactUrl(problem)}\n\nusage: shoal worker <redis-url> [--nthreads N] [--memory-limit 8GiB] [--name w1] [--listen host:port] [--local-directory DIR] [--preload MODULE] [--insecure]`,
 } as const;
 
 // ---- data plane (worker-to-worker HTTP, src/distributed/data-plane) ----
@@ -403,7 +420,7 @@ export const redisMessages = {
  * A data server did not answer: connection refused or reset, no bytes for the timeout, or a
  * response cut short. Its keys are to be treated as missing (recomputed from lineage).
  * @example
- * try { await fetchValues(addr, keys, token); } catch (e) { if (e instanceof PeerUnreachableError) recompute(keys); }
+ * try { await fetchValues(addr, keys, secret); } catch (e) { if (e instanceof PeerUnreachableError) recompute(keys); }
  */
 export class PeerUnreachableError extends ShoalError {
   /** The data server's address (`http://host:port`). */
@@ -415,9 +432,10 @@ export class PeerUnreachableError extends ShoalError {
 }
 
 /**
- * A data server answered, but not with data: it refused the token (`status` 401), rejected the
- * request, sent bytes that are not a shoal data stream, or could not look up or encode a value
- * (`key`). Unlike PeerUnreachableError, recomputing does not help.
+ * A data server answered, but not with data: it refused this side's proof of the cluster key
+ * (`status` 401), rejected the request, did not prove it holds the key itself, sent bytes that
+ * fail their tag or are not a shoal data stream, or could not look up or encode a value (`key`).
+ * Unlike PeerUnreachableError, recomputing does not help.
  */
 export class DataPlaneError extends ShoalError {
   readonly address: string;
@@ -434,14 +452,18 @@ export class DataPlaneError extends ShoalError {
 /** Messages of the data plane. */
 export const dataPlaneMessages = {
   peerUnreachable: (address: string, detail: string) => `data server ${address} did not answer: ${detail}`,
-  unauthorized: (address: string) =>
-    `data server ${address} refused the cluster token (401): every worker and client must use the same SHOAL_TOKEN`,
+  unauthorized: (address: string, reason: string) =>
+    `data server ${address} refused this request's proof of the cluster key (401: ${reason}): every worker and client must use the same SHOAL_TOKEN, with clocks that agree within a minute`,
+  noProof: (address: string) =>
+    `data server ${address} did not prove it holds the cluster key (no valid x-shoal-proof): it is not a data server of this cluster, so nothing it sent was read`,
+  badTag: (address: string) =>
+    `data server ${address} sent a response that failed its authentication tag (changed on the way, or not from a holder of the cluster key): it was not decoded`,
   badStatus: (address: string, status: number, body: string) => `data server ${address} answered HTTP ${status}: ${body}`,
   malformed: (address: string, detail: string) => `data server ${address} sent a malformed data stream: ${detail}`,
   remoteValue: (address: string, key: string, message: string) =>
     `data server ${address} could not send ${quote(key)}: ${message}`,
   badAddress: (address: string) => `invalid data server address ${quote(address)}: expected http://host:port`,
-  noToken: () => 'a data server needs a non-empty cluster token (SHOAL_TOKEN)',
+  noSecret: () => 'a data server needs the cluster secret (a Secret holding SHOAL_TOKEN)',
   listenFailed: (host: string, port: number, detail: string) => `data server could not listen on ${host}:${port}: ${detail}`,
   notData: (detail: string) => `not a shoal data value: ${detail}`,
 } as const;

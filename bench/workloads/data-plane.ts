@@ -7,16 +7,19 @@
  * typed-array bytes (10^9 per GB) over the median wall time. Both processes share the machine's
  * cores, so this is the loopback ceiling of one stream, not a network's.
  * Variant `decode: false` is the baseline: the same request and response over the same agent, its
- * bytes counted and dropped (what HTTP on this machine costs before any decoding or copying).
+ * bytes counted and dropped (what HTTP on this machine costs before any decoding, copying or
+ * checking of the response's tags; the server still computes them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { fetchValues } from '../../src/distributed/data-plane/index.ts';
+import { dataKey, signRequest } from '../../src/distributed/data-plane/auth.ts';
+import { fetchValues, Secret } from '../../src/distributed/data-plane/index.ts';
 import { payloadBytes } from './data-plane-payloads.ts';
 import type { Workload } from './types.ts';
 
 const TOKEN = randomBytes(16).toString('hex');
+const SECRET = new Secret(TOKEN);
 let peer: Promise<string> | undefined;
 let child: ChildProcess | undefined;
 
@@ -49,7 +52,7 @@ export const dataPlane: Workload = {
       const bytes = await countBytes(address, key);
       return { checksum: bytes, bytes };
     }
-    const { values, missing } = await fetchValues(address, [key], TOKEN);
+    const { values, missing } = await fetchValues(address, [key], SECRET);
     if (missing.length) throw new Error(`data-plane: ${key} missing`);
     const v = values.get(key);
     const bytes = payloadBytes(v);
@@ -66,14 +69,16 @@ const agent = new Agent({ keepAlive: true });
 /** POST /data for `key` and count the response's bytes (frames and all), decoding nothing. */
 function countBytes(address: string, key: string): Promise<number> {
   const url = new URL(address);
+  const body = Buffer.from(JSON.stringify([key]));
+  const { headers } = signRequest(dataKey(SECRET), 'POST', url.host, '/data', body);
   return new Promise((resolve, reject) => {
-    const req = request({ agent, host: url.hostname, port: url.port, method: 'POST', path: '/data', headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+    const req = request({ agent, host: url.hostname, port: url.port, method: 'POST', path: '/data', headers: { host: url.host, ...headers } }, (res) => {
       let n = 0;
       res.on('data', (d: Buffer) => (n += d.byteLength));
       res.on('end', () => resolve(n));
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(JSON.stringify([key]));
+    req.end(body);
   });
 }

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { OptionError, redisMessages } from '../errors.ts';
 import { parseBytes, formatBytes } from '../distributed/sizeof.ts';
 import { parseRedisUrl } from '../distributed/redis/url.ts';
+import { Secret } from '../distributed/secret.ts';
 import { RedisWorker } from '../distributed/redis/worker-node.ts';
 import { WORKER_OPTIONS } from './worker-options.ts';
 
@@ -63,7 +64,7 @@ export function workerOptions(argv: string[], env: NodeJS.ProcessEnv = process.e
     listenPort = Number(match[2]);
   }
   const preload = (v.preload ?? []).map((p) => (/^[a-z]+:/.test(p) ? p : p.startsWith('.') || p.startsWith('/') ? pathToFileURL(resolve(p)).href : p));
-  return { target, token, nthreads, memoryLimit, name: v.name, listenHost, listenPort, localDirectory: v['local-directory'], preload };
+  return { target, secret: new Secret(token), nthreads, memoryLimit, name: v.name, listenHost, listenPort, localDirectory: v['local-directory'], preload };
 }
 
 /**

@@ -50,6 +50,9 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
       clusterClosed: () => {
         // Nothing pending will finish: its futures are cancelled (as Dask's are when the cluster goes).
         for (const [key, st] of this.keys) if (st.status === 'pending') this.settleCancelled(key);
+        // A cluster that shut itself down (a RedisCluster that lost Redis) takes this client with
+        // it: `closed` says so, and it stops being the default scheduler.
+        this.detach();
       },
       taskStarted: (key, w) => {
         for (const o of this.observers) o.taskStarted?.(key, w);
@@ -337,11 +340,20 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
    * await client.close();
    */
   async close(): Promise<void> {
+    if (!this.closedFlag) {
+      const held = [...this.keys].filter(([, s]) => s.wanted).map(([k]) => k);
+      // Its futures still pending will never finish: they are cancelled.
+      for (const [key, s] of this.keys) if (s.status === 'pending') this.settleCancelled(key);
+      this.cluster.server.release(this.id, held);
+      this.detach();
+    }
+    // Also after the cluster closed itself: its closing may still be under way.
+    if (this.ownsCluster) await this.cluster.close();
+  }
+
+  /** Closed: no longer listening to the cluster, nor the default scheduler. */
+  private detach(): void {
     if (this.closedFlag) return;
-    const held = [...this.keys].filter(([, s]) => s.wanted).map(([k]) => k);
-    // Its futures still pending will never finish: they are cancelled.
-    for (const [key, s] of this.keys) if (s.status === 'pending') this.settleCancelled(key);
-    this.cluster.server.release(this.id, held);
     this.closedFlag = true;
     this.cluster.server.listeners.delete(this.listener);
     const i = clients.indexOf(this);
@@ -354,7 +366,6 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
         else unregisterScheduler(SCHEDULER_NAME);
       }
     }
-    if (this.ownsCluster) await this.cluster.close();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * No hang when Redis itself goes away: a client's pending compute is cancelled (with a warning
- * naming the reason) after REDIS_LOST_MS, `close()` returns after its grace period, and a worker
- * told to stop still exits cleanly.
+ * naming the reason) after REDIS_LOST_MS, the client then reports itself closed, `close()` returns
+ * after its grace period, and a worker told to stop still exits cleanly.
  */
 import { afterAll, expect, test } from 'vitest';
 import { CancelledError, Client, delayed } from '../../src/index.ts';
@@ -28,6 +28,9 @@ test('Redis stopped under a running compute: the future is cancelled with the re
     await expect(pending).rejects.toBeInstanceOf(CancelledError);
     expect(Date.now() - t0).toBeLessThan(25_000);
     expect(warnings.join('\n')).toMatch(/lost Redis at redis:\/\/127\.0\.0\.1:\d+: unreachable for 15 s/);
+    // The client shut itself down: it says so, and is no longer the default scheduler.
+    expect(client.closed).toBe(true);
+    expect(client.cluster.closed).toBe(true);
     const t1 = Date.now();
     await client.close();
     expect(Date.now() - t1).toBeLessThan(10_000);

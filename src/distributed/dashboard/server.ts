@@ -2,11 +2,13 @@
  * The live dashboard's HTTP server (node:http, no dependency): `/status` serves the page,
  * `/events` streams snapshots as server-sent events (4 a second), `/snapshot.json` gives one.
  * It listens on 127.0.0.1 (port 8787, or a free port when that one is taken) and never keeps
- * the program alive.
+ * the program alive. A request whose `Host` is not the dashboard's own address is refused (421),
+ * so a web page cannot read it through DNS rebinding (host-check.ts).
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { messages, OptionError } from '../../errors.ts';
+import { allowedHosts, hostRefusal } from '../host-check.ts';
 import type { DashboardModel } from './model.ts';
 import { dashboardPage } from './page.ts';
 
@@ -36,7 +38,14 @@ export class Dashboard {
     const streams = new Set<ServerResponse>();
     const seen = new WeakMap<ServerResponse, number>();
     const page = dashboardPage(title);
+    let allowed = new Set<string>(); // known once the port is bound
     const http = createServer((req, res) => {
+      const misdirected = hostRefusal(req.headers.host, allowed);
+      if (misdirected) {
+        res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.end(`shoal dashboard: ${misdirected}\n`);
+        return;
+      }
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/' || path === '/status') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -61,6 +70,7 @@ export class Dashboard {
       if (e.code === 'EADDRINUSE' && wanted !== 0) return listen(http, host, 0);
       throw e;
     });
+    allowed = allowedHosts(host, port);
     http.unref();
     const timer = setInterval(() => {
       for (const res of streams) {

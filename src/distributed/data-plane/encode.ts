@@ -21,6 +21,8 @@ export const PREFIX_BYTES = 16;
 export interface EncodedValue {
   chunks: Uint8Array[];
   byteLength: number;
+  /** How many chunks at the end are raw typed-array bytes (the rest is the value's structure). */
+  outOfBand: number;
 }
 
 export interface EncodeOptions {
@@ -47,10 +49,11 @@ export function encodeValue(value: unknown, opts: EncodeOptions = {}): EncodedVa
   prefix.writeUInt32LE(arrow.blobs.length, 8);
   arrow.blobs.forEach((b, i) => prefix.writeDoubleLE(b.byteLength, PREFIX_BYTES + 8 * i));
   const chunks: Uint8Array[] = [prefix, header, ...arrow.blobs];
+  const structure = chunks.length;
   for (const v of ser.views) if (v.byteLength > 0) chunks.push(bytesOf(v));
   let byteLength = 0;
   for (const c of chunks) byteLength += c.byteLength;
-  return { chunks, byteLength };
+  return { chunks, byteLength, outOfBand: chunks.length - structure };
 }
 
 /** What the fixed prefix says follows it. */

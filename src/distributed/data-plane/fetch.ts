@@ -1,20 +1,26 @@
 /**
  * Fetching values from a peer's data server: one `POST /data` per call over a keep-alive agent,
- * the response decoded as it arrives (`reader.ts`), each large typed array read straight into a
- * fresh buffer of its own.
+ * signed with proof of the cluster key (`auth.ts`; the key itself never travels), the response
+ * decoded as it arrives (`reader.ts`), each large typed array read straight into a fresh buffer of
+ * its own. Nothing is decoded before the server proved it holds the key (the response's proof)
+ * and the section holding it passed its tag, so a server that does not hold the key can make
+ * this side accept nothing, and deserialize nothing it sent.
  *
  * Failure kinds, so callers can act on them:
  * - PeerUnreachableError: refused, reset, no bytes for `timeoutMs`, or a body without its end frame
  *   (the peer died mid-stream): treat the keys as missing and recompute them.
- * - DataPlaneError: the peer answered but not with data (401 for a wrong token, a malformed
- *   stream, a value it could not look up or encode): recomputing would not help.
+ * - DataPlaneError: the peer answered but not with data (401: it refused this side's proof; no
+ *   proof of its own or a failed tag; a malformed stream; a value it could not look up or
+ *   encode): recomputing would not help.
  * - The signal's reason, when the caller aborted.
  */
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { DataPlaneError, OptionError, PeerUnreachableError, dataPlaneMessages } from '../../errors.ts';
+import { sameMac, type Secret } from '../secret.ts';
+import { dataKey, responseProof, SectionMac, signRequest } from './auth.ts';
 import { PREFIX_BYTES, decodeHeader, parseArrowLengths, parsePrefix } from './encode.ts';
 import { FRAME_BYTES, FrameKind, parseFrameHead } from './frames.ts';
-import { ChunkReader, Truncated, chunksOf } from './reader.ts';
+import { BadTag, ChunkReader, Truncated, chunksOf } from './reader.ts';
 
 /** One agent for the process: connections to each peer are reused (idle ones do not keep Node alive). */
 const agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
@@ -32,18 +38,19 @@ export interface FetchResult {
 }
 
 /**
- * Fetch `keys` from the data server at `address`, presenting `token`.
+ * Fetch `keys` from the data server at `address`, proving this side holds `secret` (the cluster secret).
  * @example
- * const { values, missing } = await fetchValues('http://10.0.0.5:8788', ['x-0', 'x-1'], process.env.SHOAL_TOKEN!);
+ * const { values, missing } = await fetchValues('http://10.0.0.5:8788', ['x-0', 'x-1'], new Secret(process.env.SHOAL_TOKEN!));
  */
-export async function fetchValues(address: string, keys: string[], token: string, opts: FetchOptions = {}): Promise<FetchResult> {
+export async function fetchValues(address: string, keys: string[], secret: Secret, opts: FetchOptions = {}): Promise<FetchResult> {
   const url = parseAddress(address);
   const unique = [...new Set(keys)];
   if (unique.length === 0) return { values: new Map(), missing: [] };
   opts.signal?.throwIfAborted();
+  const key = dataKey(secret);
   for (let tries = 1; ; tries++) {
     try {
-      return await attempt(url, address, unique, token, opts);
+      return await attempt(url, address, unique, key, opts);
     } catch (e) {
       // A kept-alive socket the server closed just as it was reused (Node's documented race): the
       // request only reads, so it is retried on another connection, a few times at most.
@@ -66,9 +73,11 @@ function parseAddress(address: string): URL {
 
 class StaleSocket extends Error {}
 
-async function attempt(url: URL, address: string, keys: string[], token: string, opts: FetchOptions): Promise<FetchResult> {
+async function attempt(url: URL, address: string, keys: string[], key: Secret, opts: FetchOptions): Promise<FetchResult> {
   const body = Buffer.from(JSON.stringify(keys), 'utf8');
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  // The Host is set here, so the MAC covers exactly what is sent.
+  const signed = signRequest(key, 'POST', url.host, '/data', body);
   const req = request({
     agent,
     protocol: 'http:',
@@ -76,7 +85,7 @@ async function attempt(url: URL, address: string, keys: string[], token: string,
     port: url.port || 80,
     method: 'POST',
     path: '/data',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.byteLength },
+    headers: { host: url.host, ...signed.headers, 'content-type': 'application/json', 'content-length': body.byteLength },
   });
   const unreachable = (detail: string, cause?: unknown) => new PeerUnreachableError(address, detail, { cause });
   const onAbort = () => req.destroy(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error(String(opts.signal!.reason)));
@@ -101,15 +110,22 @@ async function attempt(url: URL, address: string, keys: string[], token: string,
     try {
       if (res.statusCode !== 200) {
         const text = (await readText(res)).trim();
-        if (res.statusCode === 401) throw new DataPlaneError(address, dataPlaneMessages.unauthorized(address), { status: 401 });
+        if (res.statusCode === 401) throw new DataPlaneError(address, dataPlaneMessages.unauthorized(address, text), { status: 401 });
         throw new DataPlaneError(address, dataPlaneMessages.badStatus(address, res.statusCode ?? 0, text), { status: res.statusCode });
       }
-      return await readFrames(new ChunkReader(chunksOf(res)), address, keys);
+      // Not a byte of the body is read before the server proved it holds the key.
+      const proof = responseProof(key, signed.tag, 200);
+      const claimed = res.headers['x-shoal-proof'];
+      if (typeof claimed !== 'string' || !sameMac(Buffer.from(claimed, 'base64url'), proof)) {
+        throw new DataPlaneError(address, dataPlaneMessages.noProof(address), { status: 200 });
+      }
+      return await readFrames(new ChunkReader(chunksOf(res), new SectionMac(key, proof)), address, keys);
     } catch (e) {
       res.destroy();
       req.destroy();
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (e instanceof PeerUnreachableError || e instanceof DataPlaneError) throw e;
+      if (e instanceof BadTag) throw new DataPlaneError(address, dataPlaneMessages.badTag(address), { cause: e });
       if (e instanceof Truncated) throw unreachable('the response was cut short (the peer stopped mid-stream)', e);
       throw unreachable((e as NodeJS.ErrnoException).code ?? (e as Error).message, e);
     }
@@ -126,6 +142,7 @@ async function readFrames(r: ChunkReader, address: string, keys: string[]): Prom
     const head = parseFrameHead(await r.read(FRAME_BYTES));
     if (!head) throw malformed('bad frame header');
     if (head.kind === FrameKind.End) {
+      await r.checkTag();
       if (head.n !== frames || frames !== keys.length) throw malformed(`${frames} frames for ${keys.length} keys`);
       if (!(await r.atEnd())) throw malformed('bytes after the end frame');
       return { values, missing };
@@ -133,15 +150,18 @@ async function readFrames(r: ChunkReader, address: string, keys: string[]): Prom
     const key = keys[head.index];
     if (key === undefined) throw malformed(`frame for key #${head.index} of ${keys.length}`);
     frames++;
-    if (head.kind === FrameKind.Missing) missing.push(key);
-    else if (head.kind === FrameKind.Error) {
+    if (head.kind === FrameKind.Missing) {
+      await r.checkTag();
+      missing.push(key);
+    } else if (head.kind === FrameKind.Error) {
       const msg = Buffer.from(await r.read(head.n)).toString('utf8');
+      await r.checkTag();
       throw new DataPlaneError(address, dataPlaneMessages.remoteValue(address, key, msg), { key });
     } else values.set(key, await readValue(r, address));
   }
 }
 
-/** One encoded value (`encode.ts`), read from the stream. */
+/** One encoded value (`encode.ts`), read from the stream; decoded only once its structure's tag matched. */
 async function readValue(r: ChunkReader, address: string): Promise<unknown> {
   const { headerLength, arrowCount } = parsePrefix(await r.read(PREFIX_BYTES), address);
   const arrowLengths = parseArrowLengths(await r.read(8 * arrowCount), arrowCount);
@@ -153,6 +173,7 @@ async function readValue(r: ChunkReader, address: string): Promise<unknown> {
     await r.readInto(blob);
     blobs.push(blob);
   }
+  await r.checkTag();
   let decoded: ReturnType<typeof decodeHeader>;
   try {
     decoded = decodeHeader(header, blobs);
@@ -161,6 +182,7 @@ async function readValue(r: ChunkReader, address: string): Promise<unknown> {
   }
   const { value, fills } = decoded;
   for (const f of fills) await r.readInto(f);
+  await r.checkTag();
   return value;
 }
 

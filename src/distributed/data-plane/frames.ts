@@ -4,10 +4,19 @@
  *
  *   [u32 magic 'SHDF'][u32 kind][u32 key index][u32 n]
  *
- * - VALUE: an encoded value follows (`encode.ts`);
+ * - VALUE: an encoded value follows (`encode.ts`), in two sections: its structure (prefix, v8
+ *   header, Arrow streams), then the raw bytes of its large typed arrays;
  * - MISSING: the server does not hold the key;
  * - ERROR: `n` bytes of UTF-8 follow, why the server could not send the value;
  * - END: `n` is the number of key frames sent. A body without it was cut short (the peer died).
+ *
+ * A 32-byte tag (`auth.ts`, `SectionMac`) ends every section: after a VALUE's structure and after
+ * its raw bytes, after a MISSING head, after an ERROR's text, after the END head. The fetcher
+ * deserializes a value's structure only after its tag matched, and hands a value on only after the
+ * tag of its raw bytes matched:
+ *
+ *   VALUE   [head][prefix][header][arrow…][tag][view bytes…][tag]
+ *   MISSING [head][tag]      ERROR [head][text][tag]      END [head][tag]
  */
 export const FRAME_BYTES = 16;
 const MAGIC = 0x46444853; // 'SHDF' little-endian

@@ -8,8 +8,14 @@
  *   scheduler; a worker whose heartbeat expired is lost (its slots are removed, so its tasks are
  *   rescheduled and its results recomputed from the graph);
  * - the scheduler's messages for a worker's slots go out as one job per worker per tick on the
- *   session's instruction queue for that worker; function definitions are signed;
- * - every report comes back on the session's event queue (one consumer, in order).
+ *   session's instruction queue for that worker, sealed (codec.ts); function definitions are signed;
+ * - every report comes back on the session's event queue (one consumer, in order), and is used
+ *   only once its seal is checked.
+ *
+ * Workers are taken only from registry entries whose signature checks (registry.ts); a bad entry
+ * is skipped with a warning naming it. The cluster's keys are `Secret`s and the Redis connections
+ * (whose options hold the password) sit in `#private` fields, so showing a client, this cluster
+ * or a future, at any depth, shows neither.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -19,18 +25,18 @@ import { OptionError, RedisClusterError, redisMessages } from '../../errors.ts';
 import type { WorkerInfo } from '../local-cluster.ts';
 import type { ToWorker } from '../protocol.ts';
 import { formatBytes } from '../sizeof.ts';
-import { pack, unpack, type Packed } from './codec.ts';
+import { JobOpener, JobSealer, type Packed } from './codec.ts';
 import { BulkServer } from './bulk.ts';
 import { settlesWithin } from './grace.ts';
 import { CLOSE_GRACE_MS, controlQueue, eventQueue, instructionQueue, POLL_MS, PREFIX, REDIS_LOST_MS, WORKERS_KEY } from './names.ts';
-import { listWorkers, type WorkerRecord } from './registry.ts';
+import { listWorkers, type BadEntry, type WorkerRecord } from './registry.ts';
 import { RedisSchedulerServer } from './remote-server.ts';
 import { RemoteChannel } from './remote-channel.ts';
 import { toPortable } from './op-urls.ts';
-import { jobKey, sign, signingKey } from './signing.ts';
+import { ClusterKeys, sign } from './signing.ts';
 import { parseRedisUrl, probeRedis, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
-import { clientKey, type Hello, type InstructionBatch, type SessionEvent } from './wire.ts';
+import { clientKey, parseRefusal, type Bye, type Hello, type InstructionBatch, type SessionEvent } from './wire.ts';
 import type { Dashboard } from '../dashboard/server.ts';
 
 export interface ConnectOptions {
@@ -57,6 +63,8 @@ interface Joined {
   attempt: number;
   state: 'hello' | 'joined' | 'refused';
   queue?: Queue;
+  /** Seals this attempt's instruction jobs. */
+  sealer?: JobSealer;
   slots: RemoteChannel[];
   outbox: InstructionBatch | undefined;
   reason?: string;
@@ -75,14 +83,20 @@ export class RedisCluster {
   dashboard: Dashboard | undefined;
   /** Serves bulk batches to workers, so Redis never carries bulk data. */
   private bulk: BulkServer | undefined;
-  private readonly key: Buffer;
-  /** Signs and checks whole jobs (instruction batches out, events in). */
-  private readonly jobKey: Buffer;
+  /** The cluster's keys (code, jobs, registry, data plane), each a redacted `Secret`. */
+  private keys: ClusterKeys;
+  /** Checks the event jobs before anything in them is used. */
+  private readonly opener: JobOpener;
   private warnedForged = false;
-  private readonly redis: Redis;
-  private events: BullWorker | undefined;
-  private readonly joined = new Map<string, Joined>();
-  private readonly slots = new Map<string, { worker: Joined; index: number; channel: RemoteChannel }>();
+  /** Registry entries already warned about (id → problem), so a bad entry is said once. */
+  private readonly warnedEntries = new Map<string, string>();
+  /** The live registry entries the last poll skipped (for the message when workers do not come). */
+  private skipped: BadEntry[] = [];
+  // Everything below holds the Redis connection options (the password) or BullMQ objects that do.
+  readonly #redis: Redis;
+  #events: BullWorker | undefined;
+  readonly #joined = new Map<string, Joined>();
+  readonly #slots = new Map<string, { worker: Joined; index: number; channel: RemoteChannel }>();
   /** Signed wire definitions by function id (signed once, sent to each worker once). */
   private readonly sigs = new Map<number, string>();
   /** Times each worker was sent a hello (a lost worker that comes back joins under a new attempt). */
@@ -97,18 +111,15 @@ export class RedisCluster {
   /** Workers noticed lost (heartbeat expired), with when: for tests and benchmarks. */
   readonly lost: Array<{ worker: string; at: number }> = [];
 
-  private constructor(
-    target: RedisTarget,
-    private readonly token: string,
-    opts: ConnectOptions,
-  ) {
+  private constructor(target: RedisTarget, token: string, opts: ConnectOptions) {
+    // The token is not kept: only the keys derived from it (each a redacted Secret).
     this.target = target;
     this.name = randomBytes(6).toString('hex');
-    this.key = signingKey(token);
-    this.jobKey = jobKey(token);
-    this.redis = new Redis({ ...target.options, lazyConnect: true });
-    this.redis.on('error', () => {});
-    this.server = new RedisSchedulerServer((slot) => this.slots.get(slot)?.worker.record.address, token, this.name, { allowedFailures: opts.allowedFailures });
+    this.keys = new ClusterKeys(token);
+    this.opener = new JobOpener(this.keys.job, eventQueue(this.name));
+    this.#redis = new Redis({ ...target.options(), lazyConnect: true });
+    this.#redis.on('error', () => {});
+    this.server = new RedisSchedulerServer((slot) => this.#slots.get(slot)?.worker.record.address, this.keys.secret, this.name, { allowedFailures: opts.allowedFailures });
   }
 
   /**
@@ -125,14 +136,15 @@ export class RedisCluster {
     await probeRedis(target);
     const c = new RedisCluster(target, token, opts);
     try {
-      await c.redis.connect();
-      c.bulk = await BulkServer.start(opts.listen ?? '127.0.0.1:0', token, c.name);
-      const { alive } = await listWorkers(c.redis);
+      await c.#redis.connect();
+      c.bulk = await BulkServer.start(opts.listen ?? '127.0.0.1:0', c.keys.secret, c.name);
+      const { alive, bad: entries } = await listWorkers(c.#redis, c.keys.registry);
+      c.warnEntries(entries);
       const bad = alive.find((w) => w.version !== shoalVersion());
       if (bad) throw new RedisClusterError(redisMessages.versionMismatch(bad.name, bad.version, shoalVersion()));
-      await c.redis.set(clientKey(c.name), '1', 'PX', CLIENT_TTL_MS);
-      c.events = new BullWorker(eventQueue(c.name), async (job) => c.onJob(job.data as Packed), {
-        connection: target.bull,
+      await c.#redis.set(clientKey(c.name), '1', 'PX', CLIENT_TTL_MS);
+      c.#events = new BullWorker(eventQueue(c.name), async (job) => c.onJob(job.data as Packed), {
+        connection: target.bull(),
         prefix: PREFIX,
         concurrency: 1,
         lockDuration: 4000,
@@ -140,8 +152,8 @@ export class RedisCluster {
         removeOnComplete: { count: 0 },
         removeOnFail: { count: 0 },
       });
-      c.events.on('error', () => {});
-      await c.events.waitUntilReady();
+      c.#events.on('error', () => {});
+      await c.#events.waitUntilReady();
       if (opts.dashboardAddress) {
         const [{ Dashboard }, { DashboardModel }] = await Promise.all([import('../dashboard/server.ts'), import('../dashboard/model.ts')]);
         c.dashboard = await Dashboard.start(opts.dashboardAddress, new DashboardModel(c.server, () => c.workers), `shoal · ${target.display}`);
@@ -185,35 +197,39 @@ export class RedisCluster {
   private async pollOnce(): Promise<void> {
     let list;
     try {
-      await this.redis.set(clientKey(this.name), '1', 'PX', CLIENT_TTL_MS);
-      list = await listWorkers(this.redis);
+      await this.#redis.set(clientKey(this.name), '1', 'PX', CLIENT_TTL_MS);
+      list = await listWorkers(this.#redis, this.keys.registry);
     } catch (e) {
       this.checkRedisLost((e as Error).message); // unreachable for a moment: next poll
       return;
     }
     this.lastReached = Date.now();
+    this.warnEntries(list.bad);
     const alive = new Map(list.alive.map((w) => [w.id, w]));
-    for (const [id, j] of this.joined) {
+    // An entry that fails its check (overwritten by someone without the key) does not make its
+    // worker lost: its heartbeat says it lives, and the record it joined with stays in use.
+    const unreadable = new Set(list.bad.map((b) => b.id));
+    for (const id of [...this.#joined.keys()]) {
       const rec = alive.get(id);
-      if (!rec) this.lose(id, 'its heartbeat stopped (no beat for 4 s)');
-      else if (rec.leaving) this.lose(id, 'it left the cluster');
+      if (!rec && !unreadable.has(id)) this.lose(id, 'its heartbeat stopped (no beat for 4 s)');
+      else if (rec?.leaving) this.lose(id, 'it left the cluster');
     }
     if (list.dead.length) {
       // A worker that died without leaving: its record and control queue are removed by whoever notices.
-      await this.redis.hdel(WORKERS_KEY, ...list.dead).catch(() => 0);
+      await this.#redis.hdel(WORKERS_KEY, ...list.dead).catch(() => 0);
       for (const id of list.dead) {
-        const ctl = new Queue(controlQueue(id), { connection: this.redis as never, prefix: PREFIX });
+        const ctl = new Queue(controlQueue(id), { connection: this.#redis as never, prefix: PREFIX });
         ctl.on('error', () => {});
         await ctl.obliterate({ force: true }).catch(() => {});
         await ctl.close().catch(() => {});
       }
     }
     for (const rec of list.alive) {
-      if (this.joined.has(rec.id) || rec.leaving) continue;
+      if (this.#joined.has(rec.id) || rec.leaving) continue;
       const attempt = this.attempts.get(rec.id) ?? 0;
       this.attempts.set(rec.id, attempt + 1);
       const j: Joined = { record: rec, attempt, state: 'hello', slots: [], outbox: undefined };
-      this.joined.set(rec.id, j);
+      this.#joined.set(rec.id, j);
       if (rec.version !== shoalVersion()) {
         j.state = 'refused';
         j.reason = redisMessages.versionMismatch(rec.name, rec.version, shoalVersion());
@@ -221,23 +237,35 @@ export class RedisCluster {
         for (const cb of this.changed) cb();
         continue;
       }
-      const hello: Hello = { t: 'hello', session: this.name, version: shoalVersion(), attempt, sig: sign(this.key, { session: this.name, version: shoalVersion(), attempt }) };
-      const ctl = new Queue(controlQueue(rec.id), { connection: this.redis as never, prefix: PREFIX });
+      const hello: Hello = { t: 'hello', session: this.name, version: shoalVersion(), attempt, sig: sign(this.keys.code, { session: this.name, version: shoalVersion(), attempt }) };
+      const ctl = new Queue(controlQueue(rec.id), { connection: this.#redis as never, prefix: PREFIX });
       ctl.on('error', () => {});
-      await ctl.add('hello', pack(hello), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+      await ctl.add('hello', hello, { removeOnComplete: true, removeOnFail: true }).catch(() => {});
       await ctl.close().catch(() => {});
     }
   }
 
+  /** A warning for each bad registry entry (once per entry and problem): it is skipped, nothing connects to it. */
+  private warnEntries(entries: BadEntry[]): void {
+    this.skipped = entries;
+    for (const { id, problem } of entries) {
+      if (this.warnedEntries.get(id) === problem) continue;
+      this.warnedEntries.set(id, problem);
+      process.emitWarning(redisMessages.badRegistryEntry(id, problem));
+    }
+  }
+
   private onJob(p: Packed): void {
+    // A worker refusing a hello signed with another secret cannot seal for this client: a
+    // refusal is plain JSON, taken unsealed (it can only fail a pending hello).
+    const refusal = p.s === undefined ? parseRefusal(p) : undefined;
+    if (refusal) return this.onEvents([{ t: 'refused', ...refusal }]);
     let events: SessionEvent[];
     try {
-      events = unpack<SessionEvent[]>(p, this.jobKey);
+      this.opener.check(p);
+      events = this.opener.open<SessionEvent[]>(p);
     } catch (e) {
-      // A worker refusing a hello signed with another token cannot sign for this client: a
-      // refusal alone is taken unsigned (it can only fail a pending hello). Anything else is dropped.
-      const plain = p.s === undefined && p.b ? unpack<SessionEvent[]>(p) : undefined;
-      if (Array.isArray(plain) && plain.every((ev) => ev?.t === 'refused')) return this.onEvents(plain);
+      // Forged or replayed: dropped before anything in it is decoded.
       if (!this.warnedForged) process.emitWarning((e as Error).message);
       this.warnedForged = true;
       return;
@@ -249,7 +277,7 @@ export class RedisCluster {
     for (const ev of events) {
       switch (ev.t) {
         case 'slot': {
-          const s = this.slots.get(ev.slot);
+          const s = this.#slots.get(ev.slot);
           if (!s) break; // a slot already declared lost: its late reports are not accepted
           const m = ev.msg;
           if (m.t === 'report' && m.inline) {
@@ -266,12 +294,12 @@ export class RedisCluster {
           this.dropSlot(ev.slot, `its runtime thread exited (${ev.detail})`);
           break;
         case 'slot-added': {
-          const j = this.joined.get(ev.worker);
+          const j = this.#joined.get(ev.worker);
           if (j?.state === 'joined') this.addSlot(j, ev.index, ev.slot);
           break;
         }
         case 'refused': {
-          const j = this.joined.get(ev.worker);
+          const j = this.#joined.get(ev.worker);
           // Only an answer to our pending hello counts (a forged hello's refusal must not unseat a joined worker).
           if (j?.state === 'hello') {
             j.state = 'refused';
@@ -295,10 +323,11 @@ export class RedisCluster {
   }
 
   private welcome(worker: string, slots: Array<{ id: string; nthreads: number; memoryLimit: number | undefined }>): void {
-    const j = this.joined.get(worker);
+    const j = this.#joined.get(worker);
     if (!j || j.state !== 'hello') return;
     j.state = 'joined';
-    j.queue = new Queue(instructionQueue(this.name, worker, j.attempt), { connection: this.redis as never, prefix: PREFIX });
+    j.queue = new Queue(instructionQueue(this.name, worker, j.attempt), { connection: this.#redis as never, prefix: PREFIX });
+    j.sealer = new JobSealer(this.keys.job, instructionQueue(this.name, worker, j.attempt), 'client');
     j.queue.on('error', () => {}); // the shared connection's errors are the poll's business
     slots.forEach((s, index) => this.addSlot(j, index, s));
   }
@@ -308,16 +337,16 @@ export class RedisCluster {
     const local = j.record.host === hostname();
     const ch = new RemoteChannel(s.id, local ? j.record.pid : -1, (msg) => this.enqueue(j, index, msg));
     j.slots.push(ch);
-    this.slots.set(s.id, { worker: j, index, channel: ch });
+    this.#slots.set(s.id, { worker: j, index, channel: ch });
     this.server.addWorker(s.id, 'thread', ch, s.nthreads, s.memoryLimit);
     ch.deliver({ t: 'ready', pid: j.record.pid });
   }
 
   /** One slot is gone (its worker lives on). */
   private dropSlot(slot: string, detail: string): void {
-    const s = this.slots.get(slot);
+    const s = this.#slots.get(slot);
     if (!s) return;
-    this.slots.delete(slot);
+    this.#slots.delete(slot);
     s.worker.slots = s.worker.slots.filter((c) => c !== s.channel);
     this.server.forgetSlot(slot);
     s.channel.exit(detail);
@@ -326,12 +355,12 @@ export class RedisCluster {
 
   /** A worker is gone: its slots leave the scheduler (tasks rescheduled, results recomputed). */
   private lose(worker: string, detail: string): void {
-    const j = this.joined.get(worker);
+    const j = this.#joined.get(worker);
     if (!j) return;
-    this.joined.delete(worker);
+    this.#joined.delete(worker);
     if (j.state === 'joined') this.lost.push({ worker, at: Date.now() });
     for (const ch of j.slots) {
-      this.slots.delete(ch.name);
+      this.#slots.delete(ch.name);
       this.server.forgetSlot(ch.name);
       ch.exit(detail);
       this.server.removeWorker(ch.name, `${j.record.name} is lost: ${detail}`);
@@ -347,7 +376,7 @@ export class RedisCluster {
         msg.defs = msg.defs.map(([id, spec]) => {
           const wire = spec.kind === 'op' && spec.url ? { ...spec, url: toPortable(spec.url) } : spec;
           let sig = this.sigs.get(id);
-          if (sig === undefined) this.sigs.set(id, (sig = sign(this.key, wire)));
+          if (sig === undefined) this.sigs.set(id, (sig = sign(this.keys.code, wire)));
           return [id, { ...wire, sig }];
         });
       }
@@ -363,18 +392,18 @@ export class RedisCluster {
   /** One job per worker per tick: jobs are added in order on one connection, so they stay in order. */
   private flush(): void {
     this.flushQueued = false;
-    for (const j of this.joined.values()) {
-      if (!j.outbox || !j.queue) continue;
+    for (const j of this.#joined.values()) {
+      if (!j.outbox || !j.queue || !j.sealer) continue;
       const items = j.outbox;
       j.outbox = undefined;
-      const data = this.bulk ? this.bulk.pack(items, this.bulk.reaches(j.record.host, j.record.name), this.jobKey) : pack(items, this.jobKey);
+      const data = this.bulk ? this.bulk.pack(items, this.bulk.reaches(j.record.host, j.record.name), j.sealer) : j.sealer.pack(items);
       void j.queue.add('b', data, { removeOnComplete: true, removeOnFail: true }).catch(() => {});
     }
   }
 
   /** Resolve once no greeted worker is still unanswered, or after `ms` (never rejects). */
   private async settleHellos(ms: number): Promise<void> {
-    await this.watch(() => ([...this.joined.values()].some((j) => j.state === 'hello') ? undefined : true), ms, () => false);
+    await this.watch(() => ([...this.#joined.values()].some((j) => j.state === 'hello') ? undefined : true), ms, () => false);
   }
 
   /**
@@ -389,12 +418,12 @@ export class RedisCluster {
         const joined = this.processes.length;
         if (joined >= n) return null;
         // Refused workers can no longer make up the number: say why instead of timing out.
-        const refused = [...this.joined.values()].filter((j) => j.state === 'refused');
-        const greeted = [...this.joined.values()].filter((j) => j.state === 'hello').length;
+        const refused = [...this.#joined.values()].filter((j) => j.state === 'refused');
+        const greeted = [...this.#joined.values()].filter((j) => j.state === 'hello').length;
         return refused.length && joined + greeted < n ? new RedisClusterError(refused[0]!.reason!) : undefined;
       },
       timeoutSeconds * 1000,
-      () => new RedisClusterError(redisMessages.noWorkersJoined(this.target.display, timeoutSeconds, n, this.processes.length)),
+      () => new RedisClusterError(redisMessages.noWorkersJoined(this.target.display, timeoutSeconds, n, this.processes.length, this.skipped)),
     );
     if (failure) throw failure;
   }
@@ -419,7 +448,7 @@ export class RedisCluster {
 
   /** The worker processes that joined this session. */
   get processes(): WorkerRecord[] {
-    return [...this.joined.values()].filter((j) => j.state === 'joined').map((j) => j.record);
+    return [...this.#joined.values()].filter((j) => j.state === 'joined').map((j) => j.record);
   }
 
   /** The scheduler's workers (one per runtime slot), as the dashboard and tests see them. */
@@ -474,11 +503,11 @@ export class RedisCluster {
       // Goodbyes need Redis; when it is gone they would wait for it forever, so they get a grace
       // period, after which the connections are simply dropped.
       const farewell = (async () => {
-        const bye = pack({ t: 'bye', session: this.name, sig: sign(this.key, { bye: this.name }) });
+        const bye: Bye = { t: 'bye', session: this.name, sig: sign(this.keys.code, { bye: this.name }) };
         await Promise.allSettled(
-          [...this.joined.values()].map(async (j) => {
+          [...this.#joined.values()].map(async (j) => {
             if (j.state !== 'joined') return;
-            const ctl = new Queue(controlQueue(j.record.id), { connection: this.redis as never, prefix: PREFIX });
+            const ctl = new Queue(controlQueue(j.record.id), { connection: this.#redis as never, prefix: PREFIX });
             ctl.on('error', () => {});
             await ctl.add('bye', bye, { removeOnComplete: true, removeOnFail: true });
             await ctl.close();
@@ -486,17 +515,17 @@ export class RedisCluster {
             await j.queue?.close();
           }),
         );
-        await this.events?.close(true).catch(() => {});
-        const evq = new Queue(eventQueue(this.name), { connection: this.redis as never, prefix: PREFIX });
+        await this.#events?.close(true).catch(() => {});
+        const evq = new Queue(eventQueue(this.name), { connection: this.#redis as never, prefix: PREFIX });
         evq.on('error', () => {});
         await evq.obliterate({ force: true }).catch(() => {});
         await evq.close().catch(() => {});
-        await this.redis.del(clientKey(this.name)).catch(() => 0);
+        await this.#redis.del(clientKey(this.name)).catch(() => 0);
       })();
       const graceOver = !(await settlesWithin(farewell, CLOSE_GRACE_MS));
-      if (graceOver) void this.events?.disconnect().catch(() => {});
+      if (graceOver) void this.#events?.disconnect().catch(() => {});
       await this.bulk?.close();
-      this.redis.disconnect();
+      this.#redis.disconnect();
     })();
     return this.closing;
   }

@@ -3,10 +3,12 @@
  * `SchedulerServer` (same state machine, same batching, same listeners) with two differences:
  * its workers' channels are `RemoteChannel`s (BullMQ queues instead of IPC), and values come to
  * the client without the scheduler relaying them: small results arrived inline with their
- * report, large ones are fetched from the holder's data server over HTTP with the token.
+ * report, large ones are fetched from the holder's data server over HTTP (proving this client
+ * holds the cluster secret, and checking that the server does too).
  * Workers fetch from each other directly, so a `gather` never reaches this server.
  */
 import type { Key } from '../../graph/types.ts';
+import type { Secret } from '../secret.ts';
 import { GetError, SchedulerServer } from '../server.ts';
 import { DataPlaneError, fetchValues, PeerUnreachableError } from './data.ts';
 import { parseWireKey, wireKey } from './names.ts';
@@ -19,7 +21,7 @@ export class RedisSchedulerServer extends SchedulerServer {
 
   constructor(
     private readonly addressOf: (slot: string) => string | undefined,
-    private readonly token: string,
+    private readonly secret: Secret,
     /** This client's session: data servers are asked for `<session>/<key>`. */
     private readonly session: string,
     opts: { allowedFailures?: number } = {},
@@ -45,7 +47,7 @@ export class RedisSchedulerServer extends SchedulerServer {
     if (!address) throw new GetError(keys, undefined, worker);
     let r;
     try {
-      r = await fetchValues(address, need.map((k) => wireKey(this.session, k)), this.token);
+      r = await fetchValues(address, need.map((k) => wireKey(this.session, k)), this.secret);
     } catch (e) {
       // The holder is gone: the scheduler recomputes (gather.ts waits for it and asks again).
       if (e instanceof PeerUnreachableError) throw new GetError(keys, undefined, worker);

@@ -1,45 +1,48 @@
 /**
- * Shipped code is signed: every function definition a client sends (inline source, a module URL,
- * a registry op) carries an HMAC-SHA256 made with a key derived from the cluster token, and a
- * worker runs only definitions whose signature matches its own token. Someone who can write to
- * Redis but does not know the token cannot make workers run code.
+ * Everything a token holder writes into Redis is signed, and everything read back is checked
+ * before it is used: function definitions (inline source, a module URL, a registry op), hellos and
+ * byes, whole jobs (codec.ts) and registry entries (registry.ts). Each purpose has its own key,
+ * derived from the cluster secret, so a signature made for one (a registry entry) never passes for
+ * another (a job); the data plane derives its own the same way (data-plane/auth.ts). Someone who
+ * can write to Redis but does not hold the secret can make workers run nothing, and make no
+ * client or worker connect anywhere.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Secret, sameMac } from '../secret.ts';
 
-/** The signing key: derived from the token so the token itself is never what signs. */
-export function signingKey(token: string): Buffer {
-  return createHmac('sha256', token).update('shoal code signing v1').digest();
+/** The keys of one cluster, derived from its secret (every one redacted when shown). */
+export class ClusterKeys {
+  /** The cluster secret itself: the data plane derives its key from it. */
+  readonly secret: Secret;
+  /** Signs function definitions, hellos and byes. */
+  readonly code: Secret;
+  /** Seals whole jobs (instruction batches, events). */
+  readonly job: Secret;
+  /** Signs the worker registry's entries. */
+  readonly registry: Secret;
+
+  /**
+   * @example
+   * const keys = new ClusterKeys(process.env.SHOAL_TOKEN!);
+   * verify(keys.code, spec, sign(keys.code, spec));   // true
+   */
+  constructor(token: string | Secret) {
+    this.secret = typeof token === 'string' ? new Secret(token) : token;
+    this.code = this.secret.derive('shoal code signing v1');
+    this.job = this.secret.derive('shoal job signing v2');
+    this.registry = this.secret.derive('shoal registry signing v1');
+  }
 }
 
 /**
- * The signature of a value (a function spec, a session hello), over its JSON form.
+ * The signature of a value (a function spec, a session hello, a registry entry), over its JSON form.
  * @example
  * verify(key, spec, sign(key, spec));   // true
  */
-export function sign(key: Buffer, value: unknown): string {
-  return createHmac('sha256', key).update(JSON.stringify(value)).digest('base64');
+export function sign(key: Secret, value: unknown): string {
+  return key.mac(JSON.stringify(value)).toString('base64');
 }
 
-export function verify(key: Buffer, value: unknown, sig: unknown): boolean {
-  if (typeof sig !== 'string') return false;
-  const want = Buffer.from(sign(key, value), 'base64');
-  const got = Buffer.from(sig, 'base64');
-  return got.length === want.length && timingSafeEqual(got, want);
-}
-
-/** The key that signs whole jobs (instruction batches, events): derived apart from the code key. */
-export function jobKey(token: string): Buffer {
-  return createHmac('sha256', token).update('shoal job signing v1').digest();
-}
-
-/** An HMAC over raw job bytes (base64 text or v8 bytes). */
-export function mac(key: Buffer, data: string | Uint8Array): string {
-  return createHmac('sha256', key).update(data).digest('base64');
-}
-
-export function macOk(key: Buffer, data: string | Uint8Array, sig: unknown): boolean {
-  if (typeof sig !== 'string') return false;
-  const want = Buffer.from(mac(key, data), 'base64');
-  const got = Buffer.from(sig, 'base64');
-  return got.length === want.length && timingSafeEqual(got, want);
+/** Does `sig` sign `value` under `key`? (constant time) */
+export function verify(key: Secret, value: unknown, sig: unknown): boolean {
+  return typeof sig === 'string' && sameMac(Buffer.from(sig, 'base64'), key.mac(JSON.stringify(value)));
 }

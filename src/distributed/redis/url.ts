@@ -6,23 +6,47 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { OptionError, RedisClusterError, redisMessages } from '../../errors.ts';
+import { isLoopback } from '../host-check.ts';
 
-export interface RedisTarget {
-  host: string;
-  port: number;
-  tls: boolean;
+/**
+ * Where Redis is and how to connect. The connection options hold the password (and any TLS key),
+ * so they sit in a `#private` field behind methods (not getters, which `util.inspect` with
+ * `showHidden` and `getters` would call): showing a target, or anything holding one, never shows them.
+ */
+export class RedisTarget {
+  readonly #options: RedisOptions;
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly tls: boolean,
+    /** The URL without its password, for messages and `String(client)`. */
+    readonly display: string,
+    options: RedisOptions,
+  ) {
+    this.#options = options;
+  }
+
   /** ioredis options (BullMQ's `maxRetriesPerRequest: null` included). */
-  options: RedisOptions;
+  options(): RedisOptions {
+    return this.#options;
+  }
+
   /** The same options typed for BullMQ (whose copy of ioredis's types differs slightly). */
-  bull: ConnectionOptions;
-  /** The URL without its password, for messages and `String(client)`. */
-  display: string;
+  bull(): ConnectionOptions {
+    return this.#options as ConnectionOptions;
+  }
 }
 
-/** True for 127.0.0.0/8, ::1 and localhost. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+export { isLoopback } from '../host-check.ts';
+
+/**
+ * An ioredis error as a cause: its name and message only. ioredis attaches the failed command,
+ * and for a refused login that is `AUTH <user> <password>`.
+ */
+function bare(e: unknown): Error {
+  const out = new Error(e instanceof Error ? e.message : String(e));
+  if (e instanceof Error) out.name = e.name;
+  return out;
 }
 
 /**
@@ -36,8 +60,9 @@ export function parseRedisUrl(url: string, opts: { insecure?: boolean; tls?: Rec
   let u: URL;
   try {
     u = new URL(url);
-  } catch (e) {
-    throw new OptionError(redisMessages.badUrl(url, 'not a URL'), { cause: e });
+  } catch {
+    // Not chained: Node's URL error carries the whole input (password and all).
+    throw new OptionError(redisMessages.badUrl(url, 'not a URL'));
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new OptionError(redisMessages.badUrl(url, `the scheme must be redis: or rediss:, not ${u.protocol}`));
   if (!u.hostname) throw new OptionError(redisMessages.badUrl(url, 'no host'));
@@ -65,7 +90,7 @@ export function parseRedisUrl(url: string, opts: { insecure?: boolean; tls?: Rec
     maxRetriesPerRequest: null,
     ...(tls ? { tls: { servername: host, ...opts.tls } } : {}),
   };
-  return { host, port, tls, options, bull: options as ConnectionOptions, display };
+  return new RedisTarget(host, port, tls, display, options);
 }
 
 /**
@@ -75,14 +100,14 @@ export function parseRedisUrl(url: string, opts: { insecure?: boolean; tls?: Rec
  * await probeRedis(parseRedisUrl(url));   // throws RedisClusterError: cannot reach Redis at …
  */
 export async function probeRedis(target: RedisTarget, timeoutMs = 5000): Promise<void> {
-  const probe = new Redis({ ...target.options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const probe = new Redis({ ...target.options(), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
   let last: Error | undefined;
   probe.on('error', (e: Error) => (last = e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    throw new RedisClusterError(redisMessages.unreachable(target.display, (last ?? (e as Error)).message), { cause: last ?? e });
+    throw new RedisClusterError(redisMessages.unreachable(target.display, (last ?? (e as Error)).message), { cause: bare(last ?? e) });
   } finally {
     probe.disconnect();
   }

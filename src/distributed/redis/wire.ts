@@ -1,6 +1,7 @@
 /**
- * What travels through the BullMQ queues (each job's data is one packed array, see codec.ts):
- * - control queue of a worker: `Hello` / `Bye` from a client;
+ * What travels through the BullMQ queues:
+ * - control queue of a worker: `Hello` / `Bye` from a client, as plain JSON (each signed; never
+ *   v8-decoded, since anyone with Redis access can write there);
  * - a session's instruction queue: `InstructionBatch` — per runtime slot, the scheduler's
  *   protocol.ts messages of one tick (many tasks per job);
  * - a session's event queue: `SessionEvent[]` — every slot's reports of one flush, plus a
@@ -24,6 +25,28 @@ export interface Bye {
   sig: string;
 }
 export type ControlMsg = Hello | Bye;
+
+/** A control job's data, if it is shaped like a hello or a bye (its signature is checked by the worker). */
+export function parseControl(data: unknown): ControlMsg | undefined {
+  const m = data as Record<string, unknown> | null;
+  if (typeof m !== 'object' || m === null || typeof m.session !== 'string' || typeof m.sig !== 'string') return undefined;
+  if (m.t === 'bye') return { t: 'bye', session: m.session, sig: m.sig };
+  if (m.t === 'hello' && typeof m.version === 'string' && Number.isSafeInteger(m.attempt)) return { t: 'hello', session: m.session, version: m.version, attempt: m.attempt as number, sig: m.sig };
+  return undefined;
+}
+
+/**
+ * A worker's refusal of a hello, the one event job that is not sealed (the refused client may
+ * hold another secret): plain JSON, taken only as the answer to a pending hello.
+ */
+export interface Refusal {
+  refused: { worker: string; reason: string };
+}
+
+export function parseRefusal(data: unknown): Refusal['refused'] | undefined {
+  const r = (data as Partial<Refusal> | null)?.refused;
+  return typeof r === 'object' && r !== null && typeof r.worker === 'string' && typeof r.reason === 'string' ? { worker: r.worker, reason: r.reason.slice(0, 1000) } : undefined;
+}
 
 /** [slot index within the worker, message]. */
 export type InstructionBatch = Array<[number, ToWorker]>;

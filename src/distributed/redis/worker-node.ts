@@ -1,30 +1,33 @@
 /**
- * A `shoal worker` process: it registers in Redis, beats its heartbeat, serves its values over
- * HTTP (data server, token required) and, for each client that says hello, runs a
- * `WorkerSession` (runtime threads + queues). The main thread runs no task, so heartbeats, BullMQ
- * lock renewals and data requests are answered while tasks run.
+ * A `shoal worker` process: it registers in Redis (a signed record), beats its heartbeat, serves
+ * its values over HTTP (data server: requests prove they hold the cluster secret) and, for each
+ * client that says hello, runs a `WorkerSession` (runtime threads + queues). The main thread runs
+ * no task, so heartbeats, BullMQ lock renewals and data requests are answered while tasks run.
+ * The secret and the Redis connections sit in `#private` fields: nothing that shows a worker
+ * shows them.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
 import { redisMessages } from '../../errors.ts';
-import type { Packed } from './codec.ts';
-import { unpack } from './codec.ts';
+import type { Secret } from '../secret.ts';
 import { startDataServer, UNDEFINED_VALUE, type DataServer } from './data.ts';
 import { settlesWithin } from './grace.ts';
 import { CLOSE_GRACE_MS, controlQueue, HEARTBEAT_MS, parseWireKey, PREFIX } from './names.ts';
 import { lookupWorker, register, unregister, type WorkerRecord } from './registry.ts';
-import { jobKey, signingKey, verify } from './signing.ts';
+import { ClusterKeys, verify } from './signing.ts';
 import { probeRedis, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
-import { clientKey, type ControlMsg, type Hello } from './wire.ts';
+import { clientKey, parseControl, type ControlMsg, type Hello } from './wire.ts';
 import { WorkerSession, type WorkerHost } from './worker-session.ts';
 
 export interface RedisWorkerOptions {
   target: RedisTarget;
-  token: string;
+  /** The cluster secret (SHOAL_TOKEN). */
+  secret: Secret;
   nthreads: number;
   /** Bytes for the whole process (undefined: none). */
   memoryLimit: number | undefined;
@@ -38,52 +41,60 @@ export interface RedisWorkerOptions {
 
 export const BULL_OPTIONS = { lockDuration: 4000, stalledInterval: 1000 };
 
+/** How often a peer's entry that failed its check is read again. */
+const PEER_RETRY_MS = 250;
+
 export class RedisWorker implements WorkerHost {
   readonly id: string;
-  readonly token: string;
-  readonly signingKey: Buffer;
-  readonly jobKey: Buffer;
+  readonly keys: ClusterKeys;
   readonly nthreads: number;
   readonly memoryLimit: number | undefined;
   readonly localDirectory: string;
   readonly preload: string[];
-  readonly redisOptions;
   readonly bullOptions = BULL_OPTIONS;
   readonly sessions = new Map<string, WorkerSession>();
   record!: WorkerRecord;
-  private redis: Redis;
+  readonly #target: RedisTarget;
+  readonly #redis: Redis;
+  #control: BullWorker | undefined;
   private data: DataServer | undefined;
-  private control: BullWorker | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly peers = new Map<string, string>();
+  /** Registry entries already warned about (id → problem), so a bad entry is reported once. */
+  private readonly badPeers = new Map<string, string>();
   private closing: Promise<void> | undefined;
+  private readonly ownDirectory: boolean;
 
-  private constructor(readonly opts: RedisWorkerOptions) {
+  private constructor(opts: RedisWorkerOptions) {
     this.id = `w${randomBytes(4).toString('hex')}`;
-    this.token = opts.token;
-    this.signingKey = signingKey(opts.token);
-    this.jobKey = jobKey(opts.token);
+    this.keys = new ClusterKeys(opts.secret);
     this.nthreads = opts.nthreads;
     this.memoryLimit = opts.memoryLimit;
+    this.ownDirectory = !opts.localDirectory;
     this.localDirectory = opts.localDirectory ?? join(tmpdir(), `shoal-worker-${this.id}`);
     this.preload = opts.preload;
-    this.redisOptions = opts.target.bull;
-    this.redis = new Redis({ ...opts.target.options, lazyConnect: true });
-    this.redis.on('error', () => {}); // retried by ioredis; a long outage shows as a lost heartbeat
+    this.#target = opts.target;
+    this.#redis = new Redis({ ...opts.target.options(), lazyConnect: true });
+    this.#redis.on('error', () => {}); // retried by ioredis; a long outage shows as a lost heartbeat
+  }
+
+  /** Each BullMQ queue and consumer opens (and closes) its own connections with these (they hold the password). */
+  redisOptions(): ConnectionOptions {
+    return this.#target.bull();
   }
 
   /**
    * Join the cluster behind `target`; resolves once registered and serving.
    * @example
-   * const w = await RedisWorker.start({ target: parseRedisUrl(url), token, nthreads: 2, memoryLimit: undefined, listenHost: '127.0.0.1', listenPort: 0, preload: [] });
+   * const w = await RedisWorker.start({ target: parseRedisUrl(url), secret: new Secret(token), nthreads: 2, memoryLimit: undefined, listenHost: '127.0.0.1', listenPort: 0, preload: [] });
    * await w.close();
    */
   static async start(opts: RedisWorkerOptions): Promise<RedisWorker> {
     await probeRedis(opts.target);
     const w = new RedisWorker(opts);
     try {
-      await w.redis.connect();
-      w.data = await startDataServer({ host: opts.listenHost, port: opts.listenPort, token: opts.token, lookup: (k) => w.lookup(k) });
+      await w.#redis.connect();
+      w.data = await startDataServer({ host: opts.listenHost, port: opts.listenPort, secret: w.keys.secret, lookup: (k) => w.lookup(k) });
       w.record = {
         id: w.id,
         name: opts.name ?? w.id,
@@ -91,20 +102,24 @@ export class RedisWorker implements WorkerHost {
         pid: process.pid,
         nthreads: opts.nthreads,
         memoryLimit: opts.memoryLimit,
-        address: advertised(w.data.address),
+        address: w.data.address,
         version: shoalVersion(),
       };
-      w.control = new BullWorker(controlQueue(w.id), async (job) => w.onControl(unpack<ControlMsg>(job.data as Packed)), {
-        connection: opts.target.bull,
+      // Control messages are small JSON (no v8 decoding of what anyone could have written there).
+      w.#control = new BullWorker(controlQueue(w.id), async (job) => {
+        const msg = parseControl(job.data);
+        if (msg) await w.onControl(msg);
+      }, {
+        connection: opts.target.bull(),
         prefix: PREFIX,
         concurrency: 1,
         ...BULL_OPTIONS,
         removeOnComplete: { count: 0 },
         removeOnFail: { count: 0 },
       });
-      w.control.on('error', () => {});
-      await w.control.waitUntilReady();
-      await register(w.redis, w.record);
+      w.#control.on('error', () => {});
+      await w.#control.waitUntilReady();
+      await register(w.#redis, w.record, w.keys.registry);
       w.timer = setInterval(() => void w.tick(), HEARTBEAT_MS);
     } catch (e) {
       await w.close();
@@ -121,10 +136,10 @@ export class RedisWorker implements WorkerHost {
   private async tick(): Promise<void> {
     try {
       // The whole record each time: a client that took this worker for lost removed it.
-      await register(this.redis, this.record);
+      await register(this.#redis, this.record, this.keys.registry);
       const ids = [...this.sessions.keys()];
       if (ids.length === 0) return;
-      const alive = await this.redis.mget(ids.map(clientKey));
+      const alive = await this.#redis.mget(ids.map(clientKey));
       ids.forEach((s, i) => {
         if (alive[i] === null) void this.endSession(s, true);
       });
@@ -136,10 +151,13 @@ export class RedisWorker implements WorkerHost {
   private async onControl(msg: ControlMsg): Promise<void> {
     if (this.closing) return;
     if (msg.t === 'bye') {
-      if (verify(this.signingKey, { bye: msg.session }, msg.sig)) await this.endSession(msg.session, true);
+      if (verify(this.keys.code, { bye: msg.session }, msg.sig)) await this.endSession(msg.session, true);
       return;
     }
     const reason = this.refusal(msg);
+    // A signed hello copied back into the queue (an earlier attempt's) must not end the current one.
+    const current = this.sessions.get(msg.session);
+    if (!reason && current && msg.attempt <= current.attempt) return;
     const s = new WorkerSession(this, msg.session, msg.attempt);
     if (reason) {
       await s.refuse(this.id, reason);
@@ -162,7 +180,7 @@ export class RedisWorker implements WorkerHost {
   }
 
   private refusal(h: Hello): string | undefined {
-    if (!verify(this.signingKey, { session: h.session, version: h.version, attempt: h.attempt }, h.sig)) return redisMessages.wrongToken();
+    if (!verify(this.keys.code, { session: h.session, version: h.version, attempt: h.attempt }, h.sig)) return redisMessages.wrongToken();
     if (h.version !== shoalVersion()) return redisMessages.versionMismatch(this.record.name, shoalVersion(), h.version);
     return undefined;
   }
@@ -187,13 +205,27 @@ export class RedisWorker implements WorkerHost {
     return undefined;
   }
 
-  /** @internal A peer's data server address (cached; undefined once it left the registry). */
+  /**
+   * @internal A peer's data server address, from its signed registry entry (cached; undefined
+   * once it left the registry, or when its entry fails the check: said once, on stderr).
+   */
   async addressOf(worker: string): Promise<string | undefined> {
     const known = this.peers.get(worker);
     if (known) return known;
-    const rec = await lookupWorker(this.redis, worker);
-    if (rec) this.peers.set(worker, rec.address);
-    return rec?.address;
+    for (let tries = 1; ; tries++) {
+      const rec = await lookupWorker(this.#redis, worker, this.keys.registry);
+      if (!rec) return undefined;
+      if (!('problem' in rec)) {
+        this.peers.set(worker, rec.address);
+        return rec.address;
+      }
+      if (this.badPeers.get(worker) !== rec.problem) process.stderr.write(`shoal worker: ${redisMessages.badRegistryEntry(worker, rec.problem)}\n`);
+      this.badPeers.set(worker, rec.problem);
+      // The peer rewrites its signed entry every beat, so one overwritten by someone without the
+      // key is good again within a second: look again for two beats before calling it missing.
+      if (tries * PEER_RETRY_MS >= 2 * HEARTBEAT_MS) return undefined;
+      await new Promise((r) => setTimeout(r, PEER_RETRY_MS));
+    }
   }
 
   /**
@@ -209,14 +241,14 @@ export class RedisWorker implements WorkerHost {
         if (this.record) {
           // No new client says hello while it shuts down; its sessions hear it is leaving.
           this.record.leaving = true;
-          await register(this.redis, this.record).catch(() => {});
+          await register(this.#redis, this.record, this.keys.registry).catch(() => {});
           for (const s of this.sessions.values()) s.send({ t: 'leaving', worker: this.id });
           await Promise.allSettled([...this.sessions.values()].map((s) => s.flush()));
-          await unregister(this.redis, this.id).catch(() => {});
+          await unregister(this.#redis, this.id).catch(() => {});
         }
         await Promise.allSettled([...this.sessions.values()].map((s) => s.close()));
-        await this.control?.close(true).catch(() => {});
-        const ctl = new Queue(controlQueue(this.id), { connection: this.redisOptions, prefix: PREFIX });
+        await this.#control?.close(true).catch(() => {});
+        const ctl = new Queue(controlQueue(this.id), { connection: this.redisOptions(), prefix: PREFIX });
         ctl.on('error', () => {});
         await ctl.obliterate({ force: true }).catch(() => {});
         await ctl.close().catch(() => {});
@@ -225,15 +257,10 @@ export class RedisWorker implements WorkerHost {
       if (graceOver) await Promise.allSettled([...this.sessions.values()].map((s) => s.stopRuntimes()));
       this.sessions.clear();
       await this.data?.close();
-      this.redis.disconnect();
+      this.#redis.disconnect();
       const { rmSync } = await import('node:fs');
-      if (!this.opts.localDirectory) rmSync(this.localDirectory, { recursive: true, force: true });
+      if (this.ownDirectory) rmSync(this.localDirectory, { recursive: true, force: true });
     })();
     return this.closing;
   }
-}
-
-/** A data server bound to every interface is advertised under this machine's name. */
-function advertised(address: string): string {
-  return address.replace('//0.0.0.0:', `//${hostname()}:`).replace('//[::]:', `//${hostname()}:`);
 }

@@ -13,27 +13,25 @@ import { RedisClusterError, redisMessages } from '../../errors.ts';
 import type { Key } from '../../graph/types.ts';
 import { entryUrl, spawnThread, type Channel } from '../../schedulers/channel.ts';
 import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../protocol.ts';
-import { pack, unpack, unpackBytes, type Packed } from './codec.ts';
+import { JobOpener, JobSealer, type Packed } from './codec.ts';
 import { DataPlaneError, fetchValues } from './data.ts';
 import { eventQueue, INLINE_BYTES, instructionQueue, parseWireKey, PREFIX, slotId, wireKey, workerOfSlot } from './names.ts';
 import { fromPortable } from './op-urls.ts';
-import { verify } from './signing.ts';
-import type { InstructionBatch, SessionEvent, SignedDef } from './wire.ts';
+import { verify, type ClusterKeys } from './signing.ts';
+import type { InstructionBatch, Refusal, SessionEvent, SignedDef } from './wire.ts';
 
 /** What a session needs from its worker process. */
 export interface WorkerHost {
   readonly id: string;
-  readonly token: string;
-  readonly signingKey: Buffer;
-  /** Signs events out and checks instruction jobs in. */
-  readonly jobKey: Buffer;
+  /** Checks code and instruction jobs in, seals events out, proves itself to data servers. */
+  readonly keys: ClusterKeys;
   readonly nthreads: number;
   readonly memoryLimit: number | undefined;
   readonly localDirectory: string;
   readonly preload: string[];
   /** Each BullMQ queue and consumer opens (and closes) its own connections with these. */
-  readonly redisOptions: ConnectionOptions;
-  /** A peer's data server address (from the registry), or undefined when it is gone. */
+  redisOptions(): ConnectionOptions;
+  /** A peer's data server address (from its signed registry entry), or undefined when it is gone. */
   addressOf(worker: string): Promise<string | undefined>;
   /** BullMQ worker options shared by every consumer. */
   readonly bullOptions: { lockDuration: number; stalledInterval: number };
@@ -48,8 +46,12 @@ export class WorkerSession {
   readonly slotIds: string[] = [];
   /** Keys each slot holds as the scheduler's copy (finished or put there), for the data server. */
   readonly holds: Array<Set<Key>> = [];
-  private consumer: BullWorker | undefined;
-  private events: Queue;
+  // BullMQ objects hold the Redis password in their options: #private, so showing a session never shows it.
+  #consumer: BullWorker | undefined;
+  readonly #events: Queue;
+  /** Seals this session's events; checks its instruction jobs (before anything in them is used). */
+  private readonly sealer: JobSealer;
+  private readonly opener: JobOpener;
   private outbox: SessionEvent[] = [];
   private flushQueued = false;
   private sending: Promise<unknown> = Promise.resolve();
@@ -65,8 +67,10 @@ export class WorkerSession {
     readonly session: string,
     readonly attempt: number,
   ) {
-    this.events = new Queue(eventQueue(session), { connection: host.redisOptions, prefix: PREFIX });
-    this.events.on('error', () => {}); // retried by ioredis; a long outage shows as a lost heartbeat
+    this.#events = new Queue(eventQueue(session), { connection: host.redisOptions(), prefix: PREFIX });
+    this.#events.on('error', () => {}); // retried by ioredis; a long outage shows as a lost heartbeat
+    this.sealer = new JobSealer(host.keys.job, eventQueue(session), `${host.id}.${attempt}`);
+    this.opener = new JobOpener(host.keys.job, instructionQueue(session, host.id, attempt));
   }
 
   /** Each slot's share of the worker's memory limit. */
@@ -132,13 +136,14 @@ export class WorkerSession {
   async start(): Promise<void> {
     const h = this.host;
     await Promise.all(Array.from({ length: h.nthreads }, (_, i) => this.spawnSlot(i)));
-    this.consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => {
+    this.#consumer = new BullWorker(instructionQueue(this.session, h.id, this.attempt), async (job) => {
         let batch: InstructionBatch;
         try {
           batch = await this.batchOf(job.data as Packed);
         } catch (e) {
           if (e instanceof RedisClusterError) {
-            // A forged job: dropped, and said once (the session goes on).
+            // A forged or replayed job, or bulk bytes that are not the signed ones: dropped, and
+            // said once (the session goes on).
             if (!this.warnedForged) process.stderr.write(`shoal worker: ${e.message}\n`);
             this.warnedForged = true;
             return;
@@ -150,14 +155,14 @@ export class WorkerSession {
         }
         this.onBatch(batch);
       }, {
-      connection: h.redisOptions,
+      connection: h.redisOptions(),
       prefix: PREFIX,
       concurrency: 1,
       ...h.bullOptions,
       removeOnComplete: { count: 0 },
       removeOnFail: { count: 0 },
     });
-    this.consumer.on('error', () => {}); // connection errors are retried by ioredis; heartbeats tell the client
+    this.#consumer.on('error', () => {}); // connection errors are retried by ioredis; heartbeats tell the client
   }
 
   send(ev: SessionEvent): void {
@@ -168,9 +173,10 @@ export class WorkerSession {
     }
   }
 
-  /** A refusal, unsigned (the client may hold another token) and alone in its job. */
+  /** A refusal, unsealed (the client may hold another secret), plain JSON, alone in its job. */
   async refuse(worker: string, reason: string): Promise<void> {
-    await this.events.add('ev', pack([{ t: 'refused', worker, reason }]), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+    const data: Refusal = { refused: { worker, reason } };
+    await this.#events.add('ev', data, { removeOnComplete: true, removeOnFail: true }).catch(() => {});
   }
 
   /** Flush the outbox as one job; jobs are added in order on one connection, so they stay in order. */
@@ -183,17 +189,22 @@ export class WorkerSession {
     if (this.outbox.length === 0) return this.sending;
     const batch = this.outbox;
     this.outbox = [];
-    this.sending = this.events.add('ev', pack(batch, this.host.jobKey), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
+    this.sending = this.#events.add('ev', this.sealer.pack(batch), { removeOnComplete: true, removeOnFail: true }).catch(() => {});
     return this.sending;
   }
 
-  /** A job's batch: inline, or (bulk) fetched from the client's data server. Jobs are taken one at a time, so order holds. */
+  /**
+   * A job's batch: inline, or (bulk) fetched from the client's data server. The job's seal —
+   * covering the address and the bytes' digest — is checked first: no connection is opened and
+   * nothing decoded for a job the client did not write. Jobs are taken one at a time, so order holds.
+   */
   private async batchOf(p: Packed): Promise<InstructionBatch> {
-    if (!p.ref) return unpack<InstructionBatch>(p, this.host.jobKey);
-    const r = await fetchValues(p.at!, [p.ref], this.host.token);
+    this.opener.check(p);
+    if (p.ref === undefined) return this.opener.open<InstructionBatch>(p);
+    const r = await fetchValues(p.at ?? '', [p.ref], this.host.keys.secret);
     const bytes = r.values.get(p.ref);
     if (!(bytes instanceof Uint8Array)) throw new Error(`bulk batch ${p.ref} is no longer on ${p.at}`);
-    return unpackBytes<InstructionBatch>(bytes, this.host.jobKey, p.s);
+    return this.opener.openBytes<InstructionBatch>(p, bytes);
   }
 
   private onBatch(items: InstructionBatch): void {
@@ -213,7 +224,7 @@ export class WorkerSession {
   /** A definition whose signature matches, without it; otherwise one that fails with the reason. */
   private checked([id, spec]: SignedDef): [number, unknown] {
     const { sig, ...bare } = spec;
-    if (verify(this.host.signingKey, bare, sig)) return [id, bare.kind === 'op' && typeof bare.url === 'string' ? { ...bare, url: fromPortable(bare.url) } : bare];
+    if (verify(this.host.keys.code, bare, sig)) return [id, bare.kind === 'op' && typeof bare.url === 'string' ? { ...bare, url: fromPortable(bare.url) } : bare];
     const what = bare.kind === 'source' ? 'a shipped function' : bare.kind === 'module' ? `the module function ${String(bare.name)} of ${String(bare.url)}` : `the op ${String(bare.name)}`;
     const msg = redisMessages.badSignature(what);
     return [id, { kind: 'source', code: `function rejected() { throw new Error(${JSON.stringify(msg)}); }`, hash: `rejected-${id}` }];
@@ -266,7 +277,7 @@ export class WorkerSession {
     const address = await this.host.addressOf(owner);
     if (!address) return reply(undefined, keys);
     try {
-      const r = await fetchValues(address, keys.map((k) => wireKey(this.session, k)), this.host.token);
+      const r = await fetchValues(address, keys.map((k) => wireKey(this.session, k)), this.host.keys.secret);
       this.moved += r.values.size;
       return reply(
         keys.map((k) => r.values.get(wireKey(this.session, k))),
@@ -295,14 +306,14 @@ export class WorkerSession {
     if (this.closed) return;
     this.closed = true;
     if (!opts.removeQueues) await this.flush();
-    await Promise.allSettled([this.consumer?.close(true), this.stopRuntimes()]);
+    await Promise.allSettled([this.#consumer?.close(true), this.stopRuntimes()]);
     if (opts.removeQueues) {
-      const mine = new Queue(instructionQueue(this.session, this.host.id, this.attempt), { connection: this.host.redisOptions, prefix: PREFIX });
+      const mine = new Queue(instructionQueue(this.session, this.host.id, this.attempt), { connection: this.host.redisOptions(), prefix: PREFIX });
       mine.on('error', () => {});
-      await Promise.allSettled([mine.obliterate({ force: true }), this.events.obliterate({ force: true })]);
+      await Promise.allSettled([mine.obliterate({ force: true }), this.#events.obliterate({ force: true })]);
       await mine.close().catch(() => {});
     }
-    await this.events.close().catch(() => {});
+    await this.#events.close().catch(() => {});
   }
 
   /**
