@@ -149,9 +149,19 @@ function workersOf(scheduler: string): string {
   return `the '${scheduler}' scheduler's workers`;
 }
 
+/** An option name for a message: single-quoted, as users write it. */
+function optionName(name: string): string {
+  return `'${name.length > 60 ? `${name.slice(0, 57)}...` : name}'`;
+}
+
 export const messages = {
   badOption: (option: string, value: unknown, rule: string) =>
     `invalid option ${option}=${quote(value)}: ${rule}`,
+  unknownOption: (where: string, key: string, known: readonly string[], suggestion: string | undefined) =>
+    `${where}: unknown option ${optionName(key)}` +
+    (suggestion !== undefined ? ` (did you mean ${optionName(suggestion)}?)` : `; the options are ${known.map(optionName).join(', ')}`),
+  notOptions: (where: string, value: unknown, known: readonly string[]) =>
+    `${where}: the options must be an object (with ${known.map(optionName).join(', ')}), got ${Array.isArray(value) ? `the array ${quote(value)}` : quote(value)}`,
   unknownScheduler: (value: unknown, known: readonly string[]) =>
     `unknown scheduler ${quote(value)}; use one of ${known.map((k) => `'${k}'`).join(', ')}`,
   missingDependency: (key: string, dep: string) =>

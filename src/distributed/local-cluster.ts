@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { distributedMessages, messages, OptionError, ShoalError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { entryUrl, spawnProcess, spawnThread, type Channel } from '../schedulers/channel.ts';
 import { DashboardModel } from './dashboard/model.ts';
 import { Dashboard } from './dashboard/server.ts';
@@ -31,6 +32,10 @@ export interface LocalClusterOptions {
   /** Where workers spill to disk (default: a fresh directory under the system temp dir). */
   localDirectory?: string;
 }
+/** The option names of `LocalClusterOptions` (also those of `Client.start`). */
+export const LOCAL_CLUSTER_KEYS = optionKeys<LocalClusterOptions>({
+  processes: true, nWorkers: true, threadsPerWorker: true, memoryLimit: true, dashboardAddress: true, allowedFailures: true, localDirectory: true,
+});
 
 /** A worker as the cluster reports it. */
 export interface WorkerInfo {
@@ -99,7 +104,7 @@ export class LocalCluster {
    * await cluster.close();
    */
   static async start(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
-    const c = new LocalCluster(opts);
+    const c = new LocalCluster(checkOptions('LocalCluster.start', opts, LOCAL_CLUSTER_KEYS));
     try {
       if (c.dashboardAddress !== null) {
         c.dashboard = await Dashboard.start(c.dashboardAddress, new DashboardModel(c.server, () => c.workers), `shoal · LocalCluster ${c.name}`);

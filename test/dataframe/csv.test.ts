@@ -138,7 +138,7 @@ describe('schema: inference, enforcement, pruning', () => {
     expect(rows(await readCsv(q!, { header: false }).compute({ scheduler: 'sync' }))).toEqual([{ 0: 1, 1: 2 }, { 0: 3, 1: 4 }]);
     expect(() => readCsv(p!, { columns: ['zz'] })).toThrow(`readCsv columns: no column named "zz"; the columns are "a", "b", "c"`);
     expect(() => readCsv(p!, { dtypes: { a: 'int64' as never } })).toThrow(`dtype "int64" for column "a" is not supported`);
-    expect(() => readCsv(p!, { blocksiz: 5 } as never)).toThrow('invalid option blocksiz=5: not an option of readCsv');
+    expect(() => readCsv(p!, { blocksiz: 5 } as never)).toThrow("readCsv: unknown option 'blocksiz' (did you mean 'blocksize'?)");
     expect(() => readCsv(`${dir}/nothing-*.csv`)).toThrow('matched no files');
   });
 });
