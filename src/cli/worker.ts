@@ -24,7 +24,7 @@ options:
   --memory-limit SIZE     for the whole worker, e.g. 8GiB; 'auto' (default: system memory) or 0 for none
   --name NAME             shown in String(client) and the dashboard
   --listen HOST:PORT      the data server's address (default 127.0.0.1:0, a free port)
-  --local-directory DIR   where values spill under memory pressure
+  --local-directory DIR   where values spill under memory pressure (in a private folder made there)
   --preload MODULE        a module every runtime imports first (repeatable)
   --insecure              allow a plaintext redis:// URL to a non-loopback host
 `;

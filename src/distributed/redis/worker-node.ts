@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { makeOwnedDir } from '../../schedulers/workspace.ts';
+import { SPACE_PREFIX } from '../store.ts';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisMessages } from '../../errors.ts';
@@ -65,7 +66,8 @@ export class RedisWorker implements WorkerHost {
     this.jobKey = jobKey(opts.token);
     this.nthreads = opts.nthreads;
     this.memoryLimit = opts.memoryLimit;
-    this.localDirectory = opts.localDirectory ?? join(tmpdir(), `shoal-worker-${this.id}`);
+    // A private folder of its own (0700, swept by a later start if this process is killed).
+    this.localDirectory = makeOwnedDir(opts.localDirectory ?? tmpdir(), SPACE_PREFIX);
     this.preload = opts.preload;
     this.redisOptions = opts.target.bull;
     this.redis = new Redis({ ...opts.target.options, lazyConnect: true });
@@ -227,7 +229,7 @@ export class RedisWorker implements WorkerHost {
       await this.data?.close();
       this.redis.disconnect();
       const { rmSync } = await import('node:fs');
-      if (!this.opts.localDirectory) rmSync(this.localDirectory, { recursive: true, force: true });
+      rmSync(this.localDirectory, { recursive: true, force: true });
     })();
     return this.closing;
   }
