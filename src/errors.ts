@@ -290,6 +290,9 @@ export const messages = {
     `${path}:${line}: unexpected text after the closing quote of column ${quote(column)}; a quote inside a quoted field must be doubled ("")`,
   csvHeaderMismatch: (path: string, found: string[], expected: string[]) =>
     `${path}: the header ${quote(found.join(','))} differs from the first file's ${quote(expected.join(','))}; every file must have the same columns`,
+  csvNotUtf8: (path: string, line: number, char: number, column: string | undefined, byte: number) =>
+    `${path}:${line}:${char}: ${column === undefined ? '' : `column ${quote(column)} holds `}byte 0x${byte.toString(16).padStart(2, '0')}, which is not UTF-8 ` +
+    `(is the file Latin-1 or damaged?). Fix: convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass encodingErrors: 'replace' to readCsv to read such bytes as U+FFFD`,
   csvAllEmpty: (files: number) => `readCsv: all ${files} file(s) are empty; there is no header to read the columns from`,
   csvSampleTooSmall: (path: string, sample: number) =>
     `${path}: no complete line in the first ${sample} bytes; pass a larger sample (e.g. sample: ${sample * 4})`,

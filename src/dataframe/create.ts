@@ -13,6 +13,7 @@ import { DEFAULT_NULLS } from '../io/csv-convert.ts';
 import { inferCsvSchema } from '../io/csv-infer.ts';
 import type { CsvParseSpec } from '../io/csv-parse.ts';
 import type { CsvEngine } from '../io/csv-read.ts';
+import type { EncodingErrors } from '../io/utf8.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data, ref, task, type Arg, type GraphNode, type Key } from '../graph/types.ts';
@@ -46,11 +47,19 @@ export interface ReadCsvOptions {
   sample?: number | string;
   /** 'fast' (the byte tokenizer, default) or 'papaparse' (the reference parser). */
   engine?: CsvEngine;
+  /**
+   * Bytes that are not UTF-8 (a Latin-1 file, a damaged one): `'strict'` (the default) fails,
+   * naming the file, line, column and byte; `'replace'` reads each bad sequence as U+FFFD
+   * (Python's `errors=`, pandas' `encoding_errors`). Both engines behave the same.
+   * @example
+   * readCsv('legacy/*.csv', { encodingErrors: 'replace' });
+   */
+  encodingErrors?: EncodingErrors;
 }
 
 const CSV_KEYS = optionKeys<ReadCsvOptions>({
   blocksize: true, columns: true, dtypes: true, parseDates: true, delimiter: true, header: true,
-  nullValues: true, includePathColumn: true, onBadLines: true, sample: true, engine: true,
+  nullValues: true, includePathColumn: true, onBadLines: true, sample: true, engine: true, encodingErrors: true,
 });
 
 /** Options of `readJson`. */
@@ -104,10 +113,12 @@ export function readCsv(globOrPaths: string | string[], opts: ReadCsvOptions = {
   if (!['error', 'skip', 'warn'].includes(onBadLines)) throw new OptionError(messages.badOption('onBadLines', onBadLines, "'error', 'skip' or 'warn'"));
   const engine = opts.engine ?? 'fast';
   if (engine !== 'fast' && engine !== 'papaparse') throw new OptionError(messages.badOption('engine', engine, "'fast' or 'papaparse'"));
+  const encodingErrors = opts.encodingErrors ?? 'strict';
+  if (encodingErrors !== 'strict' && encodingErrors !== 'replace') throw new OptionError(messages.badOption('encodingErrors', encodingErrors, "'strict' or 'replace'"));
   const header = opts.header ?? true;
   const nullValues = opts.nullValues ?? DEFAULT_NULLS.slice();
-  const schema = inferCsvSchema(paths, { delimiter, header, nullValues, sample, dtypes: opts.dtypes ?? {}, parseDates: opts.parseDates ?? [] });
-  const spec: CsvParseSpec = { names: schema.names, dtypes: schema.dtypes, keep: [], delimiter, nullValues, header, onBadLines, dtypeSource: schema.dtypeSource, sampleBytes: sample };
+  const schema = inferCsvSchema(paths, { delimiter, header, nullValues, sample, dtypes: opts.dtypes ?? {}, parseDates: opts.parseDates ?? [], encodingErrors });
+  const spec: CsvParseSpec = { names: schema.names, dtypes: schema.dtypes, keep: [], delimiter, nullValues, header, onBadLines, dtypeSource: schema.dtypeSource, sampleBytes: sample, encodingErrors };
   const pathColumn = opts.includePathColumn === true ? 'path' : typeof opts.includePathColumn === 'string' ? opts.includePathColumn : null;
   let names = schema.names;
   let dtypes = schema.dtypes;
