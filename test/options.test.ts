@@ -108,6 +108,7 @@ const cases: [where: string, bad: string, good: string, call: () => unknown][] =
   ['Bag.persist', 'schedular', 'scheduler', () => b().persist({ schedular: 'sync' } as never)],
   ['Bag.take', 'npartition', 'npartitions', () => b().take(1, { npartition: 1 } as never)],
   ['Bag.toDataFrame', 'schedular', 'scheduler', () => bag.fromSequence([{ a: 1 }]).toDataFrame(undefined, { schedular: 'sync' } as never)],
+  ['Bag.toDataFrame', 'schedular', 'scheduler', () => bag.fromSequence([{ a: 1 }]).toDataFrame({ a: 'float64' } as never, { schedular: 'sync' } as never)],
   ['Bag.toTextFiles', 'encodng', 'encoding', () => b().toTextFiles(join(tmp.dir, 'out-*.txt'), { encodng: 'utf-8' } as never)],
   ['Bag.reduction', 'splitevery', 'splitEvery', () => b().reduction((p) => p.length, (c) => c.length, { splitevery: 2 } as never)],
   ['Bag.fold', 'intial', 'initial', () => b().fold((a, v) => a + v, undefined, { intial: 0 } as never)],

@@ -220,13 +220,16 @@ export class Bag<T = unknown> implements Collection<T[]> {
   toDataFrame(meta: Record<string, Dtype>): DataFrame;
   toDataFrame(meta?: undefined, opts?: ComputeOptions): Promise<DataFrame>;
   toDataFrame(meta?: Record<string, Dtype>, opts: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
-    const parts = this.toDelayed();
-    if (meta) return bagToDataFrame(parts, meta);
+    if (meta) {
+      checkComputeOptions('Bag.toDataFrame', opts); // nothing is computed, but a typo is still one
+      return bagToDataFrame(this.toDelayed(), meta);
+    }
     try {
       checkComputeOptions('Bag.toDataFrame', opts);
     } catch (e) {
       return Promise.reject(e);
     }
+    const parts = this.toDelayed();
     if (parts.length === 0) return Promise.reject(new OptionError(messages.bagMetaUnknown(undefined)));
     return inferBagMeta(parts[0]!, opts).then((m) => bagToDataFrame(parts, m));
   }
