@@ -115,7 +115,8 @@ export async function compute(...args: unknown[]): Promise<unknown[]> {
 
 /**
  * Compute collections and return them backed by their results, so later computes start from
- * there (Dask's `persist`; on local schedulers the results live in this process).
+ * there (Dask's `persist`; on local schedulers the results live in this process). A trailing
+ * plain object is the options, as for `compute`.
  * @example
  * const [x2] = await persist(x.add(1));
  * await x2.mul(2).compute();   // does not recompute x.add(1)
