@@ -85,7 +85,6 @@ export async function runWorker(argv: string[]): Promise<number> {
   }
   const worker = await RedisWorker.start(opts);
   const mem = opts.memoryLimit === undefined ? 'no memory limit' : `memory ${formatBytes(opts.memoryLimit)}`;
-  process.stdout.write(`shoal worker ${worker.record.name} (${worker.id}) joined ${opts.target.display}: ${opts.nthreads} thread${opts.nthreads === 1 ? '' : 's'}, ${mem}, data at ${worker.address}\n`);
   return new Promise<number>((done) => {
     let stopping = false;
     const stop = (sig: string) => {
@@ -99,5 +98,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // Announced only once a signal stops it cleanly: a supervisor may signal as soon as it reads this.
+    process.stdout.write(`shoal worker ${worker.record.name} (${worker.id}) joined ${opts.target.display}: ${opts.nthreads} thread${opts.nthreads === 1 ? '' : 's'}, ${mem}, data at ${worker.address}\n`);
   });
 }

@@ -115,8 +115,8 @@ describe('spill files are 0600 in 0700 folders, whatever the umask', () => {
       const second = await startWorker(redis.url, ['--nthreads', '1', '--memory-limit', '64MiB', '--local-directory', parent.dir, '--name', 'next']);
       expect(existsSync(first.space)).toBe(false);
       expect(readdirSync(parent.dir)).toEqual([expect.stringMatching(/^shoal-worker-space-/)]);
-      await second.stop('SIGTERM');
-      expect(readdirSync(parent.dir)).toEqual([]);
+      const code = await second.stop('SIGTERM');
+      expect([code, readdirSync(parent.dir)], second.output()).toEqual([0, []]);
     } finally {
       await stopAll();
       await redis.stop();
