@@ -5,9 +5,10 @@
  * those keys into the user's result (Dask's `__dask_graph__`, `__dask_keys__`,
  * `__dask_postcompute__`, `__dask_postpersist__`).
  */
-import { config, CONFIG_KEYS, mergeConfig, type SchedulerName, type ShoalConfig } from './config.ts';
+import { config, mergeConfig, type SchedulerName, type ShoalConfig } from './config.ts';
 import { renderGraph, type RenderOptions } from './diagnostics/visualize.ts';
 import { data, mergeGraphs, type Graph, type GraphNode, type Key } from './graph/types.ts';
+import { checkOptions, isPlainObject, optionKeys } from './options.ts';
 import { getDefaultScheduler, getScheduler, type Scheduler } from './schedulers/index.ts';
 
 /** What every shoal collection implements. */
@@ -37,17 +38,38 @@ export function isCollection(x: unknown): x is Collection {
 /** Options of `compute` / `persist` (and of a collection's `.compute()`). */
 export interface ComputeOptions extends ShoalConfig {}
 
-function isOptions(x: unknown): x is ComputeOptions {
-  if (typeof x !== 'object' || x === null || isCollection(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
-  const keys = Object.keys(x);
-  return keys.length > 0 && keys.every((k) => CONFIG_KEYS.has(k));
+/**
+ * `timeout` is added to ComputeOptions by the lifecycle work (compute({ timeout })); it is listed
+ * here already so that the two changes merge without touching this list.
+ */
+interface ArrivingComputeOptions {
+  timeout?: number;
+}
+
+/** The option names of `ComputeOptions`, for functions whose options extend it. */
+export const COMPUTE_KEYS = optionKeys<ComputeOptions & ArrivingComputeOptions>({ scheduler: true, numWorkers: true, fuse: true, callbacks: true, timeout: true });
+
+/**
+ * Check the options of a collection's `.compute()`/`.persist()` & co: an object of
+ * ComputeOptions' names.
+ * @example
+ * checkComputeOptions('Bag.compute', { schedular: 'sync' });   // OptionError: … (did you mean 'scheduler'?)
+ */
+export function checkComputeOptions<T extends ComputeOptions>(where: string, opts: T): T {
+  return checkOptions(where, opts, COMPUTE_KEYS);
 }
 
 /** The result type of computing `T` (non-collections pass through unchanged). */
 export type Computed<T> = T extends Collection<infer R> ? R : T;
 export type ComputedAll<T extends readonly unknown[]> = { -readonly [K in keyof T]: Computed<T[K]> };
-function splitArgs(args: readonly unknown[]): { items: unknown[]; opts: ComputeOptions } {
-  if (args.length > 0 && isOptions(args[args.length - 1])) return { items: args.slice(0, -1), opts: args[args.length - 1] as ComputeOptions };
+/**
+ * The items and the options of `compute(...args)` / `persist(...args)`: a trailing plain object
+ * that is not a collection is the options, and its keys must be option names (a plain object
+ * cannot be passed through as the last item; nothing is gained by computing one anyway).
+ */
+function splitArgs(where: string, args: readonly unknown[]): { items: unknown[]; opts: ComputeOptions } {
+  const last = args[args.length - 1];
+  if (args.length > 0 && isPlainObject(last) && !isCollection(last)) return { items: args.slice(0, -1), opts: checkComputeOptions(where, last as ComputeOptions) };
   return { items: [...args], opts: {} };
 }
 
@@ -74,7 +96,8 @@ async function run(collections: readonly Collection[], opts: ComputeOptions): Pr
 
 /**
  * Compute several collections at once, sharing intermediate results; non-collections pass
- * through. A trailing options object picks the scheduler.
+ * through. A trailing plain object is the options (`scheduler`, `numWorkers`, `fuse`,
+ * `callbacks`): an unknown key in it is an OptionError, never a value passed through.
  * @example
  * const i = delayed(square)(3);
  * const [a, b] = await compute(i.sub(5), i.add(4));            // square runs once: [4, 13]
@@ -83,7 +106,7 @@ async function run(collections: readonly Collection[], opts: ComputeOptions): Pr
 export async function compute<T extends readonly unknown[]>(...args: [...T, ComputeOptions]): Promise<ComputedAll<T>>;
 export async function compute<T extends readonly unknown[]>(...args: T): Promise<ComputedAll<T>>;
 export async function compute(...args: unknown[]): Promise<unknown[]> {
-  const { items, opts } = splitArgs(args);
+  const { items, opts } = splitArgs('compute', args);
   const cols = items.filter(isCollection);
   const results = await run(cols, opts);
   let j = 0;
@@ -92,7 +115,8 @@ export async function compute(...args: unknown[]): Promise<unknown[]> {
 
 /**
  * Compute collections and return them backed by their results, so later computes start from
- * there (Dask's `persist`; on local schedulers the results live in this process).
+ * there (Dask's `persist`; on local schedulers the results live in this process). A trailing
+ * plain object is the options, as for `compute`.
  * @example
  * const [x2] = await persist(x.add(1));
  * await x2.mul(2).compute();   // does not recompute x.add(1)
@@ -100,7 +124,7 @@ export async function compute(...args: unknown[]): Promise<unknown[]> {
 export async function persist<T extends readonly unknown[]>(...args: [...T, ComputeOptions]): Promise<T>;
 export async function persist<T extends readonly unknown[]>(...args: T): Promise<T>;
 export async function persist(...args: unknown[]): Promise<unknown[]> {
-  const { items, opts } = splitArgs(args);
+  const { items, opts } = splitArgs('persist', args);
   const cols = items.filter(isCollection);
   const results = await run(cols, opts);
   let j = 0;
@@ -116,6 +140,9 @@ export async function persist(...args: unknown[]): Promise<unknown[]> {
 /** Options of `visualize`: `filename` picks the format by extension (.svg, .png, .dot). */
 export interface VisualizeOptions extends Omit<RenderOptions, 'outputs'> {}
 
+/** The option names of `VisualizeOptions`. */
+export const VISUALIZE_KEYS = optionKeys<VisualizeOptions>({ filename: true, format: true, rankdir: true });
+
 /**
  * Draw the task graph of one or more collections (Graphviz in WebAssembly; no system binary).
  * Returns the SVG (or DOT) text and writes `filename` when given.
@@ -124,7 +151,7 @@ export interface VisualizeOptions extends Omit<RenderOptions, 'outputs'> {}
  */
 export async function visualize(...args: [...Collection[], VisualizeOptions] | Collection[]): Promise<string> {
   const last = args[args.length - 1];
-  const opts: VisualizeOptions = last !== undefined && !isCollection(last) ? (last as VisualizeOptions) : {};
+  const opts: VisualizeOptions = last !== undefined && !isCollection(last) ? checkOptions('visualize', last as VisualizeOptions, VISUALIZE_KEYS) : {};
   const cols = (args as unknown[]).filter(isCollection);
   const graph = mergeGraphs(cols.map((c) => c.__graph__()));
   return renderGraph(graph, { ...opts, outputs: cols.flatMap((c) => c.__keys__()) });

@@ -6,6 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { messages, OptionError } from './errors.ts';
+import { checkOptions, optionKeys } from './options.ts';
 import type { Callback } from './schedulers/callbacks.ts';
 import type { Scheduler } from './schedulers/index.ts';
 
@@ -22,13 +23,11 @@ export interface ShoalConfig {
   callbacks?: readonly Callback[];
 }
 
-/** The option names of `ShoalConfig` (also what a trailing options object of `compute` may hold). */
-export const CONFIG_KEYS: ReadonlySet<string> = new Set(['scheduler', 'numWorkers', 'fuse', 'callbacks']);
+/** The option names of `ShoalConfig`. */
+export const CONFIG_KEYS = optionKeys<ShoalConfig>({ scheduler: true, numWorkers: true, fuse: true, callbacks: true });
 
-function check(c: ShoalConfig): ShoalConfig {
-  for (const k of Object.keys(c)) {
-    if (!CONFIG_KEYS.has(k)) throw new OptionError(messages.badOption(k, (c as Record<string, unknown>)[k], `unknown option; known: ${[...CONFIG_KEYS].join(', ')}`));
-  }
+function check(where: string, c: ShoalConfig): ShoalConfig {
+  checkOptions(where, c, CONFIG_KEYS, true);
   if (c.numWorkers !== undefined && !(Number.isInteger(c.numWorkers) && c.numWorkers >= 1))
     throw new OptionError(messages.badOption('numWorkers', c.numWorkers, 'must be a whole number >= 1'));
   return c;
@@ -75,7 +74,7 @@ export function mergeConfig(a: ShoalConfig, b: ShoalConfig): ShoalConfig {
  */
 export const config = {
   set(values: ShoalConfig): { restore(): void } {
-    check(values);
+    check('config.set', values);
     const before = globalConfig;
     globalConfig = mergeConfig(globalConfig, values);
     return {
@@ -102,7 +101,7 @@ export const config = {
  * const total = await withConfig({ scheduler: 'sync' }, () => x.compute());
  */
 export function withConfig<T>(values: ShoalConfig, fn: () => T): T {
-  check(values);
+  check('withConfig', values);
   const outer = scoped.getStore() ?? {};
   return scoped.run(mergeConfig(outer, values), fn);
 }

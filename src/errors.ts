@@ -160,9 +160,19 @@ function workersOf(scheduler: string): string {
   return `the '${scheduler}' scheduler's workers`;
 }
 
+/** An option name for a message: single-quoted, as users write it. */
+function optionName(name: string): string {
+  return `'${name.length > 60 ? `${name.slice(0, 57)}...` : name}'`;
+}
+
 export const messages = {
   badOption: (option: string, value: unknown, rule: string) =>
     `invalid option ${option}=${quote(value)}: ${rule}`,
+  unknownOption: (where: string, key: string, known: readonly string[], suggestion: string | undefined) =>
+    `${where}: unknown option ${optionName(key)}` +
+    (suggestion !== undefined ? ` (did you mean ${optionName(suggestion)}?)` : `; the options are ${known.map(optionName).join(', ')}`),
+  notOptions: (where: string, value: unknown, known: readonly string[]) =>
+    `${where}: the options must be an object (with ${known.map(optionName).join(', ')}), got ${Array.isArray(value) ? `the array ${quote(value)}` : quote(value)}`,
   unknownScheduler: (value: unknown, known: readonly string[]) =>
     `unknown scheduler ${quote(value)}; use one of ${known.map((k) => `'${k}'`).join(', ')}`,
   missingDependency: (key: string, dep: string) =>
@@ -291,6 +301,9 @@ export const messages = {
     `${path}:${line}: unexpected text after the closing quote of column ${quote(column)}; a quote inside a quoted field must be doubled ("")`,
   csvHeaderMismatch: (path: string, found: string[], expected: string[]) =>
     `${path}: the header ${quote(found.join(','))} differs from the first file's ${quote(expected.join(','))}; every file must have the same columns`,
+  csvNotUtf8: (path: string, line: number, char: number, column: string | undefined, byte: number) =>
+    `${path}:${line}:${char}: ${column === undefined ? '' : `column ${quote(column)} holds `}byte 0x${byte.toString(16).padStart(2, '0')}, which is not UTF-8 ` +
+    `(is the file Latin-1 or damaged?). Fix: convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass encodingErrors: 'replace' to readCsv to read such bytes as U+FFFD`,
   csvAllEmpty: (files: number) => `readCsv: all ${files} file(s) are empty; there is no header to read the columns from`,
   csvSampleTooSmall: (path: string, sample: number) =>
     `${path}: no complete line in the first ${sample} bytes; pass a larger sample (e.g. sample: ${sample * 4})`,

@@ -53,7 +53,7 @@ describe('choosing a scheduler', () => {
     await expect(x.compute({ scheduler: 'gpu' })).rejects.toThrow(/unknown scheduler "gpu"; use one of 'sync', 'threads', 'processes'/);
     expect(() => config.set({ numWorkers: 0 })).toThrow(OptionError);
     expect(() => config.set({ numWorkers: 0 })).toThrow(/numWorkers=0: must be a whole number >= 1/);
-    expect(() => config.set({ schedular: 'sync' } as never)).toThrow(/invalid option schedular="sync": unknown option/);
+    expect(() => config.set({ schedular: 'sync' } as never)).toThrow("config.set: unknown option 'schedular' (did you mean 'scheduler'?)");
     // Dask's aliases work.
     expect(await x.compute({ scheduler: 'synchronous' })).toBe(2);
   });

@@ -14,6 +14,7 @@ function layer(file: string): number {
   const top = rel.split('/')[0]!;
   const table: Record<string, number> = {
     'errors.ts': 0,
+    'options.ts': 0,
     graph: 1,
     schedulers: 2,
     'config.ts': 3,

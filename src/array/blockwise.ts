@@ -6,6 +6,7 @@
  * functions as source (closures are refused before any work starts), module functions by URL.
  */
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { fnArg, ref, task, type Arg } from '../graph/types.ts';
@@ -52,6 +53,7 @@ export interface MapBlocksAxisOptions extends MapBlocksOptions {
    */
   newAxis?: number | readonly number[];
 }
+const MAP_BLOCKS_KEYS = optionKeys<MapBlocksAxisOptions>({ dtype: true, chunks: true, args: true, name: true, dropAxis: true, newAxis: true });
 
 /** Options of blockwise: MapBlocksOptions plus Dask's `concatenate` and `new_axes`. */
 export interface BlockwiseOptions extends MapBlocksOptions {
@@ -64,6 +66,16 @@ export interface BlockwiseOptions extends MapBlocksOptions {
   /** Output letters that no input has, with their lengths (one block each; Dask's `new_axes`). */
   newAxes?: Record<string, number>;
 }
+const BLOCKWISE_KEYS = optionKeys<BlockwiseOptions>({ dtype: true, chunks: true, args: true, name: true, concatenate: true, newAxes: true });
+
+/** Options of mapOverlap: MapBlocksOptions plus the overlap and the rule at the edges. */
+export interface MapOverlapOptions extends MapBlocksOptions {
+  /** Values borrowed from each neighbour: one number for every axis, or one per axis. */
+  depth: number | readonly number[];
+  /** What lies beyond the array's edges (default 'reflect'). */
+  boundary?: Boundary;
+}
+const MAP_OVERLAP_KEYS = optionKeys<MapOverlapOptions>({ dtype: true, chunks: true, args: true, name: true, depth: true, boundary: true });
 
 /** Axis numbers (negative from the end) as a sorted list of distinct positions in 0..nd-1. */
 function axisList(op: string, option: string, v: number | readonly number[] | undefined, nd: number): number[] {
@@ -106,7 +118,7 @@ function outChunks(op: string, opts: MapBlocksOptions, base: Chunks): number[][]
  */
 export function mapBlocks(f: AnyFn, ...rest: (ShoalArray | MapBlocksAxisOptions)[]): ShoalArray {
   const last = rest[rest.length - 1];
-  const opts: MapBlocksAxisOptions = last !== undefined && !(last instanceof ShoalArray) ? (rest.pop() as MapBlocksAxisOptions) : {};
+  const opts: MapBlocksAxisOptions = last !== undefined && !(last instanceof ShoalArray) ? checkOptions('mapBlocks', rest.pop() as MapBlocksAxisOptions, MAP_BLOCKS_KEYS) : {};
   const arrays = rest as ShoalArray[];
   if (arrays.length === 0 || !arrays.every((a) => a instanceof ShoalArray)) throw new OptionError(messages.arrayMismatch('mapBlocks', 'needs a function and at least one Array'));
   assertKnown('mapBlocks', ...arrays);
@@ -158,7 +170,7 @@ export function mapBlocks(f: AnyFn, ...rest: (ShoalArray | MapBlocksAxisOptions)
  */
 export function blockwise(f: AnyFn, out: string, ...rest: unknown[]): ShoalArray {
   const last = rest[rest.length - 1];
-  const opts: BlockwiseOptions = rest.length % 2 === 1 && last && typeof last === 'object' && !(last instanceof ShoalArray) ? (rest.pop() as BlockwiseOptions) : {};
+  const opts: BlockwiseOptions = rest.length % 2 === 1 && last && typeof last === 'object' && !(last instanceof ShoalArray) ? checkOptions('blockwise', rest.pop() as BlockwiseOptions, BLOCKWISE_KEYS) : {};
   if (rest.length % 2 !== 0) throw new OptionError(messages.arrayMismatch('blockwise', 'arguments must come in pairs: array, index letters (or value, null)'));
   const pairs: [unknown, string | null][] = [];
   for (let i = 0; i < rest.length; i += 2) pairs.push([rest[i], rest[i + 1] as string | null]);
@@ -244,7 +256,8 @@ export type Boundary = 'reflect' | 'periodic' | 'nearest' | 'none' | number;
  * // a 3-point moving sum
  * x.mapOverlap((b) => b.data.map((v, i, d) => (d[i - 1] ?? 0) + v + (d[i + 1] ?? 0)), { depth: 1, boundary: 0 })
  */
-export function mapOverlap(f: AnyFn, x: ShoalArray, opts: MapBlocksOptions & { depth: number | readonly number[]; boundary?: Boundary }): ShoalArray {
+export function mapOverlap(f: AnyFn, x: ShoalArray, opts: MapOverlapOptions): ShoalArray {
+  checkOptions('mapOverlap', opts, MAP_OVERLAP_KEYS, true);
   assertKnown('mapOverlap', x);
   const nd = x.ndim;
   const depth = typeof opts.depth === 'number' ? new Array<number>(nd).fill(opts.depth) : opts.depth.slice();

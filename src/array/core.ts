@@ -5,7 +5,7 @@
  * the Arrays it reads; the full graph is assembled when a compute asks for it.
  */
 import ndarray from 'ndarray';
-import { compute, persist, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
+import { checkComputeOptions, compute, persist, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import { blockKey } from '../graph/keys.ts';
 import { registerTokenizer } from '../graph/tokenize.ts';
@@ -14,16 +14,16 @@ import { blockIndices, chunksize, numblocksOf, prod, stridesOf, offsets, type Ch
 import { allocPlain, itemsize, type DType, type TypedArray } from './dtype.ts';
 import type { Expr } from './expr.ts';
 import { elemwise, astype as astypeOf, type Operand } from './elemwise.ts';
-import { argReduce, fold, moments, type ReduceOptions } from './reductions.ts';
-import { cumulative } from './cumulative.ts';
+import { argReduce, fold, moments, type ArgReduceOptions, type MomentsOptions, type ReduceOptions } from './reductions.ts';
+import { cumulative, type CumulativeOptions } from './cumulative.ts';
 import { rechunk as rechunkOf } from './rechunk.ts';
 import type { ChunksSpec } from './chunks.ts';
 import { expandDims, squeeze, transpose } from './shape.ts';
 import { blockOf, knownChunks, slice as sliceOf, type AxisIndex } from './slicing.ts';
 import { reshape as reshapeOf } from './reshape.ts';
 import { vindex as vindexOf } from './vindex.ts';
-import { dot as dotOf } from './linalg.ts';
-import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type Boundary, type MapBlocksAxisOptions, type MapBlocksOptions } from './blockwise.ts';
+import { dot as dotOf, type DotOptions } from './linalg.ts';
+import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type MapBlocksAxisOptions, type MapOverlapOptions } from './blockwise.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { reprHtml } from './display.ts';
 
@@ -150,6 +150,7 @@ export class ShoalArray implements Collection<NdArray | number> {
    * @example const y = await x.slice(x.gt(0)).computeChunkSizes();  y.shape  // [n]
    */
   async computeChunkSizes(opts: ComputeOptions = {}): Promise<ShoalArray> {
+    checkComputeOptions('Array.computeChunkSizes', opts);
     if (!this.hasUnknownChunks) return this;
     return knownChunks(this, opts);
   }
@@ -363,11 +364,11 @@ export class ShoalArray implements Collection<NdArray | number> {
     return moments('mean', this, opts);
   }
   /** Variance (`ddof` 0 by default). @example x.var({ ddof: 1 }) */
-  var(opts: ReduceOptions & { ddof?: number } = {}): ShoalArray {
+  var(opts: MomentsOptions = {}): ShoalArray {
     return moments('var', this, opts);
   }
   /** Standard deviation (`ddof` 0 by default). @example x.std({ axis: 0 }) */
-  std(opts: ReduceOptions & { ddof?: number } = {}): ShoalArray {
+  std(opts: MomentsOptions = {}): ShoalArray {
     return moments('std', this, opts);
   }
   /** Mean skipping NaN. @example x.nanmean() */
@@ -375,27 +376,27 @@ export class ShoalArray implements Collection<NdArray | number> {
     return moments('nanmean', this, opts);
   }
   /** Variance skipping NaN. @example x.nanvar() */
-  nanvar(opts: ReduceOptions & { ddof?: number } = {}): ShoalArray {
+  nanvar(opts: MomentsOptions = {}): ShoalArray {
     return moments('nanvar', this, opts);
   }
   /** Standard deviation skipping NaN. @example x.nanstd() */
-  nanstd(opts: ReduceOptions & { ddof?: number } = {}): ShoalArray {
+  nanstd(opts: MomentsOptions = {}): ShoalArray {
     return moments('nanstd', this, opts);
   }
   /** Index of the smallest value: flat over all axes, or along `axis`. @example x.argmin({ axis: 1 }) */
-  argmin(opts: { axis?: number; keepdims?: boolean; splitEvery?: ReduceOptions['splitEvery'] } = {}): ShoalArray {
+  argmin(opts: ArgReduceOptions = {}): ShoalArray {
     return argReduce('argmin', this, opts);
   }
   /** Index of the largest value: flat over all axes, or along `axis`. @example x.argmax() */
-  argmax(opts: { axis?: number; keepdims?: boolean; splitEvery?: ReduceOptions['splitEvery'] } = {}): ShoalArray {
+  argmax(opts: ArgReduceOptions = {}): ShoalArray {
     return argReduce('argmax', this, opts);
   }
   /** Running sum along `axis` (default 0 for 1-D). @example await array.arange(1, 5, 1, { chunks: 2 }).cumsum().toArray()  // [1, 3, 6, 10] */
-  cumsum(opts: { axis?: number; dtype?: DType } = {}): ShoalArray {
+  cumsum(opts: CumulativeOptions = {}): ShoalArray {
     return cumulative('cumsum', this, opts);
   }
   /** Running product along `axis`. @example x.cumprod({ axis: 1 }) */
-  cumprod(opts: { axis?: number; dtype?: DType } = {}): ShoalArray {
+  cumprod(opts: CumulativeOptions = {}): ShoalArray {
     return cumulative('cumprod', this, opts);
   }
 
@@ -447,11 +448,11 @@ export class ShoalArray implements Collection<NdArray | number> {
   }
 
   /** Matrix/vector product (NumPy's `dot` for 1-D and 2-D). @example a.dot(b) */
-  dot(other: ShoalArray, opts: { splitEvery?: number } = {}): ShoalArray {
+  dot(other: ShoalArray, opts: DotOptions = {}): ShoalArray {
     return dotOf(this, other, opts);
   }
   /** Matrix product (same as `dot` for 1-D and 2-D). @example a.matmul(b) */
-  matmul(other: ShoalArray, opts: { splitEvery?: number } = {}): ShoalArray {
+  matmul(other: ShoalArray, opts: DotOptions = {}): ShoalArray {
     return dotOf(this, other, opts);
   }
   /**
@@ -469,7 +470,7 @@ export class ShoalArray implements Collection<NdArray | number> {
    * Apply `f` to every block extended by `depth` values of its neighbours; the extension is cut
    * from the result. @example x.mapOverlap(smooth, { depth: 1, boundary: 'nearest' })
    */
-  mapOverlap(f: AnyFn, opts: MapBlocksOptions & { depth: number | readonly number[]; boundary?: Boundary }): ShoalArray {
+  mapOverlap(f: AnyFn, opts: MapOverlapOptions): ShoalArray {
     return mapOverlapOf(f, this, opts);
   }
 
@@ -498,8 +499,9 @@ export class ShoalArray implements Collection<NdArray | number> {
    * const nd = await array.ones([2, 3], { chunks: 2 }).compute();   // nd.get(1, 2) === 1
    * await array.ones([4]).sum().compute({ scheduler: 'sync' });     // 4
    */
-  compute(opts: ComputeOptions = {}): Promise<NdArray | number> {
-    return compute(this, opts).then(([v]) => v as NdArray | number);
+  async compute(opts: ComputeOptions = {}): Promise<NdArray | number> {
+    const [v] = await compute(this, checkComputeOptions('Array.compute', opts));
+    return v as NdArray | number;
   }
 
   /**
@@ -507,7 +509,7 @@ export class ShoalArray implements Collection<NdArray | number> {
    * @example await array.arange(0, 4, 1, { chunks: 2 }).reshape([2, 2]).toArray()   // [[0, 1], [2, 3]]
    */
   async toArray(opts: ComputeOptions = {}): Promise<NestedNumbers> {
-    const r = await this.compute(opts);
+    const r = await this.compute(checkComputeOptions('Array.toArray', opts));
     if (typeof r === 'number') return r;
     return nest(r.data, r.shape);
   }
@@ -516,8 +518,9 @@ export class ShoalArray implements Collection<NdArray | number> {
    * Compute the blocks and keep them (in this process), returning an Array backed by them.
    * @example const [y] = [await x.mul(2).persist()];  await y.sum().compute();
    */
-  persist(opts: ComputeOptions = {}): Promise<ShoalArray> {
-    return persist(this, opts).then(([v]) => v as ShoalArray);
+  async persist(opts: ComputeOptions = {}): Promise<ShoalArray> {
+    const [v] = await persist(this, checkComputeOptions('Array.persist', opts));
+    return v as ShoalArray;
   }
 
   /** Draw the task graph (SVG, PNG or DOT text). @example await x.sum().visualize({ filename: 'sum.svg' }) */

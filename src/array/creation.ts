@@ -3,6 +3,7 @@
  * Every maker takes `chunks` (any spec `normalizeChunks` accepts; default `'auto'`) and `dtype`.
  */
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data } from '../graph/types.ts';
 import { blockwiseArray } from './blocks.ts';
@@ -22,6 +23,30 @@ export interface CreateOptions {
   /** Element type (default float64). */
   dtype?: DType;
 }
+const CREATE_KEYS = optionKeys<CreateOptions>({ chunks: true, dtype: true });
+
+/** Options of `linspace`. */
+export interface LinspaceOptions extends CreateOptions {
+  /** Whether `stop` is the last value (default true). */
+  endpoint?: boolean;
+}
+const LINSPACE_KEYS = optionKeys<LinspaceOptions>({ chunks: true, dtype: true, endpoint: true });
+
+/** Options of `eye`. */
+export interface EyeOptions extends CreateOptions {
+  /** Columns (default `n`). */
+  m?: number;
+  /** The diagonal: 0 the main one, > 0 above, < 0 below. */
+  k?: number;
+}
+const EYE_KEYS = optionKeys<EyeOptions>({ chunks: true, dtype: true, m: true, k: true });
+
+/** Options of `fromArray`. */
+export interface FromArrayOptions extends CreateOptions {
+  /** The Array's name (its keys' prefix); default: a hash of the data. */
+  name?: string;
+}
+const FROM_ARRAY_KEYS = optionKeys<FromArrayOptions>({ chunks: true, dtype: true, name: true });
 
 export function checkDType(op: string, dtype: unknown, fallback: DType = 'float64'): DType {
   if (dtype === undefined) return fallback;
@@ -30,6 +55,7 @@ export function checkDType(op: string, dtype: unknown, fallback: DType = 'float6
 }
 
 function constant(op: string, shape: number | readonly number[], value: number, opts: CreateOptions): ShoalArray {
+  checkOptions(op, opts, CREATE_KEYS);
   const s = checkShape(shape, op);
   const dtype = checkDType(op, opts.dtype);
   if (typeof value !== 'number') throw new OptionError(messages.badOption(`${op} value`, value, 'must be a number'));
@@ -62,6 +88,7 @@ export function empty(shape: number | readonly number[], opts: CreateOptions = {
  * @example await array.arange(0, 10, 3, { chunks: 2 }).toArray()   // [0, 3, 6, 9]
  */
 export function arange(start: number, stop?: number, step = 1, opts: CreateOptions = {}): ShoalArray {
+  checkOptions('arange', opts, CREATE_KEYS);
   if (stop === undefined) [start, stop] = [0, start];
   for (const [k, v] of [['start', start], ['stop', stop], ['step', step]] as const)
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new OptionError(messages.badOption(`arange ${k}`, v, 'must be a finite number'));
@@ -77,7 +104,8 @@ export function arange(start: number, stop?: number, step = 1, opts: CreateOptio
  * `num` evenly spaced values from `start` to `stop` (inclusive unless `endpoint: false`).
  * @example await array.linspace(0, 1, 5, { chunks: 2 }).toArray()   // [0, 0.25, 0.5, 0.75, 1]
  */
-export function linspace(start: number, stop: number, num = 50, opts: CreateOptions & { endpoint?: boolean } = {}): ShoalArray {
+export function linspace(start: number, stop: number, num = 50, opts: LinspaceOptions = {}): ShoalArray {
+  checkOptions('linspace', opts, LINSPACE_KEYS);
   if (!Number.isInteger(num) || num < 0) throw new OptionError(messages.badOption('linspace num', num, 'must be a whole number >= 0'));
   const endpoint = opts.endpoint ?? true;
   const dtype = checkDType('linspace', opts.dtype);
@@ -92,7 +120,8 @@ export function linspace(start: number, stop: number, num = 50, opts: CreateOpti
  * A 2-D array with ones on diagonal `k` and zeros elsewhere (`m` columns, default `n`).
  * @example await array.eye(3, { chunks: 2 }).toArray()   // [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
  */
-export function eye(n: number, opts: CreateOptions & { m?: number; k?: number } = {}): ShoalArray {
+export function eye(n: number, opts: EyeOptions = {}): ShoalArray {
+  checkOptions('eye', opts, EYE_KEYS);
   const m = opts.m ?? n;
   const k = opts.k ?? 0;
   const shape = checkShape([n, m], 'eye');
@@ -125,7 +154,8 @@ const HASH_LIMIT = 4 * 2 ** 20;
  * const x = array.fromArray(new Float64Array([1, 2, 3, 4]), { chunks: 2 });
  * const y = array.fromArray(ndarray(new Int32Array(6), [2, 3]), { chunks: [1, 3] });
  */
-export function fromArray(source: ArraySource, opts: CreateOptions & { name?: string } = {}): ShoalArray {
+export function fromArray(source: ArraySource, opts: FromArrayOptions = {}): ShoalArray {
+  checkOptions('fromArray', opts, FROM_ARRAY_KEYS);
   const { flat, shape, stride, offset } = toStrided(source);
   const srcType = dtypeOf(flat as unknown as ArrayBufferView) ?? 'float64';
   const dtype = checkDType('fromArray', opts.dtype, srcType);
@@ -196,6 +226,25 @@ export interface RandomOptions extends CreateOptions {
   /** Seed: the same seed gives the same values whatever the chunking and scheduler. Default: random. */
   seed?: number;
 }
+const RANDOM_KEYS = optionKeys<RandomOptions>({ chunks: true, dtype: true, shape: true, seed: true });
+
+/** Options of `random.normal`. */
+export interface NormalOptions extends RandomOptions {
+  /** Mean (default 0). */
+  loc?: number;
+  /** Standard deviation (default 1). */
+  scale?: number;
+}
+const NORMAL_KEYS = optionKeys<NormalOptions>({ chunks: true, dtype: true, shape: true, seed: true, loc: true, scale: true });
+
+/** Options of `random.uniform`. */
+export interface UniformOptions extends RandomOptions {
+  /** Lowest value (default 0). */
+  low?: number;
+  /** Values stay below this (default 1). */
+  high?: number;
+}
+const UNIFORM_KEYS = optionKeys<UniformOptions>({ chunks: true, dtype: true, shape: true, seed: true, low: true, high: true });
 
 function randomArray(op: string, dist: number, p1: number, p2: number, opts: RandomOptions, dtype: DType): ShoalArray {
   const shape = checkShape(opts.shape ?? [], `random.${op}`);
@@ -221,7 +270,8 @@ export const random = {
    * Normal (Gaussian) values with mean `loc` and standard deviation `scale`.
    * @example const x = array.random.normal({ shape: [1_000_000], chunks: [100_000], seed: 42 });
    */
-  normal(opts: RandomOptions & { loc?: number; scale?: number } = {}): ShoalArray {
+  normal(opts: NormalOptions = {}): ShoalArray {
+    checkOptions('random.normal', opts, NORMAL_KEYS);
     const dtype = checkDType('random.normal', opts.dtype);
     return randomArray('normal', NORMAL, opts.loc ?? 0, opts.scale ?? 1, opts, dtype);
   },
@@ -229,7 +279,8 @@ export const random = {
    * Uniform values in [low, high) (default [0, 1)).
    * @example array.random.uniform({ shape: [100, 100], chunks: 50, seed: 1 })
    */
-  uniform(opts: RandomOptions & { low?: number; high?: number } = {}): ShoalArray {
+  uniform(opts: UniformOptions = {}): ShoalArray {
+    checkOptions('random.uniform', opts, UNIFORM_KEYS);
     const dtype = checkDType('random.uniform', opts.dtype);
     return randomArray('uniform', UNIFORM, opts.low ?? 0, opts.high ?? 1, opts, dtype);
   },
@@ -238,6 +289,7 @@ export const random = {
    * @example array.random.integers(0, 6, { shape: [10], seed: 7 })   // dice rolls 0..5
    */
   integers(low: number, high?: number, opts: RandomOptions = {}): ShoalArray {
+    checkOptions('random.integers', opts, RANDOM_KEYS);
     if (high === undefined) [low, high] = [0, low];
     if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new OptionError(messages.badOption('random.integers low/high', [low, high], 'need whole numbers with low < high'));
     const dtype = checkDType('random.integers', opts.dtype, 'int32');

@@ -3,6 +3,7 @@
  * (multiplies) the carry of blocks 0..k-1 along the axis, a chain of small carry tasks.
  */
 import { blockKey } from '../graph/keys.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type GraphNode } from '../graph/types.ts';
 import { blockIndices } from './chunks.ts';
@@ -15,11 +16,21 @@ import { normalizeAxes } from './reductions.ts';
 
 void cumulativeKernels;
 
+/** Options of cumsum/cumprod. */
+export interface CumulativeOptions {
+  /** The axis to run along (default: the array flattened, NumPy's `axis=None`). */
+  axis?: number;
+  /** Result dtype (default: the input's float type, else float64). */
+  dtype?: DType;
+}
+const CUMULATIVE_KEYS = optionKeys<CumulativeOptions>({ axis: true, dtype: true });
+
 /**
  * `cumsum` / `cumprod` of `x` along `axis`; without one, of `x` flattened in C order (NumPy's
  * `axis=None`: the trailing axes are rechunked whole so the flattening only relabels blocks).
  */
-export function cumulative(op: 'cumsum' | 'cumprod', x: ShoalArray, opts: { axis?: number; dtype?: DType }): ShoalArray {
+export function cumulative(op: 'cumsum' | 'cumprod', x: ShoalArray, opts: CumulativeOptions = {}): ShoalArray {
+  checkOptions(`Array.${op}`, opts, CUMULATIVE_KEYS);
   assertKnown(op, x);
   if (opts.axis === undefined && x.ndim !== 1) x = x.rechunk(x.chunks.map((c, d) => (d === 0 ? c : -1))).reshape([x.size]);
   const axis = normalizeAxes(op, opts.axis ?? 0, x.ndim)[0]!;

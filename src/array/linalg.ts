@@ -4,6 +4,7 @@
  * (i, p, j) and a tree sum over p with `splitEvery`.
  */
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type GraphNode } from '../graph/types.ts';
@@ -56,13 +57,21 @@ function matmul2d(a: ShoalArray, b: ShoalArray, splitEvery: number): ShoalArray 
   return new ShoalArray(name, chunks, dtype, { deps: [A, B], tasks });
 }
 
+/** Options of dot/matmul/tensordot. */
+export interface DotOptions {
+  /** Partial products summed per combine task (default 16). */
+  splitEvery?: number;
+}
+const DOT_KEYS = optionKeys<DotOptions>({ splitEvery: true });
+
 /**
  * Dot product of 1-D and 2-D arrays (NumPy's `dot`): vector·vector is a 0-d array, matrix·vector
  * a vector, matrix·matrix a matrix.
  * @example
  * await array.dot(array.eye(3, { chunks: 2 }), x).toArray();   // x itself
  */
-export function dot(a: ShoalArray, b: ShoalArray, opts: { splitEvery?: number } = {}): ShoalArray {
+export function dot(a: ShoalArray, b: ShoalArray, opts: DotOptions = {}): ShoalArray {
+  checkOptions('dot', opts, DOT_KEYS);
   for (const [w, v] of [['first', a], ['second', b]] as const)
     if (!(v instanceof ShoalArray) || v.ndim < 1 || v.ndim > 2)
       throw new OptionError(messages.arrayMismatch('dot', `the ${w} operand must be a 1-D or 2-D Array (n-D products: use tensordot on 2-D views), got ${v instanceof ShoalArray ? `${v.ndim}-D` : typeof v}`));
@@ -78,7 +87,7 @@ export function dot(a: ShoalArray, b: ShoalArray, opts: { splitEvery?: number } 
 }
 
 /** Matrix product (for 1-D and 2-D arrays the same as `dot`). @example array.matmul(a, b) */
-export function matmul(a: ShoalArray, b: ShoalArray, opts: { splitEvery?: number } = {}): ShoalArray {
+export function matmul(a: ShoalArray, b: ShoalArray, opts: DotOptions = {}): ShoalArray {
   return dot(a, b, opts);
 }
 
@@ -87,7 +96,8 @@ export function matmul(a: ShoalArray, b: ShoalArray, opts: { splitEvery?: number
  * of `b`, the default) or `[[i], [j]]`.
  * @example array.tensordot(a, b, [[0], [0]])   // a.T @ b
  */
-export function tensordot(a: ShoalArray, b: ShoalArray, axes: number | [number[], number[]] = 1, opts: { splitEvery?: number } = {}): ShoalArray {
+export function tensordot(a: ShoalArray, b: ShoalArray, axes: number | [number[], number[]] = 1, opts: DotOptions = {}): ShoalArray {
+  checkOptions('tensordot', opts, DOT_KEYS);
   let ia: number;
   let ib: number;
   if (axes === 1) {

@@ -6,6 +6,7 @@
  * x.std())` reads each block once.
  */
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg, type GraphNode, type Key } from '../graph/types.ts';
@@ -30,6 +31,22 @@ export interface ReduceOptions {
   /** Result dtype. */
   dtype?: import('./dtype.ts').DType;
 }
+const REDUCE_KEYS = optionKeys<ReduceOptions>({ axis: true, keepdims: true, splitEvery: true, dtype: true });
+
+/** Options of var/std (and the nan forms): ReduceOptions plus the degrees of freedom removed. */
+export interface MomentsOptions extends ReduceOptions {
+  /** Subtracted from the count in the divisor (default 0, NumPy's). */
+  ddof?: number;
+}
+const MOMENTS_KEYS = optionKeys<MomentsOptions>({ axis: true, keepdims: true, splitEvery: true, dtype: true, ddof: true });
+
+/** Options of argmin/argmax: one axis (or none: the flat index). */
+export interface ArgReduceOptions {
+  axis?: number;
+  keepdims?: boolean;
+  splitEvery?: ReduceOptions['splitEvery'];
+}
+const ARG_REDUCE_KEYS = optionKeys<ArgReduceOptions>({ axis: true, keepdims: true, splitEvery: true });
 
 export const DEFAULT_SPLIT_EVERY = 16;
 
@@ -140,6 +157,7 @@ function check(op: string, x: ShoalArray, axes: number[], needsValues: boolean):
 
 /** Reductions by name; each returns the reduced Array. */
 export function fold(op: 'sum' | 'prod' | 'min' | 'max' | 'any' | 'all' | 'nansum' | 'nanprod' | 'nanmin' | 'nanmax', x: ShoalArray, opts: ReduceOptions = {}): ShoalArray {
+  checkOptions(`Array.${op}`, opts, REDUCE_KEYS);
   const axes = normalizeAxes(op, opts.axis, x.ndim);
   check(op, x, axes, op === 'min' || op === 'max');
   const dtype =
@@ -148,7 +166,8 @@ export function fold(op: 'sum' | 'prod' | 'min' | 'max' | 'any' | 'all' | 'nansu
 }
 
 /** mean / var / std (and their NaN-skipping forms) from shared moment partials. */
-export function moments(op: 'mean' | 'var' | 'std' | 'nanmean' | 'nanvar' | 'nanstd', x: ShoalArray, opts: ReduceOptions & { ddof?: number } = {}): ShoalArray {
+export function moments(op: 'mean' | 'var' | 'std' | 'nanmean' | 'nanvar' | 'nanstd', x: ShoalArray, opts: MomentsOptions = {}): ShoalArray {
+  checkOptions(`Array.${op}`, opts, op.endsWith('mean') ? REDUCE_KEYS : MOMENTS_KEYS);
   const axes = normalizeAxes(op, opts.axis, x.ndim);
   const ddof = opts.ddof ?? 0;
   if (!Number.isInteger(ddof) || ddof < 0) throw new OptionError(messages.badOption(`${op} ddof`, ddof, 'must be a whole number >= 0'));
@@ -159,7 +178,8 @@ export function moments(op: 'mean' | 'var' | 'std' | 'nanmean' | 'nanvar' | 'nan
 }
 
 /** argmin / argmax over one axis or all (flat index). */
-export function argReduce(op: 'argmin' | 'argmax', x: ShoalArray, opts: { axis?: number; keepdims?: boolean; splitEvery?: ReduceOptions['splitEvery'] } = {}): ShoalArray {
+export function argReduce(op: 'argmin' | 'argmax', x: ShoalArray, opts: ArgReduceOptions = {}): ShoalArray {
+  checkOptions(`Array.${op}`, opts, ARG_REDUCE_KEYS);
   assertKnown(op, x);
   if (opts.axis !== undefined && typeof opts.axis !== 'number') throw new OptionError(messages.badOption(`${op} axis`, opts.axis, 'must be one axis number (or omitted for all axes)'));
   const axes = normalizeAxes(op, opts.axis, x.ndim);

@@ -5,10 +5,11 @@
  * is built (`bag.pipeline`), so `map().filter().map()` walks each partition once. Reductions,
  * shuffles and other cross-partition operations start from those tasks.
  */
-import { compute, persist, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
+import { checkComputeOptions, COMPUTE_KEYS, compute, persist, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import { Delayed } from '../delayed/delayed.ts';
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { escapeHtml } from '../diagnostics/notebook.ts';
 import { blockKey, keyPrefix } from '../graph/keys.ts';
 import { registerTokenizer, tokenize } from '../graph/tokenize.ts';
@@ -35,6 +36,49 @@ export interface TakeOptions extends ComputeOptions {
   npartitions?: number;
   /** Warn when fewer than `n` elements were found (default true). */
   warn?: boolean;
+}
+const TAKE_KEYS = [...COMPUTE_KEYS, ...optionKeys<Omit<TakeOptions, keyof ComputeOptions>>({ npartitions: true, warn: true })];
+
+/** Options of `toTextFiles`: the encoding, and how to compute. */
+export interface ToTextFilesOptions extends ComputeOptions {
+  /** The text encoding of the files (default utf-8). */
+  encoding?: string;
+}
+const TO_TEXT_FILES_KEYS = [...COMPUTE_KEYS, ...optionKeys<Omit<ToTextFilesOptions, keyof ComputeOptions>>({ encoding: true })];
+
+/** Options of the reductions (`sum`, `count`, `distinct`, …). */
+export interface BagReduceOptions {
+  /** Partial results combined per step of the tree (default 8, Dask's); false: all at once. */
+  splitEvery?: number | false;
+}
+const REDUCE_KEYS = optionKeys<BagReduceOptions>({ splitEvery: true });
+
+/** Options of `reduction`. */
+export interface ReductionOptions extends BagReduceOptions {
+  /** Key prefix of the result (default: the functions' common name, or 'reduction'). */
+  name?: string;
+}
+const REDUCTION_KEYS = optionKeys<ReductionOptions>({ splitEvery: true, name: true });
+
+/** Options of `fold`. */
+export interface FoldOptions<R> extends BagReduceOptions {
+  /** Start value of each partition's fold (without it, an empty bag is an error). */
+  initial?: R;
+}
+const FOLD_KEYS = optionKeys<FoldOptions<unknown>>({ splitEvery: true, initial: true });
+
+/** Options of `groupBy`. */
+export interface BagGroupByOptions {
+  /** Output partitions (default: as many as the Bag has). */
+  npartitions?: number;
+  /** Largest fan-out of one shuffle stage (default 32, Dask's). */
+  maxBranch?: number;
+}
+const GROUP_BY_KEYS = optionKeys<BagGroupByOptions>({ npartitions: true, maxBranch: true });
+
+/** The `splitEvery` of a reduction's options, after checking them. */
+function splitEveryOf(where: string, opts: BagReduceOptions): number | false | undefined {
+  return checkOptions(where, opts, REDUCE_KEYS).splitEvery;
 }
 
 /**
@@ -130,13 +174,14 @@ export class Bag<T = unknown> implements Collection<T[]> {
   // ---- running ----
 
   /** Compute every element, in order. @example await bag.range(5, { npartitions: 2 }).compute()  // [0, 1, 2, 3, 4] */
-  compute(opts: ComputeOptions = {}): Promise<T[]> {
-    return compute(this, opts).then(([v]) => v as T[]);
+  async compute(opts: ComputeOptions = {}): Promise<T[]> {
+    const [v] = await compute(this, checkComputeOptions('Bag.compute', opts));
+    return v as T[];
   }
 
   /** Compute the partitions and return a Bag backed by the results. @example const p = await b.map(f).persist(); */
   async persist(opts: ComputeOptions = {}): Promise<Bag<T>> {
-    const [p] = await persist(this, opts);
+    const [p] = await persist(this, checkComputeOptions('Bag.persist', opts));
     return p as Bag<T>;
   }
 
@@ -151,7 +196,7 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * await bag.range(100, { npartitions: 10 }).take(3);   // [0, 1, 2]; computes one partition
    */
   async take(n: number, opts: TakeOptions = {}): Promise<T[]> {
-    const { npartitions = 1, warn = true, ...computeOpts } = opts;
+    const { npartitions = 1, warn = true, ...computeOpts } = checkOptions('Bag.take', opts, TAKE_KEYS);
     if (!Number.isInteger(n) || n < 0) throw new OptionError(messages.badOption('n', n, 'must be a whole number >= 0'));
     const np = npartitions === -1 ? this.npartitions : npartitions;
     if (!Number.isInteger(np) || np < 1) throw new OptionError(messages.badOption('npartitions', npartitions, 'must be a whole number >= 1, or -1 for all'));
@@ -175,8 +220,16 @@ export class Bag<T = unknown> implements Collection<T[]> {
   toDataFrame(meta: Record<string, Dtype>): DataFrame;
   toDataFrame(meta?: undefined, opts?: ComputeOptions): Promise<DataFrame>;
   toDataFrame(meta?: Record<string, Dtype>, opts: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+    if (meta) {
+      checkComputeOptions('Bag.toDataFrame', opts); // nothing is computed, but a typo is still one
+      return bagToDataFrame(this.toDelayed(), meta);
+    }
+    try {
+      checkComputeOptions('Bag.toDataFrame', opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const parts = this.toDelayed();
-    if (meta) return bagToDataFrame(parts, meta);
     if (parts.length === 0) return Promise.reject(new OptionError(messages.bagMetaUnknown(undefined)));
     return inferBagMeta(parts[0]!, opts).then((m) => bagToDataFrame(parts, m));
   }
@@ -341,7 +394,8 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * @example
    * b.reduction((xs) => xs.length, (counts) => counts.reduce((a, c) => a + c, 0));   // like count()
    */
-  reduction<P, R>(perPartition: (part: T[]) => P, aggregate: (partials: (P | R)[]) => R, opts: { splitEvery?: number | false; name?: string } = {}): Item<R> {
+  reduction<P, R>(perPartition: (part: T[]) => P, aggregate: (partials: (P | R)[]) => R, opts: ReductionOptions = {}): Item<R> {
+    checkOptions('Bag.reduction', opts, REDUCTION_KEYS);
     const per = specOf(perPartition as AnyFn);
     const agg = specOf(aggregate as AnyFn);
     const name = opts.name ?? (perPartition.name && perPartition.name === aggregate.name ? perPartition.name : 'reduction');
@@ -355,7 +409,8 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * b.fold((a, x) => a + x);                                           // the sum
    * b.fold((s, x) => s.add(x), (a, c) => new Set([...a, ...c]), { initial: new Set() });
    */
-  fold<R = T>(binop: (acc: R, x: T) => R, combine?: (a: R, b: R) => R, opts: { initial?: R; splitEvery?: number | false } = {}): Item<R> {
+  fold<R = T>(binop: (acc: R, x: T) => R, combine?: (a: R, b: R) => R, opts: FoldOptions<R> = {}): Item<R> {
+    checkOptions('Bag.fold', opts, FOLD_KEYS);
     const b = specOf(binop as AnyFn);
     const c = combine ? specOf(combine as AnyFn) : b;
     const hasInitial = 'initial' in opts;
@@ -378,7 +433,7 @@ export class Bag<T = unknown> implements Collection<T[]> {
     initial?: R | (() => R),
     combine?: (a: R, b: R) => R,
     combineInitial?: R | (() => R),
-    opts: { splitEvery?: number | false } = {},
+    opts: BagReduceOptions = {},
   ): Bag<[K, R]> {
     const k = keyArg(key);
     const b = specOf(binop as AnyFn);
@@ -387,52 +442,52 @@ export class Bag<T = unknown> implements Collection<T[]> {
     const cinit = initialArg(combineInitial);
     const tok = [k.token, fnToken(binop as AnyFn, b), init.token, combine ? fnToken(combine as AnyFn, c) : null, cinit.token];
     const r = reductions.foldBy(k.arg, fnArg(b), initial !== undefined, init.arg, fnArg(c), combineInitial !== undefined, cinit.arg);
-    return this.toBag('foldby', tok, opts.splitEvery, r);
+    return this.toBag('foldby', tok, splitEveryOf('Bag.foldBy', opts), r);
   }
 
   /** The number of elements. @example await bag.range(10, { npartitions: 3 }).count().compute()  // 10 */
-  count(opts: { splitEvery?: number | false } = {}): Item<number> {
-    return this.toItem('count', [], opts.splitEvery, reductions.count());
+  count(opts: BagReduceOptions = {}): Item<number> {
+    return this.toItem('count', [], splitEveryOf('Bag.count', opts), reductions.count());
   }
 
   /** The sum of the elements (0 for an empty bag). @example await bag.range(10, { npartitions: 3 }).sum().compute()  // 45 */
-  sum(opts: { splitEvery?: number | false } = {}): Item<number> {
-    return this.toItem('sum', [], opts.splitEvery, reductions.sum());
+  sum(opts: BagReduceOptions = {}): Item<number> {
+    return this.toItem('sum', [], splitEveryOf('Bag.sum', opts), reductions.sum());
   }
 
   /** The smallest element (an empty bag is an error). @example await b.min().compute() */
-  min(opts: { splitEvery?: number | false } = {}): Item<T> {
-    return this.toItem('min', [], opts.splitEvery, reductions.minmax(false));
+  min(opts: BagReduceOptions = {}): Item<T> {
+    return this.toItem('min', [], splitEveryOf('Bag.min', opts), reductions.minmax(false));
   }
 
   /** The largest element (an empty bag is an error). @example await b.max().compute() */
-  max(opts: { splitEvery?: number | false } = {}): Item<T> {
-    return this.toItem('max', [], opts.splitEvery, reductions.minmax(true));
+  max(opts: BagReduceOptions = {}): Item<T> {
+    return this.toItem('max', [], splitEveryOf('Bag.max', opts), reductions.minmax(true));
   }
 
   /** The mean (an empty bag is an error). @example await bag.range(5, { npartitions: 2 }).mean().compute()  // 2 */
-  mean(opts: { splitEvery?: number | false } = {}): Item<number> {
-    return this.toItem('mean', [], opts.splitEvery, reductions.moments('mean', 0));
+  mean(opts: BagReduceOptions = {}): Item<number> {
+    return this.toItem('mean', [], splitEveryOf('Bag.mean', opts), reductions.moments('mean', 0));
   }
 
   /** The variance with `ddof` degrees of freedom removed (default 0, like Dask/NumPy). @example await b.var().compute() */
-  var(ddof = 0, opts: { splitEvery?: number | false } = {}): Item<number> {
-    return this.toItem('var', [ddof], opts.splitEvery, reductions.moments('var', ddof));
+  var(ddof = 0, opts: BagReduceOptions = {}): Item<number> {
+    return this.toItem('var', [ddof], splitEveryOf('Bag.var', opts), reductions.moments('var', ddof));
   }
 
   /** The standard deviation (`ddof` as for `var`). @example await b.std().compute() */
-  std(ddof = 0, opts: { splitEvery?: number | false } = {}): Item<number> {
-    return this.toItem('std', [ddof], opts.splitEvery, reductions.moments('std', ddof));
+  std(ddof = 0, opts: BagReduceOptions = {}): Item<number> {
+    return this.toItem('std', [ddof], splitEveryOf('Bag.std', opts), reductions.moments('std', ddof));
   }
 
   /** Whether any element is truthy (false for an empty bag). @example await b.any().compute() */
-  any(opts: { splitEvery?: number | false } = {}): Item<boolean> {
-    return this.toItem('any', [], opts.splitEvery, reductions.any());
+  any(opts: BagReduceOptions = {}): Item<boolean> {
+    return this.toItem('any', [], splitEveryOf('Bag.any', opts), reductions.any());
   }
 
   /** Whether every element is truthy (true for an empty bag). @example await b.all().compute() */
-  all(opts: { splitEvery?: number | false } = {}): Item<boolean> {
-    return this.toItem('all', [], opts.splitEvery, reductions.all());
+  all(opts: BagReduceOptions = {}): Item<boolean> {
+    return this.toItem('all', [], splitEveryOf('Bag.all', opts), reductions.all());
   }
 
   /**
@@ -440,18 +495,18 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * first appearance, or by count, largest first, with `sortDescending`.
    * @example await bag.fromSequence(['a', 'b', 'b']).frequencies(true).compute()   // [['b', 2], ['a', 1]]
    */
-  frequencies(sortDescending = false, opts: { splitEvery?: number | false } = {}): Bag<[T, number]> {
-    return this.toBag('frequencies', [sortDescending], opts.splitEvery, reductions.frequencies(sortDescending));
+  frequencies(sortDescending = false, opts: BagReduceOptions = {}): Bag<[T, number]> {
+    return this.toBag('frequencies', [sortDescending], splitEveryOf('Bag.frequencies', opts), reductions.frequencies(sortDescending));
   }
 
   /**
    * The `k` largest elements, largest first (by `key`: a function, property name or index).
    * @example await bag.range(10, { npartitions: 3 }).topk(2).compute()   // [9, 8]
    */
-  topk(k: number, key?: ((x: T) => unknown) | string | number, opts: { splitEvery?: number | false } = {}): Bag<T> {
+  topk(k: number, key?: ((x: T) => unknown) | string | number, opts: BagReduceOptions = {}): Bag<T> {
     if (!Number.isInteger(k) || k < 0) throw new OptionError(messages.badOption('k', k, 'must be a whole number >= 0'));
     const kk = key === undefined ? { arg: null, token: null } : keyArg(key);
-    return this.toBag('topk', [k, kk.token], opts.splitEvery, reductions.topk(k, kk.arg));
+    return this.toBag('topk', [k, kk.token], splitEveryOf('Bag.topk', opts), reductions.topk(k, kk.arg));
   }
 
   /**
@@ -459,9 +514,9 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * one-partition Bag (a tree reduction, as in Dask).
    * @example await bag.fromSequence([1, 2, 1, 3]).distinct().compute()   // [1, 2, 3]
    */
-  distinct(key?: ((x: T) => unknown) | string | number, opts: { splitEvery?: number | false } = {}): Bag<T> {
+  distinct(key?: ((x: T) => unknown) | string | number, opts: BagReduceOptions = {}): Bag<T> {
     const kk = key === undefined ? { arg: null, token: null } : keyArg(key);
-    return this.toBag('distinct', [kk.token], opts.splitEvery, reductions.distinct(kk.arg));
+    return this.toBag('distinct', [kk.token], splitEveryOf('Bag.distinct', opts), reductions.distinct(kk.arg));
   }
 
   /**
@@ -472,7 +527,8 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * fan-out, so the task count grows as n·log(n) rather than n².
    * @example await bag.range(6, { npartitions: 2 }).groupBy((x) => x % 2).compute()   // [[0, [0, 2, 4]], [1, [1, 3, 5]]] (group order may vary)
    */
-  groupBy<K>(key: ((x: T) => K) | string | number, opts: { npartitions?: number; maxBranch?: number } = {}): Bag<[K, T[]]> {
+  groupBy<K>(key: ((x: T) => K) | string | number, opts: BagGroupByOptions = {}): Bag<[K, T[]]> {
+    checkOptions('Bag.groupBy', opts, GROUP_BY_KEYS);
     const nout = opts.npartitions ?? this.npartitions;
     if (!Number.isInteger(nout) || nout < 1) throw new OptionError(messages.badOption('npartitions', nout, 'must be a whole number >= 1'));
     const maxBranch = opts.maxBranch ?? parts.DEFAULT_MAX_BRANCH;
@@ -489,8 +545,8 @@ export class Bag<T = unknown> implements Collection<T[]> {
    * @example
    * await b.map((x) => JSON.stringify(x)).toTextFiles('out/*.json');   // ['/…/out/0.json', …]
    */
-  async toTextFiles(pattern: string | readonly string[], opts: { encoding?: string } & ComputeOptions = {}): Promise<string[]> {
-    const { encoding = 'utf-8', ...computeOpts } = opts;
+  async toTextFiles(pattern: string | readonly string[], opts: ToTextFilesOptions = {}): Promise<string[]> {
+    const { encoding = 'utf-8', ...computeOpts } = checkOptions('Bag.toTextFiles', opts, TO_TEXT_FILES_KEYS);
     const paths = textFileTargets(pattern, this.npartitions);
     const token = tokenize(this.name, paths, encoding);
     const { keys, layer } = writeLayer(this.__keys__(), paths, encoding, token);

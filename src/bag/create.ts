@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { Delayed } from '../delayed/delayed.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
@@ -19,6 +20,14 @@ export interface FromSequenceOptions {
   /** How many elements per partition. */
   partitionSize?: number;
 }
+const FROM_SEQUENCE_KEYS = optionKeys<FromSequenceOptions>({ npartitions: true, partitionSize: true });
+
+/** Options of `range`. */
+export interface RangeOptions {
+  /** How many partitions (required; the last one takes the remainder). */
+  npartitions: number;
+}
+const RANGE_KEYS = optionKeys<RangeOptions>({ npartitions: true });
 
 function positiveInt(name: string, v: unknown): number {
   if (!Number.isInteger(v) || (v as number) < 1) throw new OptionError(messages.badOption(name, v, 'must be a whole number >= 1'));
@@ -33,6 +42,7 @@ function positiveInt(name: string, v: unknown): number {
  */
 export function fromSequence<T>(xs: Iterable<T>, opts: FromSequenceOptions = {}): Bag<T> {
   if (xs === null || xs === undefined || typeof (xs as Iterable<T>)[Symbol.iterator] !== 'function') throw new OptionError(messages.bagNotArray('fromSequence(xs)', xs));
+  checkOptions('bag.fromSequence', opts, FROM_SEQUENCE_KEYS);
   const seq = Array.isArray(xs) ? (xs as T[]) : Array.from(xs);
   let size: number;
   if (opts.partitionSize !== undefined) size = positiveInt('partitionSize', opts.partitionSize);
@@ -98,7 +108,8 @@ function sequenceToken(seq: readonly unknown[], packed: Float64Array[] | null): 
  * @example
  * await bag.range(5, { npartitions: 2 }).compute();   // [0, 1, 2, 3, 4]
  */
-export function range(n: number, opts: { npartitions: number }): Bag<number> {
+export function range(n: number, opts: RangeOptions): Bag<number> {
+  checkOptions('bag.range', opts, RANGE_KEYS, true);
   if (!Number.isInteger(n) || n < 0) throw new OptionError(messages.badOption('n', n, 'must be a whole number >= 0'));
   const np = positiveInt('npartitions', opts?.npartitions);
   const name = `range-${tokenize(n, np)}`;
@@ -173,6 +184,7 @@ export interface ReadTextOptions {
   /** The text encoding (any WHATWG TextDecoder label; default utf-8). */
   encoding?: string;
 }
+const READ_TEXT_KEYS = optionKeys<ReadTextOptions>({ blocksize: true, encoding: true });
 
 /**
  * A Bag of the lines of text files (without line terminators). Globs are expanded, large files
@@ -182,6 +194,7 @@ export interface ReadTextOptions {
  * await lines.filter((l) => l.includes('ERROR')).count().compute();
  */
 export function readText(globOrPaths: string | readonly string[], opts: ReadTextOptions = {}): Bag<string> {
+  checkOptions('bag.readText', opts, READ_TEXT_KEYS);
   const encoding = opts.encoding ?? 'utf-8';
   try {
     new TextDecoder(encoding);

@@ -3,7 +3,7 @@
  * It computes on the Bag's default scheduler (processes), can be passed to `map` as an extra
  * argument, and turns into a Delayed for use with `delayed` functions.
  */
-import { compute, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
+import { checkComputeOptions, compute, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import { Delayed } from '../delayed/delayed.ts';
 import { registerTokenizer } from '../graph/tokenize.ts';
@@ -49,8 +49,9 @@ export class Item<T = unknown> implements Collection<T> {
   }
 
   /** Compute the value. @example await bag.range(4, { npartitions: 2 }).sum().compute() // 6 */
-  compute(opts: ComputeOptions = {}): Promise<T> {
-    return compute(this, opts).then(([v]) => v as T);
+  async compute(opts: ComputeOptions = {}): Promise<T> {
+    const [v] = await compute(this, checkComputeOptions('Item.compute', opts));
+    return v as T;
   }
 
   /** Draw the task graph (SVG text, or DOT/PNG by `filename`). @example await b.sum().visualize({ filename: 'sum.svg' }) */

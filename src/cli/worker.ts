@@ -25,7 +25,7 @@ options:
   --memory-limit SIZE     for the whole worker, e.g. 8GiB; 'auto' (default: system memory) or 0 for none
   --name NAME             shown in String(client) and the dashboard
   --listen HOST:PORT      the data server's address (default 127.0.0.1:0, a free port)
-  --local-directory DIR   where values spill under memory pressure
+  --local-directory DIR   where values spill under memory pressure (in a private folder made there)
   --preload MODULE        a module every runtime imports first (repeatable)
   --insecure              allow a plaintext redis:// URL to a non-loopback host
 `;
@@ -86,7 +86,6 @@ export async function runWorker(argv: string[]): Promise<number> {
   }
   const worker = await RedisWorker.start(opts);
   const mem = opts.memoryLimit === undefined ? 'no memory limit' : `memory ${formatBytes(opts.memoryLimit)}`;
-  process.stdout.write(`shoal worker ${worker.record.name} (${worker.id}) joined ${opts.target.display}: ${opts.nthreads} thread${opts.nthreads === 1 ? '' : 's'}, ${mem}, data at ${worker.address}\n`);
   return new Promise<number>((done) => {
     let stopping = false;
     const stop = (sig: string) => {
@@ -100,5 +99,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // Announced only once a signal stops it cleanly: a supervisor may signal as soon as it reads this.
+    process.stdout.write(`shoal worker ${worker.record.name} (${worker.id}) joined ${opts.target.display}: ${opts.nthreads} thread${opts.nthreads === 1 ? '' : 's'}, ${mem}, data at ${worker.address}\n`);
   });
 }

@@ -13,10 +13,12 @@ import { DEFAULT_NULLS } from '../io/csv-convert.ts';
 import { inferCsvSchema } from '../io/csv-infer.ts';
 import type { CsvParseSpec } from '../io/csv-parse.ts';
 import type { CsvEngine } from '../io/csv-read.ts';
+import type { EncodingErrors } from '../io/utf8.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data, ref, task, type Arg, type GraphNode, type Key } from '../graph/types.ts';
 import { OptionError, messages } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import type { Delayed } from '../delayed/delayed.ts';
 import { DataFrame, op } from './frame.ts';
 import { sliceRows, tableToPart, type Meta } from './part.ts';
@@ -45,13 +47,54 @@ export interface ReadCsvOptions {
   sample?: number | string;
   /** 'fast' (the byte tokenizer, default) or 'papaparse' (the reference parser). */
   engine?: CsvEngine;
+  /**
+   * Bytes that are not UTF-8 (a Latin-1 file, a damaged one): `'strict'` (the default) fails,
+   * naming the file, line, column and byte; `'replace'` reads each bad sequence as U+FFFD
+   * (Python's `errors=`, pandas' `encoding_errors`). Both engines behave the same.
+   * @example
+   * readCsv('legacy/*.csv', { encodingErrors: 'replace' });
+   */
+  encodingErrors?: EncodingErrors;
 }
 
-const CSV_OPTIONS = new Set(['blocksize', 'columns', 'dtypes', 'parseDates', 'delimiter', 'header', 'nullValues', 'includePathColumn', 'onBadLines', 'sample', 'engine']);
+const CSV_KEYS = optionKeys<ReadCsvOptions>({
+  blocksize: true, columns: true, dtypes: true, parseDates: true, delimiter: true, header: true,
+  nullValues: true, includePathColumn: true, onBadLines: true, sample: true, engine: true, encodingErrors: true,
+});
 
-function checkKeys(opts: object, known: Set<string>, fn: string): void {
-  for (const k of Object.keys(opts)) if (!known.has(k)) throw new OptionError(messages.badOption(k, (opts as Record<string, unknown>)[k], `not an option of ${fn}; known: ${[...known].join(', ')}`));
+/** Options of `readJson`. */
+export interface ReadJsonOptions {
+  /** One JSON object per line: the only layout read (default true; false is an error). */
+  lines?: boolean;
+  /** Bytes per partition ('64MB', a number, or null for one partition per file). Default 64 MB. */
+  blocksize?: number | string | null;
+  /** Bytes of the first file used to infer dtypes (default 256 kB). */
+  sample?: number;
 }
+const JSON_KEYS = optionKeys<ReadJsonOptions>({ lines: true, blocksize: true, sample: true });
+
+/** Options of `fromArrow`. */
+export interface FromArrowOptions {
+  /** Row ranges to cut the table into (default 1). */
+  npartitions?: number;
+}
+const FROM_ARROW_KEYS = optionKeys<FromArrowOptions>({ npartitions: true });
+
+/** Options of `fromRecords`. */
+export interface FromRecordsOptions {
+  /** Row ranges to cut the records into (default 1). */
+  npartitions?: number;
+  /** Dtypes by column, overriding those found from the values. */
+  dtypes?: Record<string, Dtype>;
+}
+const FROM_RECORDS_KEYS = optionKeys<FromRecordsOptions>({ npartitions: true, dtypes: true });
+
+/** Options of `fromDelayed`. */
+export interface FromDelayedOptions {
+  /** The columns and dtypes of every partition (required: the Delayeds are not computed to find them). */
+  meta: Record<string, Dtype>;
+}
+const FROM_DELAYED_KEYS = optionKeys<FromDelayedOptions>({ meta: true });
 
 /**
  * Read CSV files (a glob, a path, or a list) as a DataFrame, one partition per `blocksize` bytes.
@@ -60,7 +103,7 @@ function checkKeys(opts: object, known: Set<string>, fn: string): void {
  * await df.groupby('name').col('x').sum().compute();
  */
 export function readCsv(globOrPaths: string | string[], opts: ReadCsvOptions = {}): DataFrame {
-  checkKeys(opts, CSV_OPTIONS, 'readCsv');
+  checkOptions('readCsv', opts, CSV_KEYS);
   const paths = expandPaths(globOrPaths, 'readCsv');
   const blocksize = opts.blocksize === null ? null : parseBytes(opts.blocksize ?? '64MB', 'blocksize');
   const sample = parseBytes(opts.sample ?? 256000, 'sample');
@@ -70,10 +113,12 @@ export function readCsv(globOrPaths: string | string[], opts: ReadCsvOptions = {
   if (!['error', 'skip', 'warn'].includes(onBadLines)) throw new OptionError(messages.badOption('onBadLines', onBadLines, "'error', 'skip' or 'warn'"));
   const engine = opts.engine ?? 'fast';
   if (engine !== 'fast' && engine !== 'papaparse') throw new OptionError(messages.badOption('engine', engine, "'fast' or 'papaparse'"));
+  const encodingErrors = opts.encodingErrors ?? 'strict';
+  if (encodingErrors !== 'strict' && encodingErrors !== 'replace') throw new OptionError(messages.badOption('encodingErrors', encodingErrors, "'strict' or 'replace'"));
   const header = opts.header ?? true;
   const nullValues = opts.nullValues ?? DEFAULT_NULLS.slice();
-  const schema = inferCsvSchema(paths, { delimiter, header, nullValues, sample, dtypes: opts.dtypes ?? {}, parseDates: opts.parseDates ?? [] });
-  const spec: CsvParseSpec = { names: schema.names, dtypes: schema.dtypes, keep: [], delimiter, nullValues, header, onBadLines, dtypeSource: schema.dtypeSource, sampleBytes: sample };
+  const schema = inferCsvSchema(paths, { delimiter, header, nullValues, sample, dtypes: opts.dtypes ?? {}, parseDates: opts.parseDates ?? [], encodingErrors });
+  const spec: CsvParseSpec = { names: schema.names, dtypes: schema.dtypes, keep: [], delimiter, nullValues, header, onBadLines, dtypeSource: schema.dtypeSource, sampleBytes: sample, encodingErrors };
   const pathColumn = opts.includePathColumn === true ? 'path' : typeof opts.includePathColumn === 'string' ? opts.includePathColumn : null;
   let names = schema.names;
   let dtypes = schema.dtypes;
@@ -97,7 +142,8 @@ export function readCsv(globOrPaths: string | string[], opts: ReadCsvOptions = {
  * @example
  * const df = readJson('logs/*.jsonl', { lines: true });
  */
-export function readJson(globOrPaths: string | string[], opts: { lines?: boolean; blocksize?: number | string | null; sample?: number } = {}): DataFrame {
+export function readJson(globOrPaths: string | string[], opts: ReadJsonOptions = {}): DataFrame {
+  checkOptions('readJson', opts, JSON_KEYS);
   if (opts.lines === false) throw new OptionError(messages.badOption('lines', false, 'only JSON lines (lines: true) are supported'));
   const paths = expandPaths(globOrPaths, 'readJson');
   const blocksize = opts.blocksize === null ? null : parseBytes(opts.blocksize ?? '64MB', 'blocksize');
@@ -142,7 +188,8 @@ function checkNpartitions(n: unknown): number {
  * @example
  * const df = fromArrow(tableFromArrays({ x: new Float64Array([1, 2, 3]) }), { npartitions: 2 });
  */
-export function fromArrow(table: Table, opts: { npartitions?: number } = {}): DataFrame {
+export function fromArrow(table: Table, opts: FromArrowOptions = {}): DataFrame {
+  checkOptions('fromArrow', opts, FROM_ARROW_KEYS);
   const n = checkNpartitions(opts.npartitions ?? 1);
   const whole = tableToPart(table);
   const parts = Array.from({ length: n }, (_, i) => sliceRows(whole, Math.floor((i * whole.length) / n), Math.floor(((i + 1) * whole.length) / n)));
@@ -154,7 +201,8 @@ export function fromArrow(table: Table, opts: { npartitions?: number } = {}): Da
  * @example
  * fromRecords([{ name: 'a', x: 1 }, { name: 'b', x: 2 }], { npartitions: 2 });
  */
-export function fromRecords(records: ReadonlyArray<Record<string, unknown>>, opts: { npartitions?: number; dtypes?: Record<string, Dtype> } = {}): DataFrame {
+export function fromRecords(records: ReadonlyArray<Record<string, unknown>>, opts: FromRecordsOptions = {}): DataFrame {
+  checkOptions('fromRecords', opts, FROM_RECORDS_KEYS);
   const n = checkNpartitions(opts.npartitions ?? 1);
   const meta = metaOfRecords(records);
   for (const [k, d] of Object.entries(opts.dtypes ?? {})) {
@@ -185,7 +233,8 @@ function fromParts(parts: ReturnType<typeof tableToPart>[], meta: Meta, name: st
  * const parts = files.map((f) => delayed(loadTable)(f));
  * const df = fromDelayed(parts, { meta: { x: 'float64' } });
  */
-export function fromDelayed(parts: ReadonlyArray<Delayed<unknown>>, opts: { meta: Record<string, Dtype> }): DataFrame {
+export function fromDelayed(parts: ReadonlyArray<Delayed<unknown>>, opts: FromDelayedOptions): DataFrame {
+  checkOptions('fromDelayed', opts, FROM_DELAYED_KEYS);
   if (!opts?.meta) throw new OptionError(messages.badOption('meta', undefined, "fromDelayed needs { meta: { column: dtype } } (the Delayed results are not computed to find it)"));
   const meta: Meta = { names: Object.keys(opts.meta), dtypes: Object.values(opts.meta) };
   for (const [k, d] of Object.entries(opts.meta)) if (!DTYPES.includes(d)) throw new OptionError(messages.badDtype(k, d));

@@ -4,6 +4,7 @@
 import { tokenize } from '../graph/tokenize.ts';
 import { textToDate } from '../io/csv-convert.ts';
 import { OptionError, messages } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { DataFrame } from './frame.ts';
 import type { Meta } from './part.ts';
 import { TIMESERIES_COLUMNS, type TimeseriesPart } from './timeseries-gen.ts';
@@ -41,6 +42,7 @@ export interface TimeseriesOptions {
   /** Seed of the random columns (default 0). */
   seed?: number;
 }
+const TIMESERIES_KEYS = optionKeys<TimeseriesOptions>({ start: true, end: true, freq: true, partitionFreq: true, seed: true });
 
 /**
  * A random time series with Dask's columns: timestamp, id (≈ Poisson(1000)), name (26 first
@@ -51,6 +53,7 @@ export interface TimeseriesOptions {
  * await df.groupby('name').col('x').mean().compute();
  */
 export function timeseries(opts: TimeseriesOptions = {}): DataFrame {
+  checkOptions('datasets.timeseries', opts, TIMESERIES_KEYS);
   const start = instant(opts.start ?? '2000-01-01', 'start');
   const end = instant(opts.end ?? '2000-01-31', 'end');
   if (!(end > start)) throw new OptionError(messages.badOption('end', opts.end, 'a date after start'));

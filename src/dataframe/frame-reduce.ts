@@ -8,6 +8,7 @@ import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import { OptionError, messages } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import type { DataFrame, Layer } from './frame.ts';
 import { op } from './frame.ts';
 import type { Reducer } from './kernels.ts';
@@ -15,6 +16,22 @@ import { finishMoments, sketchQuantile, type MomentFn, type Moments, type Sketch
 import { Scalar } from './scalar.ts';
 
 export const DEFAULT_SPLIT_EVERY = 8;
+
+/** Options of the DataFrame and Series reductions (`sum`, `nunique`, `describe`, …). */
+export interface FrameReduceOptions {
+  /** Partial results combined per task of the tree (default 8). */
+  splitEvery?: number;
+}
+const REDUCE_KEYS = optionKeys<FrameReduceOptions>({ splitEvery: true });
+
+/**
+ * The `splitEvery` of a reduction's options, after checking the options' keys.
+ * @example
+ * splitEveryOf('Series.sum', { splitEvery: 4 });   // 4
+ */
+export function splitEveryOf(where: string, opts: FrameReduceOptions): number | undefined {
+  return checkOptions(where, opts, REDUCE_KEYS)?.splitEvery;
+}
 
 /**
  * `splitEvery` as given (or the default), checked: a whole number >= 2.

@@ -5,7 +5,7 @@
  * partition after column pruning, plus whatever a reduction, shuffle or join adds on top.
  */
 import type { Schema, Table } from 'apache-arrow';
-import { compute, type Collection, type ComputeOptions } from '../base.ts';
+import { checkComputeOptions, compute, type Collection, type ComputeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import { DTYPES, type Dtype } from '../io/csv-columns.ts';
 import { blockKey } from '../graph/keys.ts';
@@ -14,6 +14,7 @@ import { fnArg, ref, task, type Arg, type FnSpec, type Graph, type GraphNode, ty
 import { specOf } from '../schedulers/specs.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { OptionError, messages } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import type { Expr } from './expr.ts';
 import './kernels.ts';
 import type { Input } from './kernels.ts';
@@ -22,12 +23,13 @@ import { emptyTable, metaAfter, pruneSteps, type Step } from './steps.ts';
 import { sortPart } from './shuffle-kernels.ts';
 import { Scalar } from './scalar.ts';
 import { Series } from './series.ts';
-import { GroupBy } from './groupby.ts';
-import { describeFrame, frameReduction, lengthOf, treeReduce } from './frame-reduce.ts';
+import { GroupBy, type GroupByOptions } from './groupby.ts';
+import { describeFrame, frameReduction, lengthOf, splitEveryOf, treeReduce, type FrameReduceOptions } from './frame-reduce.ts';
 import { mergeFrames, sortFrame, type MergeOptions } from './merge.ts';
 import { toArrowFile, toCsvFiles, type ToCsvOptions } from './write.ts';
 import { reprHtml, reprText } from './repr.ts';
 import { repartitionBySize, repartitionTo } from './repartition.ts';
+import { MAP_PARTITIONS_KEYS, REPARTITION_KEYS, SAMPLE_KEYS, SORT_VALUES_KEYS, type MapPartitionsOptions, type RepartitionOptions, type SampleOptions, type SortValuesOptions } from './frame-options.ts';
 
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
@@ -155,8 +157,9 @@ export class DataFrame implements Collection<Table> {
   }
 
   /** Compute every partition and concatenate them into an Arrow Table. @example await df.compute() */
-  compute(opts: ComputeOptions = {}): Promise<Table> {
-    return compute(this, opts).then(([t]) => t as Table);
+  async compute(opts: ComputeOptions = {}): Promise<Table> {
+    const [t] = await compute(this, checkComputeOptions('DataFrame.compute', opts));
+    return t as Table;
   }
 
   /** @internal A DataFrame over already built partition keys. */
@@ -235,7 +238,8 @@ export class DataFrame implements Collection<Table> {
   }
 
   /** A random fraction of the rows, reproducible with `seed`. @example df.sample({ frac: 0.1, seed: 1 }) */
-  sample(opts: { frac: number; seed?: number }): DataFrame {
+  sample(opts: SampleOptions): DataFrame {
+    checkOptions('DataFrame.sample', opts, SAMPLE_KEYS, true);
     if (!(opts.frac >= 0 && opts.frac <= 1)) throw new OptionError(messages.badOption('frac', opts.frac, 'a fraction between 0 and 1'));
     return this.withSteps({ op: 'sample', frac: opts.frac, seed: opts.seed ?? 0 });
   }
@@ -245,11 +249,12 @@ export class DataFrame implements Collection<Table> {
    * The result has one partition (a tree reduction, like Dask's default `split_out=1`).
    * @example df.dropDuplicates(['name'])
    */
-  dropDuplicates(subset?: string[], opts: { splitEvery?: number } = {}): DataFrame {
+  dropDuplicates(subset?: string[], opts: FrameReduceOptions = {}): DataFrame {
+    const splitEvery = splitEveryOf('DataFrame.dropDuplicates', opts);
     if (subset) this.checkColumns(subset, 'dropDuplicates');
     const step: Step = { op: 'dedupe', subset: subset ?? null };
     const local = this.withSteps(step);
-    const { graph, key } = treeReduce(local, { kind: 'collect' }, opts.splitEvery, 'drop-duplicates', null);
+    const { graph, key } = treeReduce(local, { kind: 'collect' }, splitEvery, 'drop-duplicates', null);
     const out = DataFrame.fromKeys(graph, [key], this.meta);
     return out.withSteps(step);
   }
@@ -259,7 +264,8 @@ export class DataFrame implements Collection<Table> {
    * `meta`, the function is probed once with an empty table to learn the output columns.
    * @example df.mapPartitions((t) => t.select(['x']), { meta: { x: 'float64' } })
    */
-  mapPartitions(fn: (table: Table, ...args: never[]) => Table, opts: { meta?: Record<string, Dtype>; args?: unknown[] } = {}): DataFrame {
+  mapPartitions(fn: (table: Table, ...args: never[]) => Table, opts: MapPartitionsOptions = {}): DataFrame {
+    checkOptions('DataFrame.mapPartitions', opts, MAP_PARTITIONS_KEYS);
     let meta: Meta;
     if (opts.meta) meta = { names: Object.keys(opts.meta), dtypes: Object.values(opts.meta) };
     else {
@@ -286,6 +292,7 @@ export class DataFrame implements Collection<Table> {
    * @example await df.head(5)
    */
   async head(n = 5, opts: ComputeOptions = {}): Promise<Table> {
+    checkComputeOptions('DataFrame.head', opts);
     const parts: Part[] = [];
     let got = 0;
     for (let i = 0; i < this.npartitions && got < n; i++) {
@@ -299,6 +306,7 @@ export class DataFrame implements Collection<Table> {
 
   /** The last `n` rows as an Arrow Table (computes partitions from the end). @example await df.tail(5) */
   async tail(n = 5, opts: ComputeOptions = {}): Promise<Table> {
+    checkComputeOptions('DataFrame.tail', opts);
     const parts: Part[] = [];
     let got = 0;
     for (let i = this.npartitions - 1; i >= 0 && got < n; i--) {
@@ -317,36 +325,36 @@ export class DataFrame implements Collection<Table> {
   // ---- reductions per column ----
 
   /** Sum of every numeric column. @example await df.sum().compute()  // { x: 1.5, y: 2 } */
-  sum(opts: { splitEvery?: number } = {}): Scalar<Record<string, number>> {
-    return frameReduction(this, 'sum', opts.splitEvery);
+  sum(opts: FrameReduceOptions = {}): Scalar<Record<string, number>> {
+    return frameReduction(this, 'sum', splitEveryOf('DataFrame.sum', opts));
   }
   /** Mean of every numeric column. */
-  mean(opts: { splitEvery?: number } = {}): Scalar<Record<string, number>> {
-    return frameReduction(this, 'mean', opts.splitEvery);
+  mean(opts: FrameReduceOptions = {}): Scalar<Record<string, number>> {
+    return frameReduction(this, 'mean', splitEveryOf('DataFrame.mean', opts));
   }
   /** Minimum of every column. */
-  min(opts: { splitEvery?: number } = {}): Scalar<Record<string, number | string>> {
-    return frameReduction(this, 'min', opts.splitEvery);
+  min(opts: FrameReduceOptions = {}): Scalar<Record<string, number | string>> {
+    return frameReduction(this, 'min', splitEveryOf('DataFrame.min', opts));
   }
   /** Maximum of every column. */
-  max(opts: { splitEvery?: number } = {}): Scalar<Record<string, number | string>> {
-    return frameReduction(this, 'max', opts.splitEvery);
+  max(opts: FrameReduceOptions = {}): Scalar<Record<string, number | string>> {
+    return frameReduction(this, 'max', splitEveryOf('DataFrame.max', opts));
   }
   /** Non-null count of every column. */
-  count(opts: { splitEvery?: number } = {}): Scalar<Record<string, number>> {
-    return frameReduction(this, 'count', opts.splitEvery);
+  count(opts: FrameReduceOptions = {}): Scalar<Record<string, number>> {
+    return frameReduction(this, 'count', splitEveryOf('DataFrame.count', opts));
   }
   /** Sample standard deviation (ddof 1) of every numeric column. */
-  std(opts: { splitEvery?: number } = {}): Scalar<Record<string, number>> {
-    return frameReduction(this, 'std', opts.splitEvery);
+  std(opts: FrameReduceOptions = {}): Scalar<Record<string, number>> {
+    return frameReduction(this, 'std', splitEveryOf('DataFrame.std', opts));
   }
   /** Sample variance (ddof 1) of every numeric column. */
-  var(opts: { splitEvery?: number } = {}): Scalar<Record<string, number>> {
-    return frameReduction(this, 'var', opts.splitEvery);
+  var(opts: FrameReduceOptions = {}): Scalar<Record<string, number>> {
+    return frameReduction(this, 'var', splitEveryOf('DataFrame.var', opts));
   }
   /** Distinct non-null values per column. */
-  nunique(opts: { splitEvery?: number } = {}): Scalar<Record<string, number>> {
-    return frameReduction(this, 'nunique', opts.splitEvery);
+  nunique(opts: FrameReduceOptions = {}): Scalar<Record<string, number>> {
+    return frameReduction(this, 'nunique', splitEveryOf('DataFrame.nunique', opts));
   }
 
   /**
@@ -354,12 +362,12 @@ export class DataFrame implements Collection<Table> {
    * column first (percentiles are approximate past 1,000 values per partition; see README).
    * @example await df.describe().compute()
    */
-  describe(opts: { splitEvery?: number } = {}): Scalar<Table> {
-    return describeFrame(this, opts.splitEvery);
+  describe(opts: FrameReduceOptions = {}): Scalar<Table> {
+    return describeFrame(this, splitEveryOf('DataFrame.describe', opts));
   }
 
   /** Group rows by key columns. @example df.groupby('name').agg({ x: 'mean', y: ['min', 'max'] }) */
-  groupby(keys: string | string[], opts: { splitOut?: number | 'auto'; splitEvery?: number } = {}): GroupBy {
+  groupby(keys: string | string[], opts: GroupByOptions = {}): GroupBy {
     const list = typeof keys === 'string' ? [keys] : keys;
     this.checkColumns(list, 'groupby');
     return new GroupBy(this, list, opts);
@@ -378,7 +386,8 @@ export class DataFrame implements Collection<Table> {
    * Sort by columns (sample-based range partitioning on the first one; nulls last).
    * @example df.sortValues('x', { ascending: false })
    */
-  sortValues(by: string | string[], opts: { ascending?: boolean | boolean[]; npartitions?: number } = {}): DataFrame {
+  sortValues(by: string | string[], opts: SortValuesOptions = {}): DataFrame {
+    checkOptions('DataFrame.sortValues', opts, SORT_VALUES_KEYS);
     return sortFrame(this, typeof by === 'string' ? [by] : by, opts);
   }
 
@@ -392,7 +401,8 @@ export class DataFrame implements Collection<Table> {
    */
   repartition(opts: { npartitions: number }): DataFrame;
   repartition(opts: { partitionSize: number | string }, computeOpts?: ComputeOptions): Promise<DataFrame>;
-  repartition(opts: { npartitions?: number; partitionSize?: number | string }, computeOpts: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+  repartition(opts: RepartitionOptions, computeOpts: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+    checkOptions('DataFrame.repartition', opts, REPARTITION_KEYS, true);
     if (opts.partitionSize !== undefined) return repartitionBySize(this, opts.partitionSize, computeOpts);
     return repartitionTo(this, opts.npartitions!);
   }
@@ -409,8 +419,8 @@ export class DataFrame implements Collection<Table> {
   }
 
   /** Write an Arrow IPC file (one record batch per partition). @example await df.toArrow('out.arrow') */
-  toArrow(path: string, opts: ComputeOptions = {}): Promise<string> {
-    return toArrowFile(this, path, opts);
+  async toArrow(path: string, opts: ComputeOptions = {}): Promise<string> {
+    return toArrowFile(this, path, checkComputeOptions('DataFrame.toArrow', opts));
   }
 
   /** A one-line description. @example String(df)  // 'DataFrame(npartitions=8, columns=[timestamp: date, …])' */

@@ -13,9 +13,19 @@ import type { AnyFn } from '../schedulers/registry.ts';
 import { specOf } from '../schedulers/specs.ts';
 import type { Dtype } from '../io/csv-columns.ts';
 import { OptionError, messages } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { DataFrame, op } from './frame.ts';
 import { checkSplitEvery, chunkTasks } from './frame-reduce.ts';
 import { AGG_FNS, aggDtype, type AggFn, type AggSpec, type GroupSpec } from './groupby-agg.ts';
+
+/** What `new Aggregation(spec)` takes. */
+export interface AggregationSpec<S> {
+  name: string;
+  chunk: (values: Array<number | string | boolean>) => S;
+  combine: (states: S[]) => S;
+  finalize: (state: S) => number | null;
+}
+const AGGREGATION_KEYS = optionKeys<AggregationSpec<unknown>>({ name: true, chunk: true, combine: true, finalize: true });
 
 /**
  * A custom group aggregation (Dask's `dd.Aggregation`): `chunk` turns one group's values in one
@@ -31,13 +41,23 @@ export class Aggregation<S = unknown> {
   readonly chunk: (values: Array<number | string | boolean>) => S;
   readonly combine: (states: S[]) => S;
   readonly finalize: (state: S) => number | null;
-  constructor(spec: { name: string; chunk: (values: Array<number | string | boolean>) => S; combine: (states: S[]) => S; finalize: (state: S) => number | null }) {
+  constructor(spec: AggregationSpec<S>) {
+    checkOptions('Aggregation', spec, AGGREGATION_KEYS, true);
     this.name = spec.name;
     this.chunk = spec.chunk;
     this.combine = spec.combine;
     this.finalize = spec.finalize;
   }
 }
+
+/** Options of `df.groupby(keys, opts)`. */
+export interface GroupByOptions {
+  /** Output partitions: a number, or 'auto' (the default: one, or more for many groups). */
+  splitOut?: number | 'auto';
+  /** Partial aggregates merged per task of the tree (default 8). */
+  splitEvery?: number;
+}
+const GROUP_BY_KEYS = optionKeys<GroupByOptions>({ splitOut: true, splitEvery: true });
 
 export type AggName = AggFn;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -60,7 +80,8 @@ export class GroupBy {
   /** @internal */ readonly only: string | undefined;
 
   /** @internal */
-  constructor(df: DataFrame, keys: string[], opts: { splitOut?: number | 'auto'; splitEvery?: number }, only?: string) {
+  constructor(df: DataFrame, keys: string[], opts: GroupByOptions, only?: string) {
+    checkOptions('DataFrame.groupby', opts, GROUP_BY_KEYS);
     this.df = df;
     this.keys = keys;
     this.splitOut = opts.splitOut ?? 'auto';

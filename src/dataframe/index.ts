@@ -1,8 +1,10 @@
 export { DataFrame, type Source } from './frame.ts';
 export { Series, type Operand } from './series.ts';
 export { Scalar } from './scalar.ts';
-export { GroupBy, Aggregation, type AggName, type AggRequest } from './groupby.ts';
-export { readCsv, readJson, readArrow, fromArrow, fromRecords, fromDelayed, type ReadCsvOptions } from './create.ts';
+export { GroupBy, Aggregation, type AggName, type AggRequest, type GroupByOptions, type AggregationSpec } from './groupby.ts';
+export type { FrameReduceOptions } from './frame-reduce.ts';
+export type { SampleOptions, MapPartitionsOptions, SortValuesOptions, RepartitionOptions } from './frame-options.ts';
+export { readCsv, readJson, readArrow, fromArrow, fromRecords, fromDelayed, type ReadCsvOptions, type ReadJsonOptions, type FromArrowOptions, type FromRecordsOptions, type FromDelayedOptions } from './create.ts';
 export { datasets, timeseries, type TimeseriesOptions } from './datasets.ts';
 export type { MergeOptions } from './merge.ts';
 export type { ToCsvOptions } from './write.ts';

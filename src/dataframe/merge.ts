@@ -16,6 +16,7 @@ import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg, type GraphNode, type Key } from '../graph/types.ts';
 import { OptionError, messages } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { DataFrame, op } from './frame.ts';
 import { treeReduce } from './frame-reduce.ts';
 import type { Meta } from './part.ts';
@@ -33,6 +34,7 @@ export interface MergeOptions {
   /** Buckets of the hash shuffle (default: the larger partition count). */
   npartitions?: number;
 }
+const MERGE_KEYS = optionKeys<MergeOptions>({ on: true, leftOn: true, rightOn: true, how: true, suffixes: true, npartitions: true });
 
 const list = (x: string | string[] | undefined): string[] => (x === undefined ? [] : typeof x === 'string' ? [x] : x);
 const NUM = new Set(['float64', 'int32']);
@@ -65,6 +67,7 @@ function gather(graph: Map<Key, GraphNode>, pieces: Key[][], meta: Meta, sortBy:
 
 /** See the module comment. */
 export function mergeFrames(left: DataFrame, right: DataFrame, opts: MergeOptions): DataFrame {
+  checkOptions('DataFrame.merge', opts, MERGE_KEYS, true);
   const how = opts.how ?? 'inner';
   if (!['inner', 'left', 'right', 'outer'].includes(how)) throw new OptionError(messages.badOption('how', how, "'inner', 'left', 'right' or 'outer'"));
   const leftOn = opts.on !== undefined ? list(opts.on) : list(opts.leftOn);

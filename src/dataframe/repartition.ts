@@ -3,7 +3,7 @@
  * size (measure every partition first, then cut the large ones and group the small neighbours).
  * Row order is always kept.
  */
-import type { ComputeOptions } from '../base.ts';
+import { checkComputeOptions, type ComputeOptions } from '../base.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg, type GraphNode, type Key } from '../graph/types.ts';
@@ -45,6 +45,7 @@ function concatTask(g: Map<Key, GraphNode>, k: Key, df: DataFrame, group: Key[])
 
 /** Partitions of about `size` bytes of column memory (computes every partition's size first). */
 export async function repartitionBySize(df: DataFrame, size: number | string, opts: ComputeOptions): Promise<DataFrame> {
+  checkComputeOptions('DataFrame.repartition', opts);
   const limit = parseBytes(size, 'partitionSize');
   const { graph, keys } = df.partitionKeys();
   const g = new Map(graph);

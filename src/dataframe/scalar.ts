@@ -3,7 +3,7 @@
  * output key of a task graph and a function that turns that key's value into the user's result
  * in the calling thread.
  */
-import { compute, type Collection, type ComputeOptions } from '../base.ts';
+import { checkComputeOptions, compute, type Collection, type ComputeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import type { Graph, Key } from '../graph/types.ts';
 
@@ -42,8 +42,9 @@ export class Scalar<T> implements Collection<T> {
   }
 
   /** Compute the value. @example await df.col('x').mean().compute() */
-  compute(opts: ComputeOptions = {}): Promise<T> {
-    return compute(this, opts).then(([v]) => v as T);
+  async compute(opts: ComputeOptions = {}): Promise<T> {
+    const [v] = await compute(this, checkComputeOptions('Scalar.compute', opts));
+    return v as T;
   }
 
   toString(): string {

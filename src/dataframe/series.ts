@@ -4,7 +4,7 @@
  * `compute()` gives an Arrow Vector.
  */
 import { tableFromArrays, vectorFromArray, type Table, type Vector } from 'apache-arrow';
-import { compute, type Collection, type ComputeOptions } from '../base.ts';
+import { checkComputeOptions, compute, type Collection, type ComputeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import type { Dtype } from '../io/csv-columns.ts';
 import { textToDate } from '../io/csv-convert.ts';
@@ -12,7 +12,7 @@ import type { Graph, Key } from '../graph/types.ts';
 import { OptionError, messages } from '../errors.ts';
 import { exprDtype, type BinOp, type Expr, type Scalar as Lit, type UnOp } from './expr.ts';
 import type { DataFrame } from './frame.ts';
-import { empty, treeReduce } from './frame-reduce.ts';
+import { empty, splitEveryOf, treeReduce, type FrameReduceOptions } from './frame-reduce.ts';
 import { finishMoments, sketchQuantile, type Counts, type MomentFn, type Moments, type Sketch } from './reductions.ts';
 import { Scalar } from './scalar.ts';
 
@@ -69,8 +69,9 @@ export class Series implements Collection<Vector> {
   }
 
   /** Compute the values as an Arrow Vector. @example await df.col('x').compute() */
-  compute(opts: ComputeOptions = {}): Promise<Vector> {
-    return compute(this, opts).then(([v]) => v as Vector);
+  async compute(opts: ComputeOptions = {}): Promise<Vector> {
+    const [v] = await compute(this, checkComputeOptions('Series.compute', opts));
+    return v as Vector;
   }
 
   /** @internal */
@@ -230,43 +231,43 @@ export class Series implements Collection<Vector> {
   }
 
   /** Sum (nulls skipped; 0 when empty). @example await df.col('x').sum().compute() */
-  sum(opts: { splitEvery?: number } = {}): Scalar<number> {
-    return this.moments('sum', opts.splitEvery);
+  sum(opts: FrameReduceOptions = {}): Scalar<number> {
+    return this.moments('sum', splitEveryOf('Series.sum', opts));
   }
   /** Mean (nulls skipped). */
-  mean(opts: { splitEvery?: number } = {}): Scalar<number> {
-    return this.moments('mean', opts.splitEvery);
+  mean(opts: FrameReduceOptions = {}): Scalar<number> {
+    return this.moments('mean', splitEveryOf('Series.mean', opts));
   }
   /** Minimum (numbers, dates as ms, or strings). */
-  min(opts: { splitEvery?: number } = {}): Scalar<number | string> {
-    return this.moments('min', opts.splitEvery);
+  min(opts: FrameReduceOptions = {}): Scalar<number | string> {
+    return this.moments('min', splitEveryOf('Series.min', opts));
   }
   /** Maximum. */
-  max(opts: { splitEvery?: number } = {}): Scalar<number | string> {
-    return this.moments('max', opts.splitEvery);
+  max(opts: FrameReduceOptions = {}): Scalar<number | string> {
+    return this.moments('max', splitEveryOf('Series.max', opts));
   }
   /** Number of non-null values. */
-  count(opts: { splitEvery?: number } = {}): Scalar<number> {
-    return this.moments('count', opts.splitEvery);
+  count(opts: FrameReduceOptions = {}): Scalar<number> {
+    return this.moments('count', splitEveryOf('Series.count', opts));
   }
   /** Sample standard deviation (ddof 1). */
-  std(opts: { splitEvery?: number } = {}): Scalar<number> {
-    return this.moments('std', opts.splitEvery);
+  std(opts: FrameReduceOptions = {}): Scalar<number> {
+    return this.moments('std', splitEveryOf('Series.std', opts));
   }
   /** Sample variance (ddof 1). */
-  var(opts: { splitEvery?: number } = {}): Scalar<number> {
-    return this.moments('var', opts.splitEvery);
+  var(opts: FrameReduceOptions = {}): Scalar<number> {
+    return this.moments('var', splitEveryOf('Series.var', opts));
   }
 
   /** Number of distinct non-null values. @example await df.col('name').nunique().compute() */
-  nunique(opts: { splitEvery?: number } = {}): Scalar<number> {
-    const { graph, key } = treeReduce(this.toFrame(), { kind: 'distinct' }, opts.splitEvery, 'nunique', new Set([this.name]));
+  nunique(opts: FrameReduceOptions = {}): Scalar<number> {
+    const { graph, key } = treeReduce(this.toFrame(), { kind: 'distinct' }, splitEveryOf('Series.nunique', opts), 'nunique', new Set([this.name]));
     return new Scalar(graph, key, (v) => (v as unknown[][] | null)?.[0]?.length ?? 0);
   }
 
   /** The distinct non-null values, sorted, as an Arrow Vector. @example await df.col('name').unique().compute() */
-  unique(opts: { splitEvery?: number } = {}): Scalar<Vector> {
-    const { graph, key } = treeReduce(this.toFrame(), { kind: 'distinct' }, opts.splitEvery, 'unique', new Set([this.name]));
+  unique(opts: FrameReduceOptions = {}): Scalar<Vector> {
+    const { graph, key } = treeReduce(this.toFrame(), { kind: 'distinct' }, splitEveryOf('Series.unique', opts), 'unique', new Set([this.name]));
     return new Scalar(graph, key, (v) => {
       const vals = ((v as unknown[][] | null)?.[0] ?? []) as Array<number | string | boolean>;
       vals.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -278,8 +279,8 @@ export class Series implements Collection<Vector> {
    * Count of each distinct value, as a Table (value, count) sorted by count (descending), then value.
    * @example await df.col('weather').valueCounts().compute()
    */
-  valueCounts(opts: { splitEvery?: number } = {}): Scalar<Table> {
-    const { graph, key } = treeReduce(this.toFrame(), { kind: 'counts' }, opts.splitEvery, 'value-counts', new Set([this.name]));
+  valueCounts(opts: FrameReduceOptions = {}): Scalar<Table> {
+    const { graph, key } = treeReduce(this.toFrame(), { kind: 'counts' }, splitEveryOf('Series.valueCounts', opts), 'value-counts', new Set([this.name]));
     return new Scalar(graph, key, (v) => {
       const c = (v as Counts | null) ?? { values: [], counts: [] };
       const order = c.values.map((_, i) => i).sort((a, b) => c.counts[b]! - c.counts[a]! || (c.values[a]! < c.values[b]! ? -1 : c.values[a]! > c.values[b]! ? 1 : 0));
@@ -297,13 +298,13 @@ export class Series implements Collection<Vector> {
    * result is within about 0.1% of the rank (see README).
    * @example await df.col('x').quantile(0.5).compute()
    */
-  quantile(q: number, opts?: { splitEvery?: number }): Scalar<number>;
-  quantile(q: number[], opts?: { splitEvery?: number }): Scalar<number[]>;
-  quantile(q: number | number[], opts: { splitEvery?: number } = {}): Scalar<number | number[]> {
+  quantile(q: number, opts?: FrameReduceOptions): Scalar<number>;
+  quantile(q: number[], opts?: FrameReduceOptions): Scalar<number[]>;
+  quantile(q: number | number[], opts: FrameReduceOptions = {}): Scalar<number | number[]> {
     const qs = typeof q === 'number' ? [q] : q;
     for (const x of qs) if (!(x >= 0 && x <= 1)) throw new OptionError(messages.badOption('q', x, 'a number between 0 and 1'));
     if (this.dtype === 'string') throw new OptionError(messages.opDtype('quantile', this.dtype, 'numeric'));
-    const { graph, key } = treeReduce(this.toFrame(), { kind: 'sketch' }, opts.splitEvery, 'quantile', new Set([this.name]));
+    const { graph, key } = treeReduce(this.toFrame(), { kind: 'sketch' }, splitEveryOf('Series.quantile', opts), 'quantile', new Set([this.name]));
     return new Scalar(graph, key, (v) => {
       const s = (v as Sketch | null) ?? { v: [], w: [] };
       const out = qs.map((x) => sketchQuantile(s, x));

@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync, appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { RecordBatchFileWriter } from 'apache-arrow';
-import type { ComputeOptions } from '../base.ts';
+import { COMPUTE_KEYS, type ComputeOptions } from '../base.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg, type Key } from '../graph/types.ts';
@@ -21,9 +22,10 @@ export interface ToCsvOptions extends CsvWriteOptions, ComputeOptions {
   /** Write one file (partitions in order) instead of one per partition. */
   singleFile?: boolean;
 }
+const TO_CSV_KEYS = [...COMPUTE_KEYS, ...optionKeys<Omit<ToCsvOptions, keyof ComputeOptions>>({ delimiter: true, header: true, floatDecimals: true, singleFile: true })];
 
 export async function toCsvFiles(df: DataFrame, path: string, opts: ToCsvOptions = {}): Promise<string[]> {
-  const { singleFile, delimiter, header, floatDecimals, ...computeOpts } = opts;
+  const { singleFile, delimiter, header, floatDecimals, ...computeOpts } = checkOptions('DataFrame.toCsv', opts, TO_CSV_KEYS);
   const w: CsvWriteOptions = { delimiter, header, floatDecimals };
   const abs = resolve(path);
   if (!singleFile && !abs.includes('*') && df.npartitions > 1) throw new OptionError(messages.badOption('path', path, "a path with '*' (replaced by the partition number), or pass { singleFile: true }"));

@@ -3,10 +3,11 @@
  * node and links to the Delayeds it depends on; the graph is materialized only when it is needed
  * (compute, visualize), by walking those links once, so building a 10,000-call chain is linear.
  */
-import { compute, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
+import { checkComputeOptions, compute, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import { escapeHtml } from '../diagnostics/notebook.ts';
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { registerTokenizer, tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { data, fnArg, KEEP, ref, rewrite, type FnSpec, type Graph, type GraphNode, type Key, type Task } from '../graph/types.ts';
 import { builtins } from '../schedulers/builtin-ops.ts';
@@ -42,6 +43,7 @@ export interface DelayedOptions {
   /** Use exactly this key (Dask's `dask_key_name`). */
   key?: string;
 }
+const DELAYED_KEYS = optionKeys<DelayedOptions>({ name: true, pure: true, nout: true, key: true });
 
 /**
  * A lazy value: a call (or a literal) that runs when computed. Made by `delayed`.
@@ -101,8 +103,9 @@ export class Delayed<T = unknown> implements Collection<T> {
   }
 
   /** Compute this value. @example await delayed(inc)(1).compute()  // 2 */
-  compute(opts: ComputeOptions = {}): Promise<T> {
-    return compute(this, opts).then(([v]) => v as T);
+  async compute(opts: ComputeOptions = {}): Promise<T> {
+    const [v] = await compute(this, checkComputeOptions('Delayed.compute', opts));
+    return v as T;
   }
 
   /** Draw this value's task graph; returns SVG (or DOT) text. @example await x.visualize({ filename: 'x.svg' }) */
@@ -292,6 +295,7 @@ function callWired(fn: AnyFn, wired: unknown[], into: Unpacked, opts: DelayedOpt
 export function delayed<A extends unknown[], R>(fn: (...args: A) => R, opts?: DelayedOptions): (...args: DelayedArgs<A>) => Delayed<Awaited<R>>;
 export function delayed<T>(value: T, opts?: Omit<DelayedOptions, 'nout'>): Delayed<T extends Delayed<infer U> ? U : T>;
 export function delayed(fnOrValue: unknown, opts: DelayedOptions = {}): unknown {
+  checkOptions('delayed', opts, DELAYED_KEYS);
   if (opts.nout !== undefined && !(Number.isInteger(opts.nout) && opts.nout >= 0))
     throw new OptionError(messages.badOption('nout', opts.nout, 'must be a whole number >= 0'));
   if (typeof fnOrValue === 'function') {

@@ -9,6 +9,7 @@
 import { registerCallback, unregisterCallback, withConfig } from '../config.ts';
 import type { Callback, RunStats, StartInfo, TaskInfo } from '../schedulers/callbacks.ts';
 import type { Key } from '../graph/types.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 
 /** The hooks a `BaseCallback` can be built from (all optional). */
 export interface CallbackHooks {
@@ -18,6 +19,7 @@ export interface CallbackHooks {
   release?(key: Key): void;
   finish?(stats: RunStats, error?: unknown): void;
 }
+const HOOK_KEYS = optionKeys<CallbackHooks>({ start: true, pretask: true, posttask: true, release: true, finish: true });
 
 /**
  * A callback that can be registered globally. Build one from hooks, or extend it and override the
@@ -36,6 +38,7 @@ export class BaseCallback implements Callback {
   finish?(stats: RunStats, error?: unknown): void;
 
   constructor(hooks: CallbackHooks = {}) {
+    checkOptions('BaseCallback', hooks, HOOK_KEYS);
     for (const name of ['start', 'pretask', 'posttask', 'release', 'finish'] as const) {
       const h = hooks[name];
       if (h) (this as Record<string, unknown>)[name] = h;

@@ -4,9 +4,10 @@
  * processes (or sync) is seen rather than told.
  */
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import type { Graph, Key } from '../graph/types.ts';
 import { getScheduler, warmup } from '../schedulers/index.ts';
-import { ganttSpec, stackSpec, type ProfileChartOptions } from './gantt.ts';
+import { ganttSpec, PROFILE_CHART_KEYS, stackSpec, type ProfileChartOptions } from './gantt.ts';
 import { Profiler } from './profiler.ts';
 import { chartTarget, renderChart, type ChartSpec } from './render.ts';
 
@@ -24,6 +25,7 @@ export interface CompareOptions extends ProfileChartOptions {
   /** Start pools before timing, so a run's wall time is the work, not pool start-up (default true). */
   warmup?: boolean;
 }
+const COMPARE_KEYS = [...PROFILE_CHART_KEYS, ...optionKeys<Omit<CompareOptions, keyof ProfileChartOptions>>({ numWorkers: true, fuse: true, warmup: true })];
 
 /** One scheduler's run. */
 export interface SchedulerRun {
@@ -76,6 +78,7 @@ export async function compareSchedulers(
   opts: CompareOptions = {},
 ): Promise<SchedulerComparison> {
   if (!isComputable(collection)) throw new OptionError(messages.notACollection(collection));
+  checkOptions('compareSchedulers', opts, COMPARE_KEYS);
   if (!Array.isArray(schedulers) || schedulers.length === 0) throw new OptionError(messages.badOption('schedulers', schedulers, 'must be a non-empty list of scheduler names'));
   const format = chartTarget(opts).format;
   const { numWorkers, fuse } = opts;

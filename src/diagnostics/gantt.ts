@@ -5,6 +5,7 @@
  * CPU %, memory and bytes cached when those profilers are given.
  */
 import { messages, ShoalError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { CacheProfiler } from './cache.ts';
 import { Profiler, sortWorkers, type TaskRecord } from './profiler.ts';
 import { renderChart, type ChartOptions, type ChartSpec } from './render.ts';
@@ -18,6 +19,7 @@ export interface ProfileChartOptions extends ChartOptions {
   /** Width of the plotting area in px (default 720). */
   width?: number;
 }
+export const PROFILE_CHART_KEYS = optionKeys<ProfileChartOptions>({ filename: true, format: true, title: true, width: true });
 
 const MIB = 1024 * 1024;
 const TIME_TITLE = 'time (s)';
@@ -135,6 +137,7 @@ export function stackSpec(charts: ChartSpec[], title: string | undefined, color:
  * display(await visualizeProfile([prof, rprof]));   // inline in a notebook
  */
 export async function visualizeProfile(profilers: AnyProfiler | readonly AnyProfiler[], opts: ProfileChartOptions = {}): Promise<string> {
+  checkOptions('visualizeProfile', opts, PROFILE_CHART_KEYS);
   const list = Array.isArray(profilers) ? (profilers as AnyProfiler[]) : [profilers as AnyProfiler];
   return renderChart(profileSpec(list, opts), { ...opts, title: opts.title ?? 'shoal profile' });
 }

@@ -13,6 +13,7 @@
 import type { RunStats, StartInfo, TaskInfo } from '../schedulers/callbacks.ts';
 import type { Key } from '../graph/types.ts';
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { BaseCallback } from './callback.ts';
 import { formatTime } from './format.ts';
 import { escapeHtml, notebookKernel, type NotebookDisplay } from './notebook.ts';
@@ -37,6 +38,7 @@ export interface ProgressBarOptions {
   /** Call `tick` every `ms` until the returned function is called (default: an unref'd setInterval). */
   timer?: (tick: () => void, ms: number) => () => void;
 }
+const PROGRESS_BAR_KEYS = optionKeys<ProgressBarOptions>({ minimum: true, width: true, dt: true, out: true, clock: true, timer: true });
 
 const defaultTimer = (tick: () => void, ms: number) => {
   const t = setInterval(tick, ms);
@@ -70,7 +72,7 @@ export class ProgressBar extends BaseCallback {
 
   constructor(opts: ProgressBarOptions = {}) {
     super();
-    const { minimum = 0, width = 40, dt = 0.1 } = opts;
+    const { minimum = 0, width = 40, dt = 0.1 } = checkOptions('ProgressBar', opts, PROGRESS_BAR_KEYS);
     if (!(Number.isFinite(minimum) && minimum >= 0)) throw new OptionError(messages.badOption('minimum', minimum, 'must be a number of seconds >= 0'));
     if (!(Number.isInteger(width) && width >= 1)) throw new OptionError(messages.badOption('width', width, 'must be a whole number >= 1'));
     if (!(Number.isFinite(dt) && dt > 0)) throw new OptionError(messages.badOption('dt', dt, 'must be a number of seconds > 0'));

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { activePools } from '../schedulers/index.ts';
 import type { RunStats, StartInfo } from '../schedulers/callbacks.ts';
 import { BaseCallback } from './callback.ts';
@@ -83,6 +84,7 @@ export interface ResourceProfilerOptions {
   /** Seconds between samples (default 1, as in Dask). */
   dt?: number;
 }
+const RESOURCE_PROFILER_KEYS = optionKeys<ResourceProfilerOptions>({ dt: true });
 
 /**
  * Sample CPU % and RSS of the process tree every `dt` seconds while a compute runs.
@@ -100,7 +102,7 @@ export class ResourceProfiler extends BaseCallback {
 
   constructor(opts: ResourceProfilerOptions = {}) {
     super();
-    const { dt = 1 } = opts;
+    const { dt = 1 } = checkOptions('ResourceProfiler', opts, RESOURCE_PROFILER_KEYS);
     if (!(Number.isFinite(dt) && dt > 0)) throw new OptionError(messages.badOption('dt', dt, 'must be a number of seconds > 0'));
     this.dt = dt;
   }

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { GraphError, OptionError, ShoalError, messages } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { isFused, stepsOf } from '../graph/fuse.ts';
 import { parseKey, keyPrefix } from '../graph/keys.ts';
 import type { FnSpec, Graph, Key, Task } from '../graph/types.ts';
@@ -29,6 +30,7 @@ export interface DotOptions {
   /** Keys to highlight as the requested results (drawn with a double, thick border). */
   outputs?: readonly Key[];
 }
+const DOT_KEYS = optionKeys<DotOptions>({ rankdir: true, outputs: true });
 
 export interface RenderOptions extends DotOptions {
   /**
@@ -113,6 +115,7 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
  * ```
  */
 export function toDot(graph: Graph, opts: DotOptions = {}): string {
+  checkOptions('toDot', opts, DOT_KEYS);
   const rankdir = opts.rankdir ?? 'BT';
   if (!RANKDIRS.includes(rankdir)) {
     throw new OptionError(messages.badOption('rankdir', rankdir, "use 'TB', 'LR', 'BT' or 'RL'"));
@@ -270,7 +273,7 @@ async function write(file: string, contents: string | Buffer): Promise<void> {
  */
 export async function renderGraph(graph: Graph, opts: RenderOptions = {}): Promise<string> {
   const { format, file } = target(opts);
-  const dot = toDot(graph, opts);
+  const dot = toDot(graph, { rankdir: opts.rankdir, outputs: opts.outputs });
   if (format === 'dot') {
     if (file !== undefined) await step(`writing ${file}`, () => write(file, dot));
     return dot;

@@ -6,6 +6,7 @@
  */
 import { isCollection, type Collection } from '../base.ts';
 import { CancelledError, distributedMessages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { ref, rewrite, task, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import type { Callback, RunStats } from '../schedulers/callbacks.ts';
@@ -15,14 +16,48 @@ import { assertShippable } from '../schedulers/ship.ts';
 import { specOf } from '../schedulers/specs.ts';
 import { ClientKeys, type ClusterLike } from './client-keys.ts';
 import { isFuture, type AnyFuture, type Future } from './future.ts';
-import { LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
+import { LOCAL_CLUSTER_KEYS, LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
 import type { ConnectOptions, RedisCluster } from './redis/redis-cluster.ts';
 import type { ServerListener } from './server.ts';
 import { formatBytes, sizeOf } from './sizeof.ts';
-import { futureToRef, isSubmitOptions, typeNameOf, type ScatterOptions, type SubmitOptions } from './submit-args.ts';
+import { checkScatterOptions, futureToRef, SUBMIT_KEYS, takeSubmitOptions, typeNameOf, type ScatterOptions, type SubmitOptions } from './submit-args.ts';
 import { prepareGraph, runSpecOf, SCHEDULER_NAME } from './tasks.ts';
 
 export type { ScatterOptions, SubmitOptions } from './submit-args.ts';
+
+/** Options of `new Client(cluster, opts)`. */
+export interface ClientOptions {
+  /** Become the default scheduler of every `compute()` while open (default true). */
+  setAsDefault?: boolean;
+  /** Closing the client also closes the cluster (default false; `Client.start` sets it). */
+  ownsCluster?: boolean;
+}
+const CLIENT_KEYS = optionKeys<ClientOptions>({ setAsDefault: true, ownsCluster: true });
+
+/** Options of `Client.connect`: the cluster's (ConnectOptions) and the client's own. */
+export interface ClientConnectOptions extends ConnectOptions {
+  /** Wait until this many workers joined. */
+  nWorkers?: number;
+  /** Seconds to wait for `nWorkers` (default 60). */
+  timeout?: number;
+  /** Become the default scheduler of every `compute()` while open (default true). */
+  setAsDefault?: boolean;
+}
+const CONNECT_KEYS = optionKeys<ClientConnectOptions>({
+  token: true, tls: true, insecure: true, allowedFailures: true, dashboardAddress: true, listen: true, nWorkers: true, timeout: true, setAsDefault: true,
+});
+
+/** Options of `client.compute`. */
+export interface ClientComputeOptions {
+  /** Fuse linear chains first (default true). */
+  fuse?: boolean;
+  /** Higher runs first. */
+  priority?: number;
+  /** Re-run a task this many times when it throws. */
+  retries?: number;
+}
+const CLIENT_COMPUTE_KEYS = optionKeys<ClientComputeOptions>({ fuse: true, priority: true, retries: true });
+const MAP_KEYS = SUBMIT_KEYS.filter((k) => k !== 'key');
 
 const clients: Client<ClusterLike>[] = [];
 let nextClient = 1;
@@ -41,7 +76,8 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
    * const client = new Client(cluster);
    * await delayed((x: number) => x + 1)(1).compute();   // runs on the cluster
    */
-  constructor(cluster: C, opts: { setAsDefault?: boolean; ownsCluster?: boolean } = {}) {
+  constructor(cluster: C, opts: ClientOptions = {}) {
+    checkOptions('new Client', opts, CLIENT_KEYS);
     super(cluster, `client-${nextClient++}`);
     this.ownsCluster = opts.ownsCluster ?? false;
     this.listener = {
@@ -76,7 +112,7 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
    * await client.close();
    */
   static async start(opts: LocalClusterOptions = {}): Promise<Client> {
-    const cluster = await LocalCluster.start(opts);
+    const cluster = await LocalCluster.start(checkOptions('Client.start', opts, LOCAL_CLUSTER_KEYS));
     return new Client(cluster, { ownsCluster: true });
   }
 
@@ -90,7 +126,8 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
    * await readCsv('/shared/data/*.csv').groupby('name').sum().compute();
    * await client.close();
    */
-  static async connect(url: string, opts: ConnectOptions & { nWorkers?: number; timeout?: number; setAsDefault?: boolean } = {}): Promise<Client<RedisCluster>> {
+  static async connect(url: string, opts: ClientConnectOptions = {}): Promise<Client<RedisCluster>> {
+    checkOptions('Client.connect', opts, CONNECT_KEYS);
     const { RedisCluster } = await import('./redis/redis-cluster.ts');
     const cluster = await RedisCluster.connect(url, opts);
     try {
@@ -172,9 +209,10 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
    * const f = client.compute(delayed(inc)(1));
    * await f;   // 2
    */
-  compute<R>(x: Collection<R>, opts?: { fuse?: boolean; priority?: number; retries?: number }): Future<R>;
-  compute(xs: readonly Collection[], opts?: { fuse?: boolean; priority?: number; retries?: number }): Future[];
-  compute(x: Collection | readonly Collection[], opts: { fuse?: boolean; priority?: number; retries?: number } = {}): Future | Future[] {
+  compute<R>(x: Collection<R>, opts?: ClientComputeOptions): Future<R>;
+  compute(xs: readonly Collection[], opts?: ClientComputeOptions): Future[];
+  compute(x: Collection | readonly Collection[], opts: ClientComputeOptions = {}): Future | Future[] {
+    checkOptions('Client.compute', opts, CLIENT_COMPUTE_KEYS);
     if (Array.isArray(x)) return x.map((c) => this.compute(c as Collection, opts));
     const c = x as Collection;
     if (!isCollection(c)) throw new OptionError(distributedMessages.notAFuture(c));
@@ -225,16 +263,16 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
 
   /**
    * Run `fn(...args)` on the cluster. Futures among the arguments (also inside arrays and plain
-   * objects) are replaced by their values on the worker. A trailing `{ key, pure, retries,
-   * priority }` object is taken as options.
+   * objects) are replaced by their values on the worker. A trailing plain object whose keys are
+   * all option names (`key`, `pure`, `retries`, `priority`), or near misses of them (`retires`:
+   * an OptionError naming the typo), is the options; any other object is an argument of `fn`.
    * @example
    * const a = client.submit((x: number) => x + 1, 10);
    * const b = client.submit((x: number, y: number) => x * y, a, 2, { retries: 2 });
    * await b;   // 22
    */
   submit<R>(fn: (...args: never[]) => R | Promise<R>, ...args: unknown[]): Future<R> {
-    let opts: SubmitOptions = {};
-    if (args.length > 0 && isSubmitOptions(args[args.length - 1])) opts = args.pop() as SubmitOptions;
+    const opts = takeSubmitOptions(args);
     const spec = specOf(fn as AnyFn);
     assertShippable(spec, SCHEDULER_NAME);
     const inputs: AnyFuture[] = [];
@@ -256,6 +294,7 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
    * await client.gather(fs);   // [1, 4, 9]
    */
   map<T, R>(fn: (x: T) => R | Promise<R>, xs: Iterable<T | AnyFuture<T>>, opts: Omit<SubmitOptions, 'key'> = {}): Future<R>[] {
+    checkOptions('Client.map', opts, MAP_KEYS);
     return [...xs].map((x) => (Object.keys(opts).length ? this.submit(fn as never, x, opts) : this.submit(fn as never, x)) as Future<R>);
   }
 
@@ -285,6 +324,7 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
   scatter<T>(data: readonly T[], opts?: ScatterOptions): Future<T>[];
   scatter<T>(data: T, opts?: ScatterOptions): Future<T>;
   scatter(data: unknown, opts: ScatterOptions = {}): Future | Future[] {
+    checkScatterOptions(opts);
     const items = Array.isArray(data) ? data : [data];
     const workers = [...this.server.workers.values()].filter((w) => w.booted && (!opts.workers || opts.workers.includes(w.id)));
     if (workers.length === 0) throw new OptionError(distributedMessages.noWorkers());

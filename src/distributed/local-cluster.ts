@@ -4,16 +4,19 @@
  * 95% of its limit.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { distributedMessages, messages, OptionError, ShoalError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { entryUrl, spawnProcess, spawnThread, type Channel } from '../schedulers/channel.ts';
+import { makeOwnedDir, sweepStale } from '../schedulers/workspace.ts';
 import { DashboardModel } from './dashboard/model.ts';
 import { Dashboard } from './dashboard/server.ts';
 import { rssBytes } from './procfs.ts';
 import { SchedulerServer, type WorkerConn } from './server.ts';
 import { formatBytes, parseBytes } from './sizeof.ts';
-import { TERMINATE_FRACTION } from './store.ts';
+import { SPACE_PREFIX, TERMINATE_FRACTION } from './store.ts';
 
 export interface LocalClusterOptions {
   /** Workers are child processes (default) or threads of this process (`false`). */
@@ -28,9 +31,17 @@ export interface LocalClusterOptions {
   dashboardAddress?: string | null;
   /** Worker deaths a task may witness before it fails with KilledWorkerError (default 3). */
   allowedFailures?: number;
-  /** Where workers spill to disk (default: a fresh directory under the system temp dir). */
+  /**
+   * Where workers spill to disk: a fresh private folder `shoal-worker-space-*` is made inside it
+   * (default: the system temp dir), removed at close, and swept at a later start if this process
+   * was killed first (Dask's `local_directory`).
+   */
   localDirectory?: string;
 }
+/** The option names of `LocalClusterOptions` (also those of `Client.start`). */
+export const LOCAL_CLUSTER_KEYS = optionKeys<LocalClusterOptions>({
+  processes: true, nWorkers: true, threadsPerWorker: true, memoryLimit: true, dashboardAddress: true, allowedFailures: true, localDirectory: true,
+});
 
 /** A worker as the cluster reports it. */
 export interface WorkerInfo {
@@ -68,7 +79,8 @@ export class LocalCluster {
   restarts = 0;
   private target: number;
   private closing = false;
-  private readonly spillRoot: string;
+  /** This cluster's private folder for spilled values (only with a memory limit). */
+  private readonly spillRoot: string | undefined;
   private readonly live = new Map<string, WorkerConn>();
   private monitor: ReturnType<typeof setInterval> | undefined;
   private readonly baselineRss = new Map<string, number>();
@@ -87,8 +99,11 @@ export class LocalCluster {
     this.memoryLimit = resolveMemoryLimit(opts.memoryLimit, Math.max(1, n));
     this.dashboardAddress = opts.dashboardAddress === undefined ? ':8787' : opts.dashboardAddress;
     this.name = randomBytes(4).toString('hex');
-    this.spillRoot = opts.localDirectory ?? join(tmpdir(), `shoal-worker-space-${this.name}`);
     this.server = new SchedulerServer({ allowedFailures: opts.allowedFailures });
+    // Made last, so an invalid option leaves nothing on disk; a killed cluster's folder is swept by the next start.
+    const parent = opts.localDirectory ?? tmpdir();
+    if (this.memoryLimit) this.spillRoot = makeOwnedDir(parent, SPACE_PREFIX);
+    else sweepStale(parent, SPACE_PREFIX);
   }
 
   /**
@@ -99,7 +114,7 @@ export class LocalCluster {
    * await cluster.close();
    */
   static async start(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
-    const c = new LocalCluster(opts);
+    const c = new LocalCluster(checkOptions('LocalCluster.start', opts, LOCAL_CLUSTER_KEYS));
     try {
       if (c.dashboardAddress !== null) {
         c.dashboard = await Dashboard.start(c.dashboardAddress, new DashboardModel(c.server, () => c.workers), `shoal · LocalCluster ${c.name}`);
@@ -130,7 +145,7 @@ export class LocalCluster {
 
   private spawn(): WorkerConn {
     const id = `worker-${nextWorker++}`;
-    const spillDir = join(this.spillRoot, id);
+    const spillDir = this.spillRoot && join(this.spillRoot, id);
     let ch: Channel;
     if (this.processes) {
       ch = spawnProcess(id, {
@@ -138,7 +153,7 @@ export class LocalCluster {
         env: {
           SHOAL_NTHREADS: String(this.threadsPerWorker),
           SHOAL_MEMORY_LIMIT: this.memoryLimit ? String(this.memoryLimit) : '',
-          SHOAL_SPILL_DIR: spillDir,
+          SHOAL_SPILL_DIR: spillDir ?? '',
           // As Dask's nanny does: glibc returns freed memory to the OS promptly, so the RSS the
           // nanny watches falls when spilled values are collected.
           MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? '65536',
@@ -222,8 +237,7 @@ export class LocalCluster {
     this.live.clear();
     await this.dashboard?.close();
     await Promise.all(ws.map((w) => w.channel.kill()));
-    const { rmSync } = await import('node:fs');
-    rmSync(this.spillRoot, { recursive: true, force: true });
+    if (this.spillRoot) rmSync(this.spillRoot, { recursive: true, force: true });
   }
 
   get closed(): boolean {

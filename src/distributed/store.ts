@@ -2,18 +2,22 @@
  * A worker's values, with exact byte accounting and spilling (Dask's `SpillBuffer`): above
  * 0.6 × memoryLimit the least recently used values are written to disk (v8 serialization) and
  * read back transparently on their next use. `bytes` counts what is in memory, `spilledBytes`
- * what is on disk (both by `sizeOf`, so a value counts the same wherever it is).
+ * what is on disk (both by `sizeOf`, so a value counts the same wherever it is). The spill folder
+ * is private (0700) and so is every file in it (0600): spilled values are the user's data.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { Key } from '../graph/types.ts';
 import { VIEW_TYPES } from '../schedulers/bulk.ts';
+import { makePrivateDirs } from '../schedulers/workspace.ts';
 import { sizeOf } from './sizeof.ts';
 
 export const SPILL_FRACTION = 0.6;
 export const PAUSE_FRACTION = 0.8;
 export const TERMINATE_FRACTION = 0.95;
+/** The private folder holding a cluster's (or a `shoal worker`'s) spill folders starts with this. */
+export const SPACE_PREFIX = 'shoal-worker-space-';
 
 interface Spilled {
   file: string;
@@ -65,7 +69,7 @@ export class Store {
     this.limit = opts.memoryLimit;
     this.dir = opts.spillDir;
     this.collect = opts.collect;
-    if (this.dir && this.limit) mkdirSync(this.dir, { recursive: true });
+    if (this.dir && this.limit) makePrivateDirs(this.dir);
   }
 
   has(key: Key): boolean {
@@ -139,7 +143,7 @@ export class Store {
         continue; // cannot be written (functions inside): stays in memory
       }
       const file = join(this.dir, `${this.nextFile++}.bin`);
-      writeFileSync(file, bytes);
+      writeFileSync(file, bytes, { mode: 0o600 });
       this.fast.delete(key);
       this.bytes -= e.nbytes;
       this.slow.set(key, typed ? { file, nbytes: e.nbytes, typed } : { file, nbytes: e.nbytes });

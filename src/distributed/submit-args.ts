@@ -1,5 +1,6 @@
 /** The options and arguments of `submit`, `map` and `scatter`. */
 import { KEEP, ref } from '../graph/types.ts';
+import { checkOptions, isPlainObject, nearestName, optionKeys } from '../options.ts';
 import { isFuture, type AnyFuture } from './future.ts';
 
 /** Options of `submit` / `map`, given as a trailing object. */
@@ -21,13 +22,41 @@ export interface ScatterOptions {
   workers?: string[];
 }
 
-const SUBMIT_KEYS = new Set(['key', 'pure', 'retries', 'priority']);
+/**
+ * `timeout` is added to SubmitOptions by the lifecycle work (submit(f, { timeout })); it is
+ * listed here already so that the two changes merge without touching this list.
+ */
+interface ArrivingSubmitOptions {
+  timeout?: number;
+}
+/** The option names of `SubmitOptions`. */
+export const SUBMIT_KEYS = optionKeys<SubmitOptions & ArrivingSubmitOptions>({ key: true, pure: true, retries: true, priority: true, timeout: true });
+const SCATTER_KEYS = optionKeys<ScatterOptions>({ broadcast: true, workers: true });
 
-/** A trailing argument of `submit` that is its options (a plain object of option names only). */
-export function isSubmitOptions(x: unknown): x is SubmitOptions {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false;
-  const ks = Object.keys(x);
-  return ks.length > 0 && ks.every((k) => SUBMIT_KEYS.has(k));
+/**
+ * Take the options off the end of `submit`'s arguments. A trailing plain object is the options
+ * when each of its keys is an option name or a near miss of one (`{ retires: 2 }`: then the
+ * OptionError names the typo); any other object (`{ xs, k }`) is an argument of the function.
+ * @example
+ * const args = [1, { retries: 2 }];
+ * takeSubmitOptions(args);   // { retries: 2 }; args is now [1]
+ */
+export function takeSubmitOptions(args: unknown[]): SubmitOptions {
+  const last = args[args.length - 1];
+  if (!isPlainObject(last)) return {};
+  const keys = Object.keys(last);
+  if (keys.length === 0 || !keys.every((k) => SUBMIT_KEYS.includes(k) || nearestName(k, SUBMIT_KEYS) !== undefined)) return {};
+  args.pop();
+  return checkOptions('Client.submit', last as SubmitOptions, SUBMIT_KEYS);
+}
+
+/**
+ * Check the options of `scatter`.
+ * @example
+ * checkScatterOptions({ broadcast: true });
+ */
+export function checkScatterOptions(opts: ScatterOptions): ScatterOptions {
+  return checkOptions('Client.scatter', opts, SCATTER_KEYS);
 }
 
 /** `rewrite` visitor: a Future among the arguments becomes a reference to its key. */

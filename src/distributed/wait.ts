@@ -3,6 +3,7 @@
  * `as_completed`) and `wait` (all or the first, with a timeout, Dask's `wait`).
  */
 import { distributedMessages, OptionError, ShoalError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import { isFuture, type AnyFuture, type DoneFuture, type Future } from './future.ts';
 
 function check<F>(futures: Iterable<F>): F[] {
@@ -21,9 +22,17 @@ function check<F>(futures: Iterable<F>): F[] {
  * for await (const f of asCompleted(client.map(slow, [3, 1, 2]))) console.log(f.key, await f.result());
  * for await (const [f, value] of asCompleted(futures, { withResults: true })) console.log(f.key, value);
  */
+/** Options of `asCompleted`. */
+export interface AsCompletedOptions {
+  /** Yield `[future, result]` pairs (a failed task rejects the iteration). */
+  withResults?: boolean;
+}
+const AS_COMPLETED_KEYS = optionKeys<AsCompletedOptions>({ withResults: true });
+
 export function asCompleted<T>(futures: Iterable<AnyFuture<T>>, opts?: { withResults?: false }): AsyncIterableIterator<DoneFuture<T>>;
 export function asCompleted<T>(futures: Iterable<AnyFuture<T>>, opts: { withResults: true }): AsyncIterableIterator<[DoneFuture<T>, T]>;
-export function asCompleted<T>(futures: Iterable<AnyFuture<T>>, opts: { withResults?: boolean } = {}): AsyncIterableIterator<DoneFuture<T> | [DoneFuture<T>, T]> {
+export function asCompleted<T>(futures: Iterable<AnyFuture<T>>, opts: AsCompletedOptions = {}): AsyncIterableIterator<DoneFuture<T> | [DoneFuture<T>, T]> {
+  checkOptions('asCompleted', opts, AS_COMPLETED_KEYS);
   const list = check(futures).map(toDone);
   const ready: DoneFuture<T>[] = [];
   let wake: (() => void) | undefined;
@@ -63,6 +72,7 @@ export interface WaitOptions {
   /** Seconds; rejects with a timeout error when passed. */
   timeout?: number;
 }
+const WAIT_KEYS = optionKeys<WaitOptions>({ returnWhen: true, timeout: true });
 
 /**
  * Wait until all (or the first of) the Futures are done; never rejects for a failed task (look at
@@ -71,6 +81,7 @@ export interface WaitOptions {
  * const { done, notDone } = await wait(futures, { returnWhen: 'FIRST_COMPLETED' });
  */
 export async function wait<F extends AnyFuture>(futures: Iterable<F>, opts: WaitOptions = {}): Promise<{ done: Set<F>; notDone: Set<F> }> {
+  checkOptions('wait', opts, WAIT_KEYS);
   const list = check(futures);
   const mode = opts.returnWhen ?? 'ALL_COMPLETED';
   if (mode !== 'ALL_COMPLETED' && mode !== 'FIRST_COMPLETED') throw new OptionError(distributedMessages.returnWhen(mode));

@@ -11,6 +11,7 @@ import { DTYPES, type Dtype } from './csv-columns.ts';
 import { textToBool, textToFloat, textToInt } from './csv-convert.ts';
 import { bomAt, fastPathHandles, readRecord } from './csv-parse.ts';
 import { OptionError, ShoalError, messages } from '../errors.ts';
+import { assertUtf8, type EncodingErrors } from './utf8.ts';
 
 export interface InferOptions {
   delimiter: string;
@@ -19,6 +20,8 @@ export interface InferOptions {
   sample: number;
   dtypes: Record<string, Dtype>;
   parseDates: string[];
+  /** Bytes that are not UTF-8 in the sample: an error (default) or U+FFFD. */
+  encodingErrors?: EncodingErrors;
 }
 
 export interface CsvSchema {
@@ -43,11 +46,27 @@ function readHead(path: string, bytes: number): { data: Buffer; whole: boolean }
   }
 }
 
+/**
+ * Fail unless the sample is UTF-8. With a header, its line is checked first (a bad byte there is
+ * named by column number), then the rest (named by the header's names); without one, the columns
+ * are '0', '1', ….
+ */
+function checkSample(path: string, bytes: Buffer, offset: number, delimiter: string, header: boolean): void {
+  const fields = delimiter.length === 1 ? readRecord(bytes, 0, delimiter.charCodeAt(0)).fields : [];
+  if (!header) return assertUtf8(bytes, path, offset, fields.map((_, i) => String(i)), delimiter);
+  const nl = bytes.indexOf(10);
+  const first = nl === -1 ? bytes.length : nl + 1;
+  assertUtf8(bytes.subarray(0, first), path, offset, [], delimiter);
+  assertUtf8(bytes.subarray(first), path, offset + first, fields, delimiter);
+}
+
 /** Records of a sample (complete lines only, unless the sample is the whole file). */
-function sampleRecords(data: Buffer, whole: boolean, delimiter: string): string[][] {
+function sampleRecords(path: string, data: Buffer, whole: boolean, delimiter: string, header: boolean, encodingErrors: EncodingErrors): string[][] {
   let end = data.length;
   if (!whole) end = data.lastIndexOf(10) + 1;
-  const bytes = data.subarray(bomAt(data, 0), end);
+  const bom = bomAt(data, 0);
+  const bytes = data.subarray(bom, end);
+  if (encodingErrors === 'strict') checkSample(path, bytes, bom, delimiter, header);
   if (!fastPathHandles({ delimiter })) {
     const res = Papa.parse<string[]>(bytes.toString('utf8'), { delimiter, quoteChar: '"', skipEmptyLines: true });
     return res.data;
@@ -95,7 +114,7 @@ export function inferCsvSchema(paths: readonly string[], opts: InferOptions): Cs
   const path = paths.find((p) => statSync(p).size > 0);
   if (path === undefined) throw new ShoalError('ERR_SHOAL_IO', messages.csvAllEmpty(paths.length));
   const { data, whole } = readHead(path, opts.sample);
-  const records = sampleRecords(data, whole, opts.delimiter);
+  const records = sampleRecords(path, data, whole, opts.delimiter, opts.header, opts.encodingErrors ?? 'strict');
   if (records.length === 0) throw new ShoalError('ERR_SHOAL_IO', messages.csvSampleTooSmall(path, opts.sample));
   const names = opts.header ? records[0]! : records[0]!.map((_, i) => String(i));
   const rows = opts.header ? records.slice(1) : records;

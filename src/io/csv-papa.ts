@@ -10,6 +10,7 @@ import type { Columns } from './csv-columns.ts';
 import { ColumnBuilder, suggestDtype } from './csv-convert.ts';
 import type { BlockWhere, CsvParseSpec } from './csv-parse.ts';
 import { ShoalError, messages } from '../errors.ts';
+import { assertUtf8 } from './utf8.ts';
 
 /**
  * Parse one block with papaparse into the same columns `parseCsvBlock` makes.
@@ -18,6 +19,7 @@ import { ShoalError, messages } from '../errors.ts';
  *   delimiter: ';;', nullValues: [''], header: true, onBadLines: 'error' }, { path: 'a.csv', offset: 0 });
  */
 export function parseCsvBlockPapa(data: Uint8Array, spec: CsvParseSpec, where: BlockWhere): Columns {
+  if (spec.encodingErrors !== 'replace') assertUtf8(data, where.path, where.offset, spec.names, spec.delimiter);
   let text = Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8');
   if (where.offset === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const firstLine = where.offset === 0 ? 1 : lineNumberAt(where.path, where.offset);

@@ -11,6 +11,7 @@ import { lineNumberAt } from './blocks.ts';
 import type { Columns, Dtype } from './csv-columns.ts';
 import { ColumnBuilder, suggestDtype } from './csv-convert.ts';
 import { ShoalError, messages } from '../errors.ts';
+import { assertUtf8, type EncodingErrors } from './utf8.ts';
 
 /** How to parse the blocks of one CSV data set (plain data: it travels in task arguments). */
 export interface CsvParseSpec {
@@ -31,6 +32,8 @@ export interface CsvParseSpec {
   sampleBytes?: number;
   /** Bytes read at a time within a block (default 1 MiB, `PIECE` in csv-read.ts; small values are for tests). */
   pieceBytes?: number;
+  /** Bytes that are not UTF-8: an error (default 'strict') or U+FFFD ('replace'). */
+  encodingErrors?: EncodingErrors;
 }
 
 /** Where a block's bytes come from (for `file:line` errors and header handling). */
@@ -361,8 +364,11 @@ export function createCsvParser(spec: CsvParseSpec, path: string, expectBytes = 
     return bad ? lineStart : pos;
   };
 
+  const strict = spec.encodingErrors !== 'replace';
   const feed = (input: Uint8Array, offset: number, final: boolean): number => {
     where.offset = offset;
+    // Pieces end at line ends, so a multi-byte character is never cut between two of them.
+    if (strict) assertUtf8(input, where.path, offset, spec.names, spec.delimiter);
     // Captured state in locals: the hot loop below then reads registers, not the closure's context.
     let r = row;
     const kindL = kind;

@@ -16,13 +16,15 @@
  * (or, for the calling process relaying a value between workers, keeps it until the value is
  * released and gives each receiver a hard link of its own). Names say who wrote them and for whom
  * (`p<pid>-…` written by a worker, `to<pid>-…` addressed to one), so the files of a dead worker can
- * be swept; the pool's directory is removed when the pool closes, when the program exits, and by
- * the workers themselves when their parent dies (Ctrl-C, SIGKILL).
+ * be swept; the pool's directory (private: 0700, files 0600) is removed when the pool closes, when
+ * the program exits, by the workers themselves when their parent dies (Ctrl-C, SIGKILL), and, if
+ * everything was killed at once, by the next pool that starts (its lock names a dead owner).
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, linkSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, linkSync, openSync, readdirSync, readSync, renameSync, rmSync, unlinkSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { bytesOf, OutOfBandDeserializer, OutOfBandSerializer } from './out-of-band.ts';
+import { makeOwnedDir } from './workspace.ts';
 
 export { VIEW_TYPES } from './out-of-band.ts';
 
@@ -200,36 +202,20 @@ export function linkBulk(path: string, to: string): void {
 }
 
 /**
- * A new private directory for one pool's transfer files: in /dev/shm if usable, else the temp dir.
- * Directories left by programs that no longer run (everything killed at once) are removed first.
+ * A new private directory (0700, its files 0600) for one pool's transfer files: in /dev/shm if
+ * usable, else the temp dir. Directories left by programs that no longer run (everything killed
+ * at once) are removed first (`workspace.ts`).
  */
 export function makeBulkDir(): string {
   for (const base of ['/dev/shm', tmpdir()]) {
     try {
       if (!existsSync(base)) continue;
-      removeStale(base);
-      return mkdtempSync(join(base, `shoal-${process.pid}-`));
+      return makeOwnedDir(base, 'shoal-transfer-');
     } catch {
       // not writable: try the next
     }
   }
   throw new Error('no writable directory for transfer files');
-}
-
-function removeStale(base: string): void {
-  for (const name of readdirSync(base)) {
-    const m = /^shoal-(\d+)-\w{6}$/.exec(name);
-    if (m && !isRunning(Number(m[1]))) removeBulkDir(join(base, name));
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // someone else's: leave it
-  }
 }
 
 /** Delete the files in `dir` whose names start with one of `prefixes`, except those in `keep`. */

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { messages, OptionError } from '../errors.ts';
+import { checkOptions, optionKeys } from '../options.ts';
 import type { Graph, Key } from '../graph/types.ts';
 import { runGraph, type RunOptions } from './loop.ts';
 import { PoolAdapter } from './pool-adapter.ts';
@@ -104,12 +105,22 @@ export function getScheduler(name: string): Scheduler {
   return s;
 }
 
+/** Options of `warmup`. */
+export interface WarmupOptions {
+  /** The pool to start. */
+  scheduler: 'threads' | 'processes';
+  /** Its size (default: the number of cores). */
+  numWorkers?: number;
+}
+const WARMUP_KEYS = optionKeys<WarmupOptions>({ scheduler: true, numWorkers: true });
+
 /**
  * Start a pool's workers ahead of time and wait until they are up (e.g. before timing).
  * @example
  * await warmup({ scheduler: 'processes', numWorkers: 2 });
  */
-export async function warmup(opts: { scheduler: 'threads' | 'processes'; numWorkers?: number }): Promise<void> {
+export async function warmup(opts: WarmupOptions): Promise<void> {
+  checkOptions('warmup', opts, WARMUP_KEYS, true);
   await getPool(opts.scheduler, opts.numWorkers).started();
 }
 

@@ -3,6 +3,7 @@
  * and executing fused chains. Shared by the sync scheduler (in the calling thread) and by every
  * worker thread and process, so all schedulers run a task the same way.
  */
+import { inspect } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { messages, OptionError, type RemoteErrorInfo } from '../errors.ts';
 import { isFnArg, isRef, KEEP, rewrite, type FnSpec, type Key } from '../graph/types.ts';
@@ -217,13 +218,27 @@ export function runChain(
 
 /** A thrown value as plain data that crosses threads and processes (name, message, stack, step key). */
 export function errorInfo(e: unknown): RemoteErrorInfo {
-  if (e instanceof Error) {
-    const info: RemoteErrorInfo = { name: e.name, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code };
-    const step = (e as { shoalKey?: string }).shoalKey;
-    if (step !== undefined) info.key = step;
-    return info;
+  const step = typeof e === 'object' && e !== null ? (e as { shoalKey?: string }).shoalKey : undefined;
+  let info: RemoteErrorInfo;
+  if (e instanceof Error) info = { name: e.name, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code };
+  else if (typeof e === 'string') info = { name: 'Error', message: e };
+  // Anything else thrown (`throw { code: 42 }`) is shown as util.inspect shows it: String() gives '[object Object]'.
+  else {
+    info = { name: 'Error', message: `${NON_ERROR}${thrownText(e)}` };
+    const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+    if (['string', 'number', 'boolean'].includes(typeof code)) info.code = code; // `{ code: 42 }`: e.code to branch on
   }
-  return { name: 'Error', message: String(e) };
+  if (step !== undefined) info.key = step;
+  return info;
+}
+
+/** How a thrown value that is not an Error is introduced in the message. */
+export const NON_ERROR = 'a value that is not an Error was thrown: ';
+
+/** One line, bounded: a thrown object may be large. */
+function thrownText(e: unknown): string {
+  const text = inspect(e, { depth: 3, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }
 
 /** Remember which step of a fused chain failed, so the error names that key. */

@@ -41,6 +41,37 @@ function parseFunction(code: string) {
   }
 }
 
+interface AstNode {
+  type: string;
+  [field: string]: unknown;
+}
+
+/**
+ * periscopic gives a named function expression a scope of its own that holds its name, but not a
+ * named class expression, so `class Foo {}` (and `new Foo()` inside it) would count `Foo` as an
+ * outside variable. Give each such class the same shape: an anonymous class inside a function
+ * expression named `Foo`. Only the scopes matter here; the code itself is never run from this tree.
+ */
+function scopeClassNames(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const n of node) scopeClassNames(n);
+    return;
+  }
+  if (node === null || typeof node !== 'object' || typeof (node as AstNode).type !== 'string') return;
+  const n = node as AstNode;
+  for (const v of Object.values(n)) if (typeof v === 'object') scopeClassNames(v);
+  if (n.type !== 'ClassExpression' || !n.id) return;
+  const anonymous: AstNode = { ...n, id: null };
+  const named: AstNode = {
+    type: 'FunctionExpression',
+    id: n.id,
+    params: [],
+    body: { type: 'BlockStatement', body: [{ type: 'ExpressionStatement', expression: anonymous }] },
+  };
+  for (const k of Object.keys(n)) delete n[k];
+  Object.assign(n, named);
+}
+
 /** The free variables of a function's source that a fresh worker will not have. */
 export function analyzeSource(code: string): Analysis {
   let a = analyses.get(code);
@@ -50,7 +81,9 @@ export function analyzeSource(code: string): Analysis {
   } else {
     try {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const { globals } = analyze(parseFunction(code) as any);
+      const ast = parseFunction(code);
+      scopeClassNames(ast);
+      const { globals } = analyze(ast as any);
       a = { free: [...globals.keys()].filter((n) => !isWorkerGlobal(n)).sort() };
     } catch (e) {
       a = { free: null, why: `its source could not be parsed (${(e as Error).message})` };

@@ -138,7 +138,7 @@ describe('schema: inference, enforcement, pruning', () => {
     expect(rows(await readCsv(q!, { header: false }).compute({ scheduler: 'sync' }))).toEqual([{ 0: 1, 1: 2 }, { 0: 3, 1: 4 }]);
     expect(() => readCsv(p!, { columns: ['zz'] })).toThrow(`readCsv columns: no column named "zz"; the columns are "a", "b", "c"`);
     expect(() => readCsv(p!, { dtypes: { a: 'int64' as never } })).toThrow(`dtype "int64" for column "a" is not supported`);
-    expect(() => readCsv(p!, { blocksiz: 5 } as never)).toThrow('invalid option blocksiz=5: not an option of readCsv');
+    expect(() => readCsv(p!, { blocksiz: 5 } as never)).toThrow("readCsv: unknown option 'blocksiz' (did you mean 'blocksize'?)");
     expect(() => readCsv(`${dir}/nothing-*.csv`)).toThrow('matched no files');
   });
 });
@@ -215,5 +215,55 @@ describe('streaming a block through a small buffer', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('bytes that are not UTF-8 (issue 15)', () => {
+  const latin1 = (s: string) => Buffer.from(s, 'latin1');
+  const good = Array.from({ length: 40 }, (_, i) => `Bern,${i}`).join('\n');
+
+  test('by default they fail, naming file:line:character, the column and the byte, on both engines and on workers', async () => {
+    // 'ü' written as Latin-1 (0xfc) on line 42, past the 200 bytes sampled for dtypes.
+    const [p] = writeFiles(dir, { 'latin1.csv': latin1(`city,n\n${good}\nZürich,5\nBern,6\n`) });
+    const message = `${p}:42:2: column "city" holds byte 0xfc, which is not UTF-8 (is the file Latin-1 or damaged?). Fix: convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass encodingErrors: 'replace' to readCsv to read such bytes as U+FFFD`;
+    for (const engine of ['fast', 'papaparse'] as const) {
+      await expect(readCsv(p!, { sample: 200, engine }).compute({ scheduler: 'sync' })).rejects.toThrow(message);
+      // Even when the query does not read that column: the file as a whole is not UTF-8 (as pandas decodes it whole).
+      await expect(readCsv(p!, { sample: 200, engine }).col('n').sum().compute({ scheduler: 'sync' })).rejects.toThrow(message);
+    }
+    await expect(readCsv(p!, { sample: 200 }).compute({ scheduler: 'threads' })).rejects.toThrow(message);
+    // Small pieces and blocks: the same line, whichever piece or block holds it.
+    await expect(readCsv(p!, { sample: 200, blocksize: 64 }).compute({ scheduler: 'sync' })).rejects.toThrow(`${p}:42:2: column "city"`);
+  });
+
+  test('in the sampled bytes, readCsv itself fails (a bad header byte is named by column number)', () => {
+    const [p, q] = writeFiles(dir, { 'early.csv': latin1('city,n\nBern,1\nGen\xe8ve,2\n'), 'head.csv': latin1('id,caf\xe9\n1,2\n') });
+    expect(() => readCsv(p!)).toThrow(`${p}:3:4: column "city" holds byte 0xe8, which is not UTF-8`);
+    expect(() => readCsv(q!)).toThrow(`${q}:1:7: column "#2" holds byte 0xe9, which is not UTF-8`);
+    expect(() => readCsv(p!, { header: false })).toThrow(`${p}:3:4: column "0" holds byte 0xe8`);
+  });
+
+  test("quoted fields, CRLF, a multi-character delimiter (papaparse) and a cut sequence at the end of the file", async () => {
+    const [a, b, c] = writeFiles(dir, {
+      'quoted.csv': Buffer.concat([Buffer.from('id,text\r\n1,"ok, fine"\r\n2,"caf'), Buffer.from([0xc3]), Buffer.from('"\r\n')]),
+      'multi.csv': Buffer.concat([Buffer.from('a;;b\n1;;x\n2;;'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\n')]), // a UTF-16 surrogate in UTF-8 form
+      'cut.csv': Buffer.concat([Buffer.from('a,b\n1,x\n2,'), Buffer.from([0xe2, 0x82])]),
+    });
+    await expect(readCsv(a!, { sample: 10 }).compute({ scheduler: 'sync' })).rejects.toThrow(`${a}:3:7: column "text" holds byte 0xc3`);
+    await expect(readCsv(b!, { delimiter: ';;', sample: 10 }).compute({ scheduler: 'sync' })).rejects.toThrow(`${b}:3:4: byte 0xed, which is not UTF-8`);
+    expect(() => readCsv(c!)).toThrow(`${c}:3:3: column "b" holds byte 0xe2`);
+  });
+
+  test("encodingErrors: 'replace' reads them as U+FFFD, the same table on both engines", async () => {
+    const [p] = writeFiles(dir, { 'replace.csv': Buffer.concat([latin1(`city,n\n${good}\nZürich,5\n"Gen`), Buffer.from([0xe8, 0x80, 0xff]), Buffer.from('ve",6\n')]) });
+    const fast = await readCsv(p!, { sample: 200, encodingErrors: 'replace' }).compute({ scheduler: 'sync' });
+    const papa = await readCsv(p!, { sample: 200, encodingErrors: 'replace', engine: 'papaparse' }).compute({ scheduler: 'sync' });
+    expect(rows(fast)).toEqual(rows(papa));
+    // What a WHATWG decoder makes of these bytes (an independent reference): one U+FFFD per bad sequence.
+    const cities = rows(fast).map((r) => r.city);
+    expect(cities.slice(-2)).toEqual([new TextDecoder().decode(latin1('Zürich')), new TextDecoder().decode(Buffer.concat([Buffer.from('Gen'), Buffer.from([0xe8, 0x80, 0xff]), Buffer.from('ve')]))]);
+    expect(cities.at(-2)).toBe('Z\ufffdrich');
+    expect(cities.at(-1)).toBe('Gen\ufffd\ufffdve');
+    expect(() => readCsv(p!, { encodingErrors: 'ignore' as never })).toThrow(`invalid option encodingErrors="ignore": 'strict' or 'replace'`);
   });
 });

@@ -130,12 +130,14 @@ test('performanceReport works with a Redis-connected client', async () => {
 });
 
 test('closing the client ends its session on the worker: its spill files are removed', async () => {
-  const session = client.cluster.name;
-  expect(existsSync(join(spill.dir, session))).toBe(true);
+  // The worker's private folder inside --local-directory holds one folder per session.
+  const space = join(spill.dir, readdirSync(spill.dir).find((n) => n.startsWith('shoal-worker-space-'))!);
+  const session = join(space, client.cluster.name);
+  expect(existsSync(session)).toBe(true);
   await client.close();
   const gone = await new Promise<boolean>((resolve) => {
     const t0 = Date.now();
-    const check = () => (!existsSync(join(spill.dir, session)) ? resolve(true) : Date.now() - t0 > 10_000 ? resolve(false) : setTimeout(check, 100));
+    const check = () => (!existsSync(session) ? resolve(true) : Date.now() - t0 > 10_000 ? resolve(false) : setTimeout(check, 100));
     check();
   });
   expect(gone).toBe(true);

@@ -132,6 +132,54 @@ describe.each(SCHEDULERS)('scheduler %s', (scheduler) => {
     expect(await delayed((v: number) => v * 3)(7).compute(opts)).toBe(21);
   });
 
+  test('a task that throws a value that is not an Error: the message shows it as util.inspect does, not [object Object]', async () => {
+    const bad = delayed((code: number) => {
+      throw { code, detail: ['disk full'] };
+    }, { name: 'throwsObject' })(42);
+    const err = (await bad.compute(opts).catch((e: unknown) => e)) as TaskError;
+    expect(err).toBeInstanceOf(TaskError);
+    expect(err.key).toBe(bad.key);
+    expect(err.remoteMessage).toBe("a value that is not an Error was thrown: { code: 42, detail: [ 'disk full' ] }");
+    expect(err.message).toContain("{ code: 42, detail: [ 'disk full' ] }");
+    expect(err.message).not.toContain('[object Object]');
+    // A thrown string is its own message; null says so.
+    const s = (await delayed((): never => { throw 'plain words'; })().compute(opts).catch((e: unknown) => e)) as TaskError;
+    expect(s.remoteMessage).toBe('plain words');
+    const n = (await delayed((): never => { throw null; })().compute(opts).catch((e: unknown) => e)) as TaskError;
+    expect(n.remoteMessage).toBe('a value that is not an Error was thrown: null');
+  });
+
+  test('named class expressions inside a shipped function ship; an outside variable used in one is still refused', async () => {
+    // The class's own name is in scope only inside it (not bound by the const it is assigned to).
+    const f = delayed((x: number) => {
+      const make = class Acc {
+        n = 0;
+        add(v: number) {
+          this.n += v;
+          return this;
+        }
+        static of(v: number) {
+          return new Acc().add(v);
+        }
+      };
+      return make.of(x).add(1).n + new (class Counter {})().constructor.name.length;
+    });
+    expect(await f(41).compute(opts)).toBe(42 + 'Counter'.length);
+    if (scheduler === 'sync') return;
+    const offset = 5;
+    const g = delayed((x: number) => {
+      const K = class K {
+        m() {
+          return x + offset;
+        }
+      };
+      return new K().m();
+    });
+    const err = (await g(1).compute(opts).catch((e: unknown) => e)) as ShipError;
+    expect(err).toBeInstanceOf(ShipError);
+    expect(err.variables).toEqual(['offset']);
+  });
+
   test('errors inside a fused chain name the failing step key', async () => {
     const a = delayed((v: number) => v + 1, { name: 'first' })(1);
     const b = delayed((v: number): number => {

@@ -27,8 +27,8 @@ const script = new URL('./transfer-script.ts', import.meta.url).pathname;
 afterAll(() => shutdown());
 
 const pool = () => getPool('processes', 2);
-/** Transfer files still there (spares, kept for reuse until the pool is idle, are not counted). */
-const filesLeft = () => readdirSync(pool().transferDirectory!).filter((n) => !n.startsWith('spare-'));
+/** Transfer files still there (spares, kept for reuse until the pool is idle, and the folder's lock are not counted). */
+const filesLeft = () => readdirSync(pool().transferDirectory!).filter((n) => !n.startsWith('spare-') && n !== '.owner');
 
 /** A Float64Array of `n` values from `seed` (the same on every side). */
 function series(n: number, seed: number): Float64Array {
@@ -106,8 +106,9 @@ describe('processes: large values as files', () => {
     expect(filesLeft()).toEqual([]);
     // Read files are kept as spares for the next writes (at most 2), until the pool is idle.
     const dir = pool().transferDirectory!;
-    expect(readdirSync(dir).length).toBeLessThanOrEqual(2);
-    expect(await waitFor(() => readdirSync(dir).length === 0, 5000)).toBe(true);
+    const files = () => readdirSync(dir).filter((n) => n !== '.owner');
+    expect(files().length).toBeLessThanOrEqual(2);
+    expect(await waitFor(() => files().length === 0, 5000)).toBe(true);
   });
 
   test('a value fetched from one worker and needed on the other twice is relayed, then deleted', async () => {
@@ -154,7 +155,7 @@ describe('processes: large values as files', () => {
       expect(same(ab, new Float64Array(n).fill(3))).toBe(true);
       expect(same(ac, new Float64Array(n).fill(4))).toBe(true);
     }
-    expect(readdirSync(getPool('processes', 3).transferDirectory!).filter((f) => !f.startsWith('spare-'))).toEqual([]);
+    expect(readdirSync(getPool('processes', 3).transferDirectory!).filter((f) => !f.startsWith('spare-') && f !== '.owner')).toEqual([]);
     await getPool('processes', 3).close();
   });
 
@@ -227,11 +228,12 @@ describe('processes: large values as files', () => {
     const dir = pool().transferDirectory!;
     await shutdown();
     expect(existsSync(dir)).toBe(false);
-    // A directory left by a program killed with its workers (pid no longer running).
+    // A directory left by a program killed with its workers (its lock names a pid no longer running).
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.once('exit', r));
-    const stale = join(dir.slice(0, dir.lastIndexOf('/')), `shoal-${dead.pid}-abcdef`);
+    const stale = join(dir.slice(0, dir.lastIndexOf('/')), 'shoal-transfer-abcdef');
     mkdirSync(stale);
+    writeFileSync(join(stale, '.owner'), JSON.stringify({ pid: dead.pid, start: '1' }));
     writeFileSync(join(stale, 'p1-0'), 'x');
     await pool().started();
     expect(pool().transferDirectory).not.toBe(dir);

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { getDefaultScheduler } from '../../schedulers/index.ts';
 import { distributedMessages, OptionError } from '../../errors.ts';
+import { checkOptions, optionKeys } from '../../options.ts';
 import { DashboardModel } from './model.ts';
 import { dashboardPage } from './page.ts';
 import type { SchedulerServer } from '../server.ts';
@@ -14,6 +15,15 @@ interface HasCluster {
   cluster: { server: SchedulerServer; workers: Array<{ id: string; pid: number }> };
 }
 
+/** Options of `performanceReport`. */
+export interface PerformanceReportOptions {
+  /** The HTML file to write. */
+  filename: string;
+  /** The client whose cluster to watch (default: the default client). */
+  client?: HasCluster;
+}
+const REPORT_KEYS = optionKeys<PerformanceReportOptions>({ filename: true, client: true });
+
 /**
  * Record the task stream, progress, worker memory/CPU and graph while `fn` runs on the client's
  * cluster, then write them to `filename` as a self-contained HTML page.
@@ -22,7 +32,8 @@ interface HasCluster {
  *   await x.compute();
  * });
  */
-export async function performanceReport<T>(opts: { filename: string; client?: HasCluster }, fn: () => Promise<T> | T): Promise<T> {
+export async function performanceReport<T>(opts: PerformanceReportOptions, fn: () => Promise<T> | T): Promise<T> {
+  checkOptions('performanceReport', opts, REPORT_KEYS, true);
   const client = opts.client ?? (getDefaultScheduler() as unknown as HasCluster | undefined);
   if (!client?.cluster?.server) throw new OptionError(distributedMessages.noClient());
   const cluster = client.cluster;

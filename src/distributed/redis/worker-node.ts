@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { makeOwnedDir } from '../../schedulers/workspace.ts';
+import { SPACE_PREFIX } from '../store.ts';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
@@ -63,15 +64,14 @@ export class RedisWorker implements WorkerHost {
   /** Registry entries already warned about (id → problem), so a bad entry is reported once. */
   private readonly badPeers = new Map<string, string>();
   private closing: Promise<void> | undefined;
-  private readonly ownDirectory: boolean;
 
   private constructor(opts: RedisWorkerOptions) {
     this.id = `w${randomBytes(4).toString('hex')}`;
     this.keys = new ClusterKeys(opts.secret);
     this.nthreads = opts.nthreads;
     this.memoryLimit = opts.memoryLimit;
-    this.ownDirectory = !opts.localDirectory;
-    this.localDirectory = opts.localDirectory ?? join(tmpdir(), `shoal-worker-${this.id}`);
+    // A private folder of its own (0700, swept by a later start if this process is killed).
+    this.localDirectory = makeOwnedDir(opts.localDirectory ?? tmpdir(), SPACE_PREFIX);
     this.preload = opts.preload;
     this.#target = opts.target;
     this.#redis = new Redis({ ...opts.target.options(), lazyConnect: true });
@@ -259,7 +259,7 @@ export class RedisWorker implements WorkerHost {
       await this.data?.close();
       this.#redis.disconnect();
       const { rmSync } = await import('node:fs');
-      if (this.ownDirectory) rmSync(this.localDirectory, { recursive: true, force: true });
+      rmSync(this.localDirectory, { recursive: true, force: true });
     })();
     return this.closing;
   }
