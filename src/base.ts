@@ -35,12 +35,26 @@ export function isCollection(x: unknown): x is Collection {
 }
 
 /** Options of `compute` / `persist` (and of a collection's `.compute()`). */
-export interface ComputeOptions extends ShoalConfig {}
+export interface ComputeOptions extends ShoalConfig {
+  /**
+   * Seconds: if the compute has not finished this long after the call, it rejects with a
+   * `TimeoutError` naming its keys, and its tasks are cancelled. On `threads` and `processes` a
+   * worker still running one of them after `cancelGracePeriod` is terminated and replaced; on a
+   * Client the cluster does the same. The `sync` scheduler runs tasks in the calling thread and
+   * cannot interrupt synchronous code: it rejects at the deadline only if a task yields (awaits).
+   * @example
+   * await x.compute({ scheduler: 'processes', timeout: 30 });   // or TimeoutError after 30 s
+   */
+  timeout?: number;
+}
+
+/** The keys a trailing options object of `compute` / `persist` may hold. */
+const COMPUTE_KEYS: ReadonlySet<string> = new Set([...CONFIG_KEYS, 'timeout']);
 
 function isOptions(x: unknown): x is ComputeOptions {
   if (typeof x !== 'object' || x === null || isCollection(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
   const keys = Object.keys(x);
-  return keys.length > 0 && keys.every((k) => CONFIG_KEYS.has(k));
+  return keys.length > 0 && keys.every((k) => COMPUTE_KEYS.has(k));
 }
 
 /** The result type of computing `T` (non-collections pass through unchanged). */
@@ -66,7 +80,13 @@ async function run(collections: readonly Collection[], opts: ComputeOptions): Pr
   const keyLists = collections.map((c) => c.__keys__());
   const unique = [...new Set(keyLists.flat())];
   const { scheduler, settings } = resolveScheduler(opts, collections);
-  const values = await scheduler.get(graph, unique, { callbacks: settings.callbacks, fuse: settings.fuse, numWorkers: settings.numWorkers });
+  const values = await scheduler.get(graph, unique, {
+    callbacks: settings.callbacks,
+    fuse: settings.fuse,
+    numWorkers: settings.numWorkers,
+    timeout: opts.timeout,
+    cancelGracePeriod: settings.cancelGracePeriod,
+  });
   const byKey = new Map<Key, unknown>();
   unique.forEach((k, i) => byKey.set(k, values[i]));
   return keyLists.map((ks) => ks.map((k) => byKey.get(k)));

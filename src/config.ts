@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { messages, OptionError } from './errors.ts';
 import type { Callback } from './schedulers/callbacks.ts';
+import { secondsOption } from './schedulers/deadline.ts';
 import type { Scheduler } from './schedulers/index.ts';
 
 export type SchedulerName = 'sync' | 'threads' | 'processes' | 'synchronous' | 'single-threaded' | (string & {});
@@ -20,10 +21,19 @@ export interface ShoalConfig {
   fuse?: boolean;
   /** Callbacks fed by every compute in scope (in addition to per-call ones). */
   callbacks?: readonly Callback[];
+  /**
+   * Seconds that cancelled or timed-out work may go on running on a worker thread/process of the
+   * `threads`/`processes` pools before that worker is terminated and replaced (default 3). A
+   * LocalCluster takes its own (`LocalCluster.start({ cancelGracePeriod })`), defaulting to this.
+   * @example
+   * config.set({ cancelGracePeriod: 0.5 });
+   * await x.compute({ scheduler: 'processes', timeout: 10 });   // a stuck worker is replaced 0.5 s after the timeout
+   */
+  cancelGracePeriod?: number;
 }
 
 /** The option names of `ShoalConfig` (also what a trailing options object of `compute` may hold). */
-export const CONFIG_KEYS: ReadonlySet<string> = new Set(['scheduler', 'numWorkers', 'fuse', 'callbacks']);
+export const CONFIG_KEYS: ReadonlySet<string> = new Set(['scheduler', 'numWorkers', 'fuse', 'callbacks', 'cancelGracePeriod']);
 
 function check(c: ShoalConfig): ShoalConfig {
   for (const k of Object.keys(c)) {
@@ -31,6 +41,7 @@ function check(c: ShoalConfig): ShoalConfig {
   }
   if (c.numWorkers !== undefined && !(Number.isInteger(c.numWorkers) && c.numWorkers >= 1))
     throw new OptionError(messages.badOption('numWorkers', c.numWorkers, 'must be a whole number >= 1'));
+  secondsOption('cancelGracePeriod', c.cancelGracePeriod, true);
   return c;
 }
 

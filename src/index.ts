@@ -65,6 +65,7 @@ export {
   TaskError,
   WorkerDiedError,
   ClosedError,
+  TimeoutError,
   type ErrorCode,
 } from './errors.ts';
 export {
