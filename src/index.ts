@@ -78,6 +78,7 @@ export {
   performanceReport,
   type LocalClusterOptions,
   type SubmitOptions,
+  type ClientComputeOptions,
   type FutureStatus,
   type AnyFuture,
   type WaitOptions,

@@ -6,8 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { config } from '../config.ts';
 import { distributedMessages, messages, OptionError, ShoalError } from '../errors.ts';
 import { entryUrl, spawnProcess, spawnThread, type Channel } from '../schedulers/channel.ts';
+import { DEFAULT_CANCEL_GRACE, secondsOption } from '../schedulers/deadline.ts';
 import { DashboardModel } from './dashboard/model.ts';
 import { Dashboard } from './dashboard/server.ts';
 import { rssBytes } from './procfs.ts';
@@ -30,6 +32,17 @@ export interface LocalClusterOptions {
   allowedFailures?: number;
   /** Where workers spill to disk (default: a fresh directory under the system temp dir). */
   localDirectory?: string;
+  /**
+   * Seconds a cancelled (or timed-out) task may go on running before the nanny terminates its
+   * worker and starts a new one (default: `config`'s `cancelGracePeriod`, else 3). The worker's
+   * other tasks are rescheduled without counting against them, and its results are recomputed
+   * from their tasks where still needed.
+   * @example
+   * const cluster = await LocalCluster.start({ nWorkers: 2, cancelGracePeriod: 1 });
+   * const f = client.submit(() => { for (;;) {} });
+   * await f.cancel();   // about 1 s later that worker is replaced
+   */
+  cancelGracePeriod?: number;
 }
 
 /** A worker as the cluster reports it. */
@@ -88,7 +101,13 @@ export class LocalCluster {
     this.dashboardAddress = opts.dashboardAddress === undefined ? ':8787' : opts.dashboardAddress;
     this.name = randomBytes(4).toString('hex');
     this.spillRoot = opts.localDirectory ?? join(tmpdir(), `shoal-worker-space-${this.name}`);
-    this.server = new SchedulerServer({ allowedFailures: opts.allowedFailures });
+    const grace = secondsOption('cancelGracePeriod', opts.cancelGracePeriod ?? config.get().cancelGracePeriod ?? DEFAULT_CANCEL_GRACE, true)!;
+    this.server = new SchedulerServer({
+      allowedFailures: opts.allowedFailures,
+      cancelGrace: grace,
+      // The nanny (spawn's exit handler) replaces a worker terminated for a task that would not stop.
+      terminate: (w) => void w.channel.kill(),
+    });
   }
 
   /**

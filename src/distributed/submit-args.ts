@@ -12,6 +12,14 @@ export interface SubmitOptions {
   retries?: number;
   /** Higher runs first. */
   priority?: number;
+  /**
+   * Seconds: if the task has not finished by then, its Future fails with a TimeoutError naming
+   * the key and the timeout, and the task is cancelled; a worker still running it after the
+   * cluster's `cancelGracePeriod` is terminated and replaced.
+   * @example
+   * const f = client.submit(crunch, data, { timeout: 30 });
+   */
+  timeout?: number;
 }
 /** Options of `scatter`. */
 export interface ScatterOptions {
@@ -21,7 +29,7 @@ export interface ScatterOptions {
   workers?: string[];
 }
 
-const SUBMIT_KEYS = new Set(['key', 'pure', 'retries', 'priority']);
+const SUBMIT_KEYS = new Set(['key', 'pure', 'retries', 'priority', 'timeout']);
 
 /** A trailing argument of `submit` that is its options (a plain object of option names only). */
 export function isSubmitOptions(x: unknown): x is SubmitOptions {
