@@ -32,7 +32,12 @@ export interface ClientComputeOptions {
   priority?: number;
   /** Re-run a task this many times when it throws. */
   retries?: number;
-  /** Seconds: the Future fails with a TimeoutError if not done by then, and its work is cancelled. */
+  /**
+   * Seconds: the Future fails with a TimeoutError if not done by then, and its work is cancelled
+   * (a worker still running it after the cluster's `cancelGracePeriod` is replaced).
+   * @example
+   * const f = client.compute(df.groupby('k').sum(), { timeout: 120 });
+   */
   timeout?: number;
 }
 

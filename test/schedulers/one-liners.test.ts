@@ -115,7 +115,7 @@ describe('a script that finishes prints nothing it did not ask for', () => {
     // One task: the answer can arrive before the other worker has booted, which then finds its
     // parent gone (before the fix about one run in eight printed an ERR_IPC_CHANNEL_CLOSED or
     // EPIPE stack here).
-    await expectQuiet(50, 4, 'one-task-processes', oneTask('processes'));
+    await expectQuiet(50, 3, 'one-task-processes', oneTask('processes'));
   }, 300_000);
 
   test('processes: a pool whose program ends while its workers are still booting', async () => {
@@ -129,7 +129,7 @@ describe('a script that finishes prints nothing it did not ask for', () => {
   }, 120_000);
 
   test('threads, and a LocalCluster through a Client: 10 runs each, quiet', async () => {
-    await expectQuiet(10, 4, 'one-task-threads', oneTask('threads'));
+    await expectQuiet(10, 3, 'one-task-threads', oneTask('threads'));
     await expectQuiet(10, 3, 'one-task-client', onClient);
   }, 300_000);
 });
