@@ -36,18 +36,21 @@ export function isCollection(x: unknown): x is Collection {
 }
 
 /** Options of `compute` / `persist` (and of a collection's `.compute()`). */
-export interface ComputeOptions extends ShoalConfig {}
-
-/**
- * `timeout` is added to ComputeOptions by the lifecycle work (compute({ timeout })); it is listed
- * here already so that the two changes merge without touching this list.
- */
-interface ArrivingComputeOptions {
+export interface ComputeOptions extends ShoalConfig {
+  /**
+   * Seconds: if the compute has not finished this long after the call, it rejects with a
+   * `TimeoutError` naming its keys, and its tasks are cancelled. On `threads` and `processes` a
+   * worker still running one of them after `cancelGracePeriod` is terminated and replaced; on a
+   * Client the cluster does the same. The `sync` scheduler runs tasks in the calling thread and
+   * cannot interrupt synchronous code: it rejects at the deadline only if a task yields (awaits).
+   * @example
+   * await x.compute({ scheduler: 'processes', timeout: 30 });   // or TimeoutError after 30 s
+   */
   timeout?: number;
 }
 
 /** The option names of `ComputeOptions`, for functions whose options extend it. */
-export const COMPUTE_KEYS = optionKeys<ComputeOptions & ArrivingComputeOptions>({ scheduler: true, numWorkers: true, fuse: true, callbacks: true, timeout: true });
+export const COMPUTE_KEYS = optionKeys<ComputeOptions>({ scheduler: true, numWorkers: true, fuse: true, callbacks: true, cancelGracePeriod: true, timeout: true });
 
 /**
  * Check the options of a collection's `.compute()`/`.persist()` & co: an object of
@@ -88,7 +91,13 @@ async function run(collections: readonly Collection[], opts: ComputeOptions): Pr
   const keyLists = collections.map((c) => c.__keys__());
   const unique = [...new Set(keyLists.flat())];
   const { scheduler, settings } = resolveScheduler(opts, collections);
-  const values = await scheduler.get(graph, unique, { callbacks: settings.callbacks, fuse: settings.fuse, numWorkers: settings.numWorkers });
+  const values = await scheduler.get(graph, unique, {
+    callbacks: settings.callbacks,
+    fuse: settings.fuse,
+    numWorkers: settings.numWorkers,
+    timeout: opts.timeout,
+    cancelGracePeriod: settings.cancelGracePeriod,
+  });
   const byKey = new Map<Key, unknown>();
   unique.forEach((k, i) => byKey.set(k, values[i]));
   return keyLists.map((ks) => ks.map((k) => byKey.get(k)));

@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { messages, OptionError } from './errors.ts';
 import { checkOptions, optionKeys } from './options.ts';
 import type { Callback } from './schedulers/callbacks.ts';
+import { secondsOption } from './schedulers/deadline.ts';
 import type { Scheduler } from './schedulers/index.ts';
 
 export type SchedulerName = 'sync' | 'threads' | 'processes' | 'synchronous' | 'single-threaded' | (string & {});
@@ -21,15 +22,25 @@ export interface ShoalConfig {
   fuse?: boolean;
   /** Callbacks fed by every compute in scope (in addition to per-call ones). */
   callbacks?: readonly Callback[];
+  /**
+   * Seconds that cancelled or timed-out work may go on running on a worker thread/process of the
+   * `threads`/`processes` pools before that worker is terminated and replaced (default 3). A
+   * LocalCluster takes its own (`LocalCluster.start({ cancelGracePeriod })`), defaulting to this.
+   * @example
+   * config.set({ cancelGracePeriod: 0.5 });
+   * await x.compute({ scheduler: 'processes', timeout: 10 });   // a stuck worker is replaced 0.5 s after the timeout
+   */
+  cancelGracePeriod?: number;
 }
 
 /** The option names of `ShoalConfig`. */
-export const CONFIG_KEYS = optionKeys<ShoalConfig>({ scheduler: true, numWorkers: true, fuse: true, callbacks: true });
+export const CONFIG_KEYS = optionKeys<ShoalConfig>({ scheduler: true, numWorkers: true, fuse: true, callbacks: true, cancelGracePeriod: true });
 
 function check(where: string, c: ShoalConfig): ShoalConfig {
   checkOptions(where, c, CONFIG_KEYS, true);
   if (c.numWorkers !== undefined && !(Number.isInteger(c.numWorkers) && c.numWorkers >= 1))
     throw new OptionError(messages.badOption('numWorkers', c.numWorkers, 'must be a whole number >= 1'));
+  secondsOption('cancelGracePeriod', c.cancelGracePeriod, true);
   return c;
 }
 

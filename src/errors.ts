@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'ERR_SHOAL_IO'
   | 'ERR_SHOAL_KILLED_WORKER'
   | 'ERR_SHOAL_CANCELLED'
+  | 'ERR_SHOAL_TIMEOUT'
   | 'ERR_SHOAL_REDIS'
   | 'ERR_SHOAL_PEER_UNREACHABLE'
   | 'ERR_SHOAL_DATA_PLANE';
@@ -125,6 +126,26 @@ export class ClosedError extends ShoalError {
   }
 }
 
+/**
+ * A compute, a Future or a `wait` did not finish within its `timeout` (seconds). A compute or a
+ * Future that times out is cancelled: its tasks stop, and a worker still running one of them
+ * after the grace period (`cancelGracePeriod`, 3 s by default) is terminated and replaced.
+ * @example
+ * await x.compute({ scheduler: 'processes', timeout: 30 }).catch((e) => {
+ *   if (e instanceof TimeoutError) console.log(e.keys, e.seconds);
+ * });
+ */
+export class TimeoutError extends ShoalError {
+  /** The keys that were being computed (a `wait`: the futures still pending). */
+  readonly keys: string[];
+  readonly seconds: number;
+  constructor(what: 'compute' | 'task' | 'wait', keys: readonly string[], seconds: number) {
+    super('ERR_SHOAL_TIMEOUT', messages.timedOut(what, keys, seconds));
+    this.keys = [...keys];
+    this.seconds = seconds;
+  }
+}
+
 /** Quote a user value for a message: short, one line. */
 /**
  * Text with the password of every URL in it hidden (`redis://:pw@h` → `redis://:***@h`; a user
@@ -150,6 +171,12 @@ export function quote(value: unknown): string {
     }
   }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** Keys for a message: the first three quoted, then how many more. */
+function keysText(keys: readonly string[]): string {
+  const shown = keys.slice(0, 3).map((k) => quote(k)).join(', ');
+  return keys.length > 3 ? `${shown} and ${keys.length - 3} more` : shown;
 }
 
 /** Message factories: the wording of every error in one place. */
@@ -209,6 +236,14 @@ export const messages = {
   fnArgNotLoaded: (name: string) => `internal: function argument ${name} was not loaded before its task ran`,
   taskFailed: (key: string, worker: string, info: RemoteErrorInfo) =>
     `task ${quote(key)} failed on ${worker}: ${info.name}: ${info.message}`,
+  timedOut: (what: 'compute' | 'task' | 'wait', keys: readonly string[], seconds: number) =>
+    what === 'wait'
+      ? `wait: ${keys.length} futures still pending after ${seconds} s (${keysText(keys)})`
+      : `${what === 'task' ? 'task' : 'the compute of'} ${keysText(keys)} did not finish within its timeout of ${seconds} s; it was cancelled`,
+  computeCancelled: (keys: readonly string[], reason: string) => `the compute of ${keysText(keys)} was cancelled: ${reason}`,
+  poolShutDown: (kind: string) => `shutdown() stopped the ${kind} pool while it ran`,
+  stoppedWorker: (worker: string, what: string, seconds: number) =>
+    `${worker} was terminated: ${what} was cancelled and still ran ${seconds} s later`,
   workerDied: (worker: string, key: string | undefined, detail: string) =>
     `${worker} died (${detail})${key === undefined ? '' : ` while running or holding task ${quote(key)}`}; it has been replaced`,
   cannotClone: (key: string, worker: string, detail: string) =>
@@ -350,12 +385,22 @@ export class KilledWorkerError extends ShoalError {
   }
 }
 
-/** The Future (or the key it waited for) was cancelled. */
+/**
+ * Work that was cancelled: a Future (`cancel()`, `client.close()`), or a compute whose pool
+ * `shutdown()` stopped while it ran (`reason` says so). `key` is the first key, `keys` all.
+ * @example
+ * const pending = x.compute({ scheduler: 'threads' });
+ * await shutdown();
+ * await pending.catch((e) => { if (e instanceof CancelledError) console.log(e.keys); });
+ */
 export class CancelledError extends ShoalError {
   readonly key: string;
-  constructor(key: string) {
-    super('ERR_SHOAL_CANCELLED', distributedMessages.cancelled(key));
-    this.key = key;
+  readonly keys: string[];
+  constructor(keys: string | readonly string[], reason?: string) {
+    const list = typeof keys === 'string' ? [keys] : [...keys];
+    super('ERR_SHOAL_CANCELLED', reason === undefined ? distributedMessages.cancelled(list[0]!) : messages.computeCancelled(list, reason));
+    this.key = list[0]!;
+    this.keys = list;
   }
 }
 
@@ -372,7 +417,6 @@ export const distributedMessages = {
   noWorkers: () => 'the cluster has no workers: scale it up (cluster.scale(n)) first',
   notAFuture: (value: unknown) => `expected Futures, got ${quote(value)}`,
   returnWhen: (value: unknown) => `invalid option returnWhen=${quote(value)}: use 'ALL_COMPLETED' or 'FIRST_COMPLETED'`,
-  waitTimeout: (seconds: number, pending: number) => `wait: ${pending} futures still pending after ${seconds} s`,
   lostResult: (key: string) => `the result of ${quote(key)} was lost and could not be gathered`,
   noClient: () => 'performanceReport needs a Client: create one first (new Client(cluster) or await Client.start())',
 } as const;

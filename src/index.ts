@@ -65,6 +65,7 @@ export {
   TaskError,
   WorkerDiedError,
   ClosedError,
+  TimeoutError,
   type ErrorCode,
 } from './errors.ts';
 export {
@@ -77,6 +78,7 @@ export {
   performanceReport,
   type LocalClusterOptions,
   type SubmitOptions,
+  type ClientComputeOptions,
   type FutureStatus,
   type AnyFuture,
   type WaitOptions,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,4 +26,24 @@ export async function waitFor(cond: () => boolean, ms = 10_000): Promise<boolean
     await new Promise((r) => setTimeout(r, 25));
   }
   return cond();
+}
+
+/**
+ * Pids of the live processes whose environment holds `name=value` (from /proc): a test gives the
+ * program it starts a unique marker, and finds every descendant that is still running with it,
+ * whatever their parent, pid or command line.
+ */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const needle = `${name}=${value}`;
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle)) out.push(pid);
+    } catch {
+      // gone meanwhile, or not ours
+    }
+  }
+  return out;
 }

@@ -3,8 +3,9 @@
  * scheduler holds a reference for it), and the Future protocol on top of it: results, errors,
  * waiting, reference counting and release. `Client` (client.ts) adds the user-facing API.
  */
-import { CancelledError, ClosedError, distributedMessages, KilledWorkerError, ShoalError, TaskError } from '../errors.ts';
+import { CancelledError, ClosedError, distributedMessages, KilledWorkerError, ShoalError, TaskError, TimeoutError } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
+import { secondsOption } from '../schedulers/deadline.ts';
 import { Future, type FutureBase, type FutureOwner, type FutureStatus } from './future.ts';
 import { fetchValues } from './gather.ts';
 import type { WorkerInfo } from './local-cluster.ts';
@@ -27,10 +28,19 @@ export interface ClusterLike {
   close(): Promise<void>;
 }
 
+/** A key whose `timeout` passed: this client gave it up (its task was cancelled unless others want it). */
+interface TimedOut {
+  kind: 'timeout';
+  key: Key;
+  seconds: number;
+}
+
 /** One key as this client knows it. */
 export interface KeyState {
   status: FutureStatus;
-  failure?: Failure;
+  failure?: Failure | TimedOut;
+  /** The timer of its `timeout`, while pending. */
+  deadline?: NodeJS.Timeout;
   /** Live Futures for this key. */
   refs: number;
   /** The scheduler holds one reference for this client. */
@@ -71,11 +81,12 @@ export abstract class ClientKeys<C extends ClusterLike = ClusterLike> implements
     return s;
   }
 
-  protected settle(key: Key, status: 'finished' | 'error', failure?: Failure): void {
+  protected settle(key: Key, status: 'finished' | 'error', failure?: Failure | TimedOut): void {
     const s = this.keys.get(key);
     if (!s || s.status === 'cancelled') return;
     s.status = status;
     s.failure = failure;
+    clearTimeout(s.deadline);
     s.unhold?.();
     s.markDone();
   }
@@ -84,8 +95,31 @@ export abstract class ClientKeys<C extends ClusterLike = ClusterLike> implements
     const s = this.keys.get(key);
     if (!s) return;
     s.status = 'cancelled';
+    clearTimeout(s.deadline);
     s.unhold?.();
     s.markDone();
+  }
+
+  /**
+   * `key` must finish within `seconds` (a `timeout` option): past that its Futures fail with a
+   * TimeoutError and this client lets go of it, which cancels its task unless another client
+   * wants it (the cluster then replaces a worker that does not stop it within its grace period).
+   */
+  protected deadline(key: Key, seconds: number | undefined): void {
+    const ms = secondsOption('timeout', seconds);
+    if (ms === undefined) return;
+    const s = this.stateOf(key);
+    if (s.status !== 'pending') return;
+    clearTimeout(s.deadline);
+    s.deadline = setTimeout(() => {
+      if (this.keys.get(key) !== s || s.status !== 'pending') return;
+      this.settle(key, 'error', { kind: 'timeout', key, seconds: seconds! });
+      if (s.wanted && !this.closedFlag) {
+        s.wanted = false;
+        this.cluster.server.release(this.id, [key]);
+      }
+    }, ms);
+    s.deadline.unref(); // a pending key holds the program already
   }
 
   /** A Future for `key`, counting one reference. */
@@ -113,6 +147,7 @@ export abstract class ClientKeys<C extends ClusterLike = ClusterLike> implements
     const s = this.keys.get(key);
     if (!s || --s.refs > 0) return;
     this.keys.delete(key);
+    clearTimeout(s.deadline);
     s.unhold?.();
     if (!this.closedFlag && s.wanted) this.cluster.server.release(this.id, [key]);
   }
@@ -122,9 +157,10 @@ export abstract class ClientKeys<C extends ClusterLike = ClusterLike> implements
     const fresh: Key[] = [];
     for (const k of new Set(keys)) {
       const s = this.stateOf(k);
-      if (s.status === 'cancelled') {
-        // Submitted again after a cancel: a fresh start for this key.
+      if (s.status === 'cancelled' || s.failure?.kind === 'timeout') {
+        // Submitted again after a cancel or a timeout: a fresh start for this key.
         s.status = 'pending';
+        s.failure = undefined;
         s.done = new Promise<void>((r) => (s.markDone = r));
         s.wanted = false;
       }
@@ -153,6 +189,7 @@ export abstract class ClientKeys<C extends ClusterLike = ClusterLike> implements
     const f = s.failure!;
     if (f.kind === 'exception') return new TaskError(f.key, f.worker, f.info);
     if (f.kind === 'lost') return new ShoalError('ERR_SHOAL_WORKER_DIED', distributedMessages.lostResult(f.key));
+    if (f.kind === 'timeout') return new TimeoutError('task', [f.key], f.seconds);
     return new KilledWorkerError(f.key, f.deaths, f.lastWorker, f.detail);
   }
 
@@ -195,6 +232,7 @@ export abstract class ClientKeys<C extends ClusterLike = ClusterLike> implements
       const s = this.keys.get(k);
       if (!s || s.status === 'cancelled') continue;
       s.status = 'cancelled';
+      clearTimeout(s.deadline);
       s.unhold?.();
       s.markDone();
       if (s.wanted) rel.push(k);

@@ -5,11 +5,12 @@
  * Future for that key is alive.
  */
 import { isCollection, type Collection } from '../base.ts';
-import { CancelledError, distributedMessages, OptionError } from '../errors.ts';
+import { CancelledError, distributedMessages, OptionError, TimeoutError } from '../errors.ts';
 import { checkOptions, optionKeys } from '../options.ts';
 import { tokenize, uniqueToken } from '../graph/tokenize.ts';
 import { ref, rewrite, task, type Graph, type GraphNode, type Key } from '../graph/types.ts';
 import type { Callback, RunStats } from '../schedulers/callbacks.ts';
+import { secondsOption } from '../schedulers/deadline.ts';
 import { getDefaultScheduler, registerScheduler, setDefaultScheduler, unregisterScheduler, type GetOptions, type Scheduler } from '../schedulers/index.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { assertShippable } from '../schedulers/ship.ts';
@@ -55,8 +56,15 @@ export interface ClientComputeOptions {
   priority?: number;
   /** Re-run a task this many times when it throws. */
   retries?: number;
+  /**
+   * Seconds: the Future fails with a TimeoutError if not done by then, and its work is cancelled
+   * (a worker still running it after the cluster's `cancelGracePeriod` is replaced).
+   * @example
+   * const f = client.compute(df.groupby('k').sum(), { timeout: 120 });
+   */
+  timeout?: number;
 }
-const CLIENT_COMPUTE_KEYS = optionKeys<ClientComputeOptions>({ fuse: true, priority: true, retries: true });
+const CLIENT_COMPUTE_KEYS = optionKeys<ClientComputeOptions>({ fuse: true, priority: true, retries: true, timeout: true });
 const MAP_KEYS = SUBMIT_KEYS.filter((k) => k !== 'key');
 
 const clients: Client<ClusterLike>[] = [];
@@ -147,9 +155,14 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
 
   // ---- the Scheduler interface: compute() everywhere while this client is open ----
 
-  /** @internal Run `keys` of `graph` on the cluster and bring their values here. */
+  /**
+   * @internal Run `keys` of `graph` on the cluster and bring their values here. With `timeout`,
+   * rejects with a TimeoutError at the deadline and lets go of the keys (their tasks are
+   * cancelled unless something else wants them; the cluster's `cancelGracePeriod` applies).
+   */
   async get(graph: Graph, keys: readonly Key[], opts: GetOptions = {}): Promise<unknown[]> {
     const unique = [...new Set(keys)];
+    const ms = secondsOption('timeout', opts.timeout);
     const prep = prepareGraph(graph, unique, opts.fuse ?? true, (s) => this.server.fnId(s), this.held);
     const cbs: readonly Callback[] = opts.callbacks ?? [];
     const t0 = performance.now();
@@ -173,15 +186,25 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
     }
     const futures = unique.map((k) => this.futureOf(k));
     let error: unknown;
+    let timer: NodeJS.Timeout | undefined;
     try {
       this.want(prep.tasks, unique);
-      const values = await this.gatherKeys(unique);
+      const gathering = this.gatherKeys(unique);
+      let values: unknown[];
+      if (ms === undefined) values = await gathering;
+      else {
+        gathering.catch(() => {}); // given up at the deadline: its later outcome is nobody's
+        const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError('compute', unique, opts.timeout!)), ms)));
+        // Releasing the futures (finally) cancels what nobody else wants.
+        values = await Promise.race([gathering, deadline]);
+      }
       const byKey = new Map(unique.map((k, i) => [k, values[i]]));
       return keys.map((k) => byKey.get(k));
     } catch (e) {
       error = e;
       throw e;
     } finally {
+      clearTimeout(timer);
       for (const f of futures) f.release();
       if (observer) this.observers.delete(observer);
       if (cbs.length) {
@@ -204,10 +227,12 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
 
   /**
    * Start computing collections on the cluster; returns a Future per collection (its result is
-   * the collection's computed value), without waiting.
+   * the collection's computed value), without waiting. With `timeout` (seconds) the Future fails
+   * with a TimeoutError if it is not done by then, and its work is cancelled.
    * @example
    * const f = client.compute(delayed(inc)(1));
    * await f;   // 2
+   * const g = client.compute(slow, { timeout: 60 });   // TimeoutError after 60 s
    */
   compute<R>(x: Collection<R>, opts?: ClientComputeOptions): Future<R>;
   compute(xs: readonly Collection[], opts?: ClientComputeOptions): Future[];
@@ -216,6 +241,7 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
     if (Array.isArray(x)) return x.map((c) => this.compute(c as Collection, opts));
     const c = x as Collection;
     if (!isCollection(c)) throw new OptionError(distributedMessages.notAFuture(c));
+    secondsOption('timeout', opts.timeout);
     const keys = c.__keys__();
     // One key to wait for: the collection's own (single key) or a final task listing them all.
     let graph = c.__graph__();
@@ -235,6 +261,7 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
     }
     const f = this.futureOf(key, post);
     this.want(prep.tasks, [key]);
+    this.deadline(key, opts.timeout);
     return f;
   }
 
@@ -264,12 +291,15 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
   /**
    * Run `fn(...args)` on the cluster. Futures among the arguments (also inside arrays and plain
    * objects) are replaced by their values on the worker. A trailing plain object whose keys are
-   * all option names (`key`, `pure`, `retries`, `priority`), or near misses of them (`retires`:
+   * all option names (`key`, `pure`, `retries`, `priority`, `timeout`), or near misses of them (`retires`:
    * an OptionError naming the typo), is the options; any other object is an argument of `fn`.
+   * With `timeout` (seconds) the Future fails with a TimeoutError if the task has not finished by
+   * then, and the task is cancelled.
    * @example
    * const a = client.submit((x: number) => x + 1, 10);
    * const b = client.submit((x: number, y: number) => x * y, a, 2, { retries: 2 });
    * await b;   // 22
+   * await client.submit(() => { for (;;) {} }, { timeout: 5 });   // TimeoutError after 5 s; the worker is replaced
    */
   submit<R>(fn: (...args: never[]) => R | Promise<R>, ...args: unknown[]): Future<R> {
     const opts = takeSubmitOptions(args);
@@ -277,13 +307,19 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
     assertShippable(spec, SCHEDULER_NAME);
     const inputs: AnyFuture[] = [];
     const wired = args.map((a) => rewrite(a, futureToRef, inputs));
-    for (const f of inputs) if (f.status === 'cancelled') throw new CancelledError(f.key);
+    for (const f of inputs) {
+      if (f.status === 'cancelled') throw new CancelledError(f.key);
+      const timedOut = this.keys.get(f.key)?.failure?.kind === 'timeout' ? this.errorOf(f.key, this.keys.get(f.key)) : undefined;
+      if (timedOut) throw timedOut; // this client let go of it: nothing will compute it
+    }
+    secondsOption('timeout', opts.timeout);
     const prefix = (fn.name || 'lambda').replace(/[^\w.-]/g, '_');
     const key = opts.key ?? `${prefix}-${opts.pure === false ? uniqueToken() : tokenize([spec.kind === 'source' ? spec.hash : spec, wired])}`;
     const node = task(key, spec, wired as never[]);
     const run = runSpecOf(node, (s) => this.server.fnId(s));
     const f = this.futureOf<R>(key);
     this.want([{ key, deps: node.deps, run, priority: opts.priority, retries: opts.retries }], [key]);
+    this.deadline(key, opts.timeout);
     return f;
   }
 

@@ -1,5 +1,5 @@
 /** shoal's dask.distributed on one machine: Client, LocalCluster, Futures. */
-export { Client, type SubmitOptions, type ScatterOptions } from './client.ts';
+export { Client, type ClientComputeOptions, type SubmitOptions, type ScatterOptions } from './client.ts';
 export { LocalCluster, type LocalClusterOptions, type WorkerInfo } from './local-cluster.ts';
 export { Future, DoneFuture, isFuture, type AnyFuture, type FutureStatus } from './future.ts';
 export { asCompleted, wait, type WaitOptions } from './wait.ts';

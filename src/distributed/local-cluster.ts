@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { config } from '../config.ts';
 import { distributedMessages, messages, OptionError, ShoalError } from '../errors.ts';
 import { checkOptions, optionKeys } from '../options.ts';
 import { entryUrl, spawnProcess, spawnThread, type Channel } from '../schedulers/channel.ts';
 import { makeOwnedDir, sweepStale } from '../schedulers/workspace.ts';
+import { DEFAULT_CANCEL_GRACE, secondsOption } from '../schedulers/deadline.ts';
 import { DashboardModel } from './dashboard/model.ts';
 import { Dashboard } from './dashboard/server.ts';
 import { rssBytes } from './procfs.ts';
@@ -37,10 +39,21 @@ export interface LocalClusterOptions {
    * was killed first (Dask's `local_directory`).
    */
   localDirectory?: string;
+  /**
+   * Seconds a cancelled (or timed-out) task may go on running before the nanny terminates its
+   * worker and starts a new one (default: `config`'s `cancelGracePeriod`, else 3). The worker's
+   * other tasks are rescheduled without counting against them, and its results are recomputed
+   * from their tasks where still needed.
+   * @example
+   * const cluster = await LocalCluster.start({ nWorkers: 2, cancelGracePeriod: 1 });
+   * const f = client.submit(() => { for (;;) {} });
+   * await f.cancel();   // about 1 s later that worker is replaced
+   */
+  cancelGracePeriod?: number;
 }
 /** The option names of `LocalClusterOptions` (also those of `Client.start`). */
 export const LOCAL_CLUSTER_KEYS = optionKeys<LocalClusterOptions>({
-  processes: true, nWorkers: true, threadsPerWorker: true, memoryLimit: true, dashboardAddress: true, allowedFailures: true, localDirectory: true,
+  processes: true, nWorkers: true, threadsPerWorker: true, memoryLimit: true, dashboardAddress: true, allowedFailures: true, localDirectory: true, cancelGracePeriod: true,
 });
 
 /** A worker as the cluster reports it. */
@@ -99,7 +112,13 @@ export class LocalCluster {
     this.memoryLimit = resolveMemoryLimit(opts.memoryLimit, Math.max(1, n));
     this.dashboardAddress = opts.dashboardAddress === undefined ? ':8787' : opts.dashboardAddress;
     this.name = randomBytes(4).toString('hex');
-    this.server = new SchedulerServer({ allowedFailures: opts.allowedFailures });
+    const grace = secondsOption('cancelGracePeriod', opts.cancelGracePeriod ?? config.get().cancelGracePeriod ?? DEFAULT_CANCEL_GRACE, true)!;
+    this.server = new SchedulerServer({
+      allowedFailures: opts.allowedFailures,
+      cancelGrace: grace,
+      // The nanny (spawn's exit handler) replaces a worker terminated for a task that would not stop.
+      terminate: (w) => void w.channel.kill(),
+    });
     // Made last, so an invalid option leaves nothing on disk; a killed cluster's folder is swept by the next start.
     const parent = opts.localDirectory ?? tmpdir();
     if (this.memoryLimit) this.spillRoot = makeOwnedDir(parent, SPACE_PREFIX);

@@ -26,6 +26,8 @@ export interface ToWorkerBatch {
   defs?: Array<[number, FnSpec & { url?: string }]>;
   compute?: WireCompute[];
   free?: Key[];
+  /** Cancelled tasks taken back (after `compute`): dropped, and reported `stopped` once not running here. */
+  stop?: Key[];
   /** Scattered data: [key, value] or [key, v8 bytes, 1]. */
   puts?: Array<[Key, unknown] | [Key, Uint8Array, 1]>;
 }
@@ -65,6 +67,8 @@ export interface FromWorkerBatch {
   paused?: boolean;
   /** Small results sent along (WorkerOptions.inlineBytes): [key, value]. */
   inline?: Array<[Key, unknown]>;
+  /** Keys of a `stop` that no longer run here (dropped at once, or their run has ended). */
+  stopped?: Key[];
 }
 export interface GatherMsg {
   t: 'gather';

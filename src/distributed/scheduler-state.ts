@@ -32,7 +32,7 @@ export class SchedulerState<R = unknown> extends SchedulerTransitions<R> {
         this.addWorker(ev.worker, ev.nthreads);
         break;
       case 'remove-worker':
-        this.removeWorker(ev.worker, ev.detail ?? 'removed');
+        this.removeWorker(ev.worker, ev.detail ?? 'removed', ev.blameless ?? false);
         break;
       case 'worker-paused':
         this.setPaused(ev.worker, ev.paused);
@@ -194,7 +194,7 @@ export class SchedulerState<R = unknown> extends SchedulerTransitions<R> {
     this.toErred(ts, { kind: 'exception', key: info.key ?? key, worker: workerId, info });
   }
 
-  private removeWorker(id: string, detail: string): void {
+  private removeWorker(id: string, detail: string, blameless: boolean): void {
     const w = this.workers.get(id);
     if (!w) return;
     this.workers.delete(id);
@@ -216,8 +216,9 @@ export class SchedulerState<R = unknown> extends SchedulerTransitions<R> {
       // Skip what is no longer processing, or was already sent elsewhere (queued behind an input
       // that was rescheduled just above).
       if (ts.state !== 'processing' || ts.processingOn !== undefined) continue;
-      // Only a task whose inputs were all there may have been running when the worker died.
-      if (ts.waitingOn.size === 0) ts.suspicious++;
+      // Only a task whose inputs were all there may have been running when the worker died; a
+      // worker terminated to stop a cancelled task blames nobody else.
+      if (ts.waitingOn.size === 0 && !blameless) ts.suspicious++;
       if (ts.suspicious >= this.allowedFailures) {
         this.toErred(ts, { kind: 'killed-worker', key: ts.key, deaths: ts.suspicious, lastWorker: id, detail });
         continue;

@@ -172,6 +172,13 @@ export abstract class SchedulerTransitions<R = unknown> {
 
   /** Stop work nobody needs any more (a cancelled or released Future). */
   protected cancel(ts: TaskState<R>): void {
+    const on = ts.processingOn;
+    if (on) {
+      // It may be running there: a stop, not a free, so that the transport can see it end.
+      on.processing.delete(ts);
+      ts.processingOn = undefined;
+      this.out.push({ op: 'stop', worker: on.id, keys: [ts.key] });
+    }
     this.leaveState(ts);
     ts.state = 'released';
     for (const d of ts.deps) {

@@ -29,7 +29,11 @@ export type Failure =
 
 export type SchedulerEvent =
   | { type: 'add-worker'; worker: string; nthreads: number }
-  | { type: 'remove-worker'; worker: string; detail?: string }
+  /**
+   * A worker left. `blameless`: the cluster terminated it to stop a cancelled task, so the tasks
+   * it was running are rescheduled without counting a death against them (`allowedFailures`).
+   */
+  | { type: 'remove-worker'; worker: string; detail?: string; blameless?: boolean }
   | { type: 'worker-paused'; worker: string; paused: boolean }
   | { type: 'update-graph'; client: string; tasks: readonly NewTask[]; wants: readonly Key[] }
   | { type: 'add-data'; client: string; worker: string; data: ReadonlyArray<{ key: Key; nbytes: number }> }
@@ -41,6 +45,12 @@ export type SchedulerEvent =
 export type Instruction<R = unknown> =
   | { op: 'compute'; worker: string; key: Key; run: R; priority: Priority; deps: Array<[Key, string[]]> }
   | { op: 'free'; worker: string; keys: Key[] }
+  /**
+   * Take cancelled tasks back from the worker they were sent to (running or queued there): it
+   * drops them and reports each as `stopped` once it no longer runs there; the transport replaces
+   * a worker that does not within its grace period.
+   */
+  | { op: 'stop'; worker: string; keys: Key[] }
   | { op: 'key-in-memory'; key: Key; nbytes: number }
   | { op: 'key-erred'; key: Key; failure: Failure };
 

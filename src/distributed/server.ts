@@ -4,7 +4,7 @@
  * tick. It also relays data between workers (a peer's gather becomes a `get` to the holder) and
  * answers clients' gathers. A network transport would replace this file, not the state machine.
  */
-import type { RemoteErrorInfo } from '../errors.ts';
+import { messages, quote, type RemoteErrorInfo } from '../errors.ts';
 import type { FnSpec, Key } from '../graph/types.ts';
 import type { Channel } from '../schedulers/channel.ts';
 import { FnTable } from '../schedulers/fn-table.ts';
@@ -26,6 +26,21 @@ export interface WorkerConn {
   paused: boolean;
   booted: boolean;
   ready: Promise<void>;
+  /** Cancelled tasks sent a `stop`, each with the timer that terminates the worker unless it reports them `stopped`. */
+  stopping: Map<Key, NodeJS.Timeout>;
+}
+
+export interface ServerOptions {
+  /** Worker deaths a task may witness before it fails with KilledWorkerError (default 3). */
+  allowedFailures?: number;
+  /**
+   * Terminate a worker that still runs a cancelled task `cancelGrace` ms after its stop (the
+   * cluster then replaces it, as Dask's nanny restarts a worker). Without it, a cancelled task
+   * that never ends keeps its worker's slot (a cluster whose workers it cannot restart).
+   */
+  terminate?: (worker: WorkerConn) => void;
+  /** Milliseconds (default 3000). */
+  cancelGrace?: number;
 }
 
 /** What a client (or dashboard) hears about. */
@@ -72,9 +87,15 @@ export class SchedulerServer {
   transfers = 0;
   messages = 0;
   closed = false;
+  /** Why each worker this server terminated was (its removal then blames none of its tasks). */
+  private readonly terminated = new Map<string, string>();
+  private readonly terminate: ((worker: WorkerConn) => void) | undefined;
+  private readonly cancelGrace: number;
 
-  constructor(opts: { allowedFailures?: number } = {}) {
+  constructor(opts: ServerOptions = {}) {
     this.state = new SchedulerState<RunSpec>(opts);
+    this.terminate = opts.terminate;
+    this.cancelGrace = opts.cancelGrace ?? 3000;
   }
 
   // ---- functions ----
@@ -103,6 +124,7 @@ export class SchedulerServer {
       paused: false,
       booted: false,
       ready: new Promise((r) => (markReady = r)),
+      stopping: new Map(),
     };
     this.workers.set(id, conn);
     if (this.holds === 0) channel.unref();
@@ -125,6 +147,10 @@ export class SchedulerServer {
     const conn = this.workers.get(id);
     if (!conn) return;
     this.workers.delete(id);
+    for (const t of conn.stopping.values()) clearTimeout(t);
+    conn.stopping.clear();
+    const why = this.terminated.get(id);
+    this.terminated.delete(id);
     for (const [req, r] of this.relays) {
       if (r.holder === id) {
         this.relays.delete(req);
@@ -137,7 +163,7 @@ export class SchedulerServer {
         p.reject(new GetError(p.keys, undefined, id));
       }
     }
-    this.handle({ type: 'remove-worker', worker: id, detail });
+    this.handle(why === undefined ? { type: 'remove-worker', worker: id, detail } : { type: 'remove-worker', worker: id, detail: why, blameless: true });
     for (const l of this.listeners) l.workersChanged?.();
   }
 
@@ -198,12 +224,23 @@ export class SchedulerServer {
             }
           }
           (b.compute ??= []).push([i.key, run.fnId, run.args, run.flags, i.priority, i.deps]);
+          // Sent again after a stop: it is wanted after all (the worker resumes a run it still
+          // has), and a stop still in this tick's batch is void (the worker would apply it after).
+          this.stopDone(conn, i.key);
+          if (b.stop?.includes(i.key)) b.stop = b.stop.filter((k) => k !== i.key);
           for (const l of this.listeners) l.taskStarted?.(i.key, i.worker);
           break;
         }
         case 'free': {
           const conn = this.workers.get(i.worker);
           if (conn) (this.box(conn).free ??= []).push(...i.keys);
+          break;
+        }
+        case 'stop': {
+          const conn = this.workers.get(i.worker);
+          if (!conn) break;
+          (this.box(conn).stop ??= []).push(...i.keys);
+          if (this.terminate) for (const k of i.keys) this.watchStop(conn, k);
           break;
         }
         case 'key-in-memory':
@@ -253,6 +290,7 @@ export class SchedulerServer {
           }
         }
         if (msg.missing) for (const [key, holder] of msg.missing) this.handle({ type: 'missing-data', worker: conn.id, key, holder });
+        if (msg.stopped) for (const key of msg.stopped) this.stopDone(conn, key);
         this.flush();
         return;
       }
@@ -285,10 +323,37 @@ export class SchedulerServer {
     }
   }
 
+  /**
+   * A cancelled task was sent a stop: unless the worker reports it stopped within the grace
+   * period, the worker is terminated (a task cannot be interrupted from outside: shoal has no
+   * cancellation signal inside tasks yet) and the cluster replaces it. Its other tasks are
+   * rescheduled without blame, its results recomputed from lineage.
+   */
+  private watchStop(conn: WorkerConn, key: Key): void {
+    clearTimeout(conn.stopping.get(key));
+    const timer = setTimeout(() => {
+      conn.stopping.delete(key);
+      if (!this.workers.has(conn.id) || this.terminated.has(conn.id)) return;
+      this.terminated.set(conn.id, messages.stoppedWorker(conn.id, `task ${quote(key)}`, this.cancelGrace / 1000));
+      this.terminate!(conn);
+    }, this.cancelGrace);
+    timer.unref(); // a program that is done anyway needs no replacement
+    conn.stopping.set(key, timer);
+  }
+
+  /** `key` no longer runs on `conn` (or is wanted there again). */
+  private stopDone(conn: WorkerConn, key: Key): void {
+    const timer = conn.stopping.get(key);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    conn.stopping.delete(key);
+  }
+
   /** Shut down: pending gathers fail and listeners hear that nothing pending will finish. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const w of this.workers.values()) for (const t of w.stopping.values()) clearTimeout(t);
     for (const p of this.gets.values()) p.reject(new GetError(p.keys, undefined, p.worker));
     this.gets.clear();
     for (const l of [...this.listeners]) l.clusterClosed?.();

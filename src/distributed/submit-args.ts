@@ -13,6 +13,14 @@ export interface SubmitOptions {
   retries?: number;
   /** Higher runs first. */
   priority?: number;
+  /**
+   * Seconds: if the task has not finished by then, its Future fails with a TimeoutError naming
+   * the key and the timeout, and the task is cancelled; a worker still running it after the
+   * cluster's `cancelGracePeriod` is terminated and replaced.
+   * @example
+   * const f = client.submit(crunch, data, { timeout: 30 });
+   */
+  timeout?: number;
 }
 /** Options of `scatter`. */
 export interface ScatterOptions {
@@ -22,15 +30,8 @@ export interface ScatterOptions {
   workers?: string[];
 }
 
-/**
- * `timeout` is added to SubmitOptions by the lifecycle work (submit(f, { timeout })); it is
- * listed here already so that the two changes merge without touching this list.
- */
-interface ArrivingSubmitOptions {
-  timeout?: number;
-}
 /** The option names of `SubmitOptions`. */
-export const SUBMIT_KEYS = optionKeys<SubmitOptions & ArrivingSubmitOptions>({ key: true, pure: true, retries: true, priority: true, timeout: true });
+export const SUBMIT_KEYS = optionKeys<SubmitOptions>({ key: true, pure: true, retries: true, priority: true, timeout: true });
 const SCATTER_KEYS = optionKeys<ScatterOptions>({ broadcast: true, workers: true });
 
 /**

@@ -2,7 +2,7 @@
  * Waiting on several Futures: `asCompleted` (an async iterator in completion order, Dask's
  * `as_completed`) and `wait` (all or the first, with a timeout, Dask's `wait`).
  */
-import { distributedMessages, OptionError, ShoalError } from '../errors.ts';
+import { distributedMessages, OptionError, TimeoutError } from '../errors.ts';
 import { checkOptions, optionKeys } from '../options.ts';
 import { isFuture, type AnyFuture, type DoneFuture, type Future } from './future.ts';
 
@@ -69,7 +69,7 @@ function toDone<T>(f: AnyFuture<T>): DoneFuture<T> {
 export interface WaitOptions {
   /** 'ALL_COMPLETED' (default) or 'FIRST_COMPLETED'. */
   returnWhen?: 'ALL_COMPLETED' | 'FIRST_COMPLETED';
-  /** Seconds; rejects with a timeout error when passed. */
+  /** Seconds; rejects with a `TimeoutError` naming the futures still pending when passed (they go on running). */
   timeout?: number;
 }
 const WAIT_KEYS = optionKeys<WaitOptions>({ returnWhen: true, timeout: true });
@@ -94,7 +94,8 @@ export async function wait<F extends AnyFuture>(futures: Iterable<F>, opts: Wait
       await Promise.race([
         all,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new ShoalError('ERR_SHOAL_OPTION', distributedMessages.waitTimeout(seconds, list.filter((f) => !f.done).length))), seconds * 1000);
+          const pending = () => list.filter((f) => !f.done).map((f) => f.key);
+          timer = setTimeout(() => reject(new TimeoutError('wait', pending(), seconds)), seconds * 1000);
         }),
       ]);
     }

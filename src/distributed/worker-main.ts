@@ -160,6 +160,10 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
             (out.missing ??= []).push([ins.key, ins.holder]);
             outCount++;
             break;
+          case 'stopped':
+            (out.stopped ??= []).push(ins.key);
+            outCount++;
+            break;
           case 'drop':
             store.delete(ins.key);
             checkMemory();
@@ -201,6 +205,8 @@ export function serveWorker(port: WorkerPort, opts: WorkerOptions): void {
         feed(state.handle({ type: 'compute', key, run: { fnId, args, flags }, priority, deps }));
       }
     }
+    // After `compute`: a task sent and cancelled within one tick is taken back, not left running.
+    if (msg.stop) feed(state.handle({ type: 'stop', keys: msg.stop }));
     drain();
   }
 

@@ -29,11 +29,15 @@ export interface WorkerTask<R = unknown> {
   /** True when the scheduler asked this worker to compute (or hold) the key. */
   assigned: boolean;
   nbytes: number;
+  /** Stopped while executing: report `stopped` when the run ends. */
+  stopping: boolean;
 }
 
 export type WorkerEvent<R = unknown> =
   | { type: 'compute'; key: Key; run: R; priority: Priority; deps: ReadonlyArray<readonly [Key, readonly string[]]> }
   | { type: 'free'; keys: readonly Key[] }
+  /** Cancelled tasks taken back: freed, and each reported `stopped` once it no longer runs here. */
+  | { type: 'stop'; keys: readonly Key[] }
   | { type: 'put'; key: Key; nbytes: number }
   | { type: 'executed'; key: Key; ok: true; nbytes: number; start: number; end: number }
   | { type: 'executed'; key: Key; ok: false; info: RemoteErrorInfo; start: number; end: number }
@@ -49,6 +53,7 @@ export type WorkerInstruction<R = unknown> =
   | { op: 'finished'; key: Key; nbytes: number; start: number; end: number }
   | { op: 'erred'; key: Key; info: RemoteErrorInfo; start: number; end: number }
   | { op: 'missing'; key: Key; holder: string }
+  | { op: 'stopped'; key: Key }
   | { op: 'drop'; key: Key };
 
 export class WorkerState<R = unknown> {
@@ -76,6 +81,9 @@ export class WorkerState<R = unknown> {
       case 'free':
         for (const k of ev.keys) this.free(k);
         break;
+      case 'stop':
+        for (const k of ev.keys) this.stop(k);
+        break;
       case 'put':
         this.put(ev.key, ev.nbytes);
         break;
@@ -101,7 +109,7 @@ export class WorkerState<R = unknown> {
   }
 
   private newTask(key: Key, assigned: boolean): WorkerTask<R> {
-    const t: WorkerTask<R> = { key, state: 'waiting', run: undefined, priority: [], deps: [], missing: new Set(), needers: new Set(), whoHas: [], assigned, nbytes: 0 };
+    const t: WorkerTask<R> = { key, state: 'waiting', run: undefined, priority: [], deps: [], missing: new Set(), needers: new Set(), whoHas: [], assigned, nbytes: 0, stopping: false };
     this.tasks.set(key, t);
     return t;
   }
@@ -118,7 +126,10 @@ export class WorkerState<R = unknown> {
     if (known) {
       known.assigned = true;
       if (known.state === 'memory') this.out.push({ op: 'finished', key, nbytes: known.nbytes, start: 0, end: 0 });
-      else if (known.state === 'cancelled') known.state = 'executing';
+      else if (known.state === 'cancelled') {
+        known.state = 'executing'; // wanted again while still running: its run counts after all
+        known.stopping = false;
+      }
       else if (known.state === 'fetch' || known.state === 'flight') {
         // We were fetching it as an input; the scheduler now wants it computed here: keep fetching,
         // and report it once it arrives.
@@ -177,6 +188,10 @@ export class WorkerState<R = unknown> {
     if (!t || (t.state !== 'executing' && t.state !== 'cancelled')) return;
     this.executing--;
     const cancelled = t.state === 'cancelled';
+    if (t.stopping) {
+      t.stopping = false;
+      this.out.push({ op: 'stopped', key: t.key });
+    }
     this.releaseInputs(t);
     if (!ev.ok) {
       if (t.needers.size > 0 && !cancelled) {
@@ -236,6 +251,14 @@ export class WorkerState<R = unknown> {
       return;
     }
     this.forget(t);
+  }
+
+  /** A cancelled task taken back: freed, and reported `stopped` now, or when its run ends. */
+  private stop(key: Key): void {
+    this.free(key);
+    const t = this.tasks.get(key);
+    if (t && (t.state === 'executing' || t.state === 'cancelled')) t.stopping = true;
+    else this.out.push({ op: 'stopped', key });
   }
 
   private gathered(key: Key, nbytes: number): void {

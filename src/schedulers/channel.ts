@@ -36,12 +36,15 @@ export function entryUrl(stem: string, base: string | URL): URL {
 export function spawnThread(name: string, entry?: URL, data: Record<string, unknown> = {}): Channel {
   const url = entry ?? new URL(`./thread-entry${ext}`, import.meta.url);
   const workerData = { ...data, name };
+  // Started from a string, not from the file: a thread inherits this process's per-thread flags,
+  // and under `node --input-type=module -e` a file entry fails ("--input-type can only be used
+  // with string input"). An import from a string loads the same module under any flags.
   const worker = fromSource
     ? new Worker(
         `import('tsx/esm/api').then((m) => { m.register(); globalThis.__shoalTsx = true; return import(${JSON.stringify(url.href)}); })`,
         { eval: true, workerData },
       )
-    : new Worker(url, { workerData });
+    : new Worker(`import(${JSON.stringify(url.href)})`, { eval: true, workerData });
   let exitCb: ((d: string) => void) | undefined;
   let error: Error | undefined;
   let gone = false;
@@ -77,16 +80,61 @@ export function spawnThread(name: string, entry?: URL, data: Record<string, unkn
 const PRELOAD_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
 
 /**
- * The Node flags of a worker process: this process's, without `--inspect*`. From sources the
+ * Node flags that make a process run something other than its entry module: code from the command
+ * line (`node -e`, `-p`, `tsx -e` passes `--eval`), a REPL, a syntax check, the test runner, a
+ * file watcher, a snapshot, a help text. A worker started with one would run the user's program
+ * again (which starts workers of its own) instead of shoal's worker. Plus `--inspect*` and
+ * `--debug-port`: a second debugger on the same port fails. `--test-*` and
+ * `--experimental-test-*` flags are dropped by prefix.
+ */
+const NOT_FOR_WORKERS = new Set([
+  '-e', '--eval', '-p', '--print', '-pe', '-ep', '--input-type', '-i', '--interactive', '-c', '--check',
+  '--watch', '--watch-path', '--watch-preserve-output', '--build-snapshot', '--snapshot-blob', '--prof-process',
+  '-v', '--version', '-h', '--help', '--v8-options', '--completion-bash', '--experimental-sea-config', '--run', '--entry-url',
+  '--debug-port',
+]);
+/** Those of the dropped flags that take their value as the next argument (unless written `--flag=value`). */
+const VALUE_FLAGS = new Set([
+  '-e', '--eval', '-p', '--print', '-pe', '-ep', '--input-type', '--watch-path', '--snapshot-blob', '--experimental-sea-config',
+  '--run', '--inspect-port', '--debug-port', '--test-name-pattern', '--test-skip-pattern', '--test-reporter',
+  '--test-reporter-destination', '--test-concurrency', '--test-timeout', '--test-shard', '--test-isolation',
+  '--experimental-test-isolation', '--test-coverage-branches', '--test-coverage-functions', '--test-coverage-lines',
+  '--test-coverage-include', '--test-coverage-exclude', '--test-global-setup',
+]);
+
+/**
+ * This process's Node flags that a worker can share: without the ones that would make it run
+ * something other than its entry module, or clash with this process (see `NOT_FOR_WORKERS`).
+ * @example
+ * workerFlags(['--input-type=module', '-e', 'import("shoal")...', '--max-old-space-size=512']);   // ['--max-old-space-size=512']
+ */
+export function workerFlags(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    const name = a.startsWith('--') ? a.split('=', 1)[0]! : a;
+    const dropped = NOT_FOR_WORKERS.has(name) || name.startsWith('--inspect') || name.startsWith('--test') || name.startsWith('--experimental-test');
+    if (!dropped) {
+      out.push(a);
+      continue;
+    }
+    if (name === a && VALUE_FLAGS.has(name)) i++; // and its value
+  }
+  return out;
+}
+
+/**
+ * The Node flags of a worker process: this process's that a worker can share (`workerFlags`). From sources the
  * worker's own modules are TypeScript, so it needs tsx (added unless inherited). From dist/ it
  * does not: tsx's flags (present when the program itself runs under tsx) are dropped, because
  * tsx's ESM hooks start a loader thread that costs 0.5-1 s per process; a worker registers tsx
  * itself, lazily, the first time a task needs a `.ts` module (`ensureTsLoader` in runtime.ts).
  * @example
  * childExecArgv(['--require', '/x/tsx/dist/preflight.cjs', '--import', 'file:///x/tsx/dist/loader.mjs'], false);   // []
+ * childExecArgv(['--import', 'tsx', '-e', 'await compute(...)'], true);   // ['--import', 'tsx']
  */
 export function childExecArgv(execArgv: readonly string[], fromSource: boolean): string[] {
-  const inherited = execArgv.filter((a) => !a.startsWith('--inspect'));
+  const inherited = workerFlags(execArgv);
   const isTsx = (a: string) => /(^|[/\\=])tsx([/\\]|$)/.test(a);
   if (fromSource) return inherited.some(isTsx) ? inherited : [...inherited, '--import', 'tsx'];
   const out: string[] = [];

@@ -8,7 +8,9 @@
 import { FUSED_OP, fuseIndexed, stepsOf } from '../graph/fuse.ts';
 import { orderIndexed } from '../graph/order.ts';
 import type { FnSpec, Graph, GraphNode, Key, Task } from '../graph/types.ts';
+import { TimeoutError } from '../errors.ts';
 import type { Callback, RunStats, StartInfo, TaskInfo } from './callbacks.ts';
+import { DEFAULT_CANCEL_GRACE, secondsOption } from './deadline.ts';
 import { PriorityHeap } from './heap.ts';
 import type { ExecStep } from './runtime.ts';
 
@@ -33,6 +35,16 @@ export interface RunOptions {
   callbacks?: readonly Callback[];
   /** Fuse linear chains before running (default true). */
   fuse?: boolean;
+  /**
+   * Seconds: a compute still running this long after it started rejects with a `TimeoutError`
+   * naming its keys, and its tasks are stopped (see `cancelGracePeriod`).
+   */
+  timeout?: number;
+  /**
+   * Seconds a worker still running a task of a timed-out compute gets before it is terminated
+   * and replaced (default 3).
+   */
+  cancelGracePeriod?: number;
 }
 
 /** What a scheduler adapter supplies to the loop. */
@@ -54,8 +66,12 @@ export interface Adapter {
   flush?(): void;
   /** Nobody needs this result any more. */
   release(id: number): void;
-  /** The compute is over (finished or failed): drop everything it holds. */
-  end(failed: boolean): void;
+  /**
+   * The compute is over (finished or failed): drop everything it holds. With `graceMs` (it timed
+   * out) its tasks still running must stop too: a worker still running one after `graceMs` is
+   * terminated and replaced.
+   */
+  end(failed: boolean, graceMs?: number): void;
   /** Adapter counters merged into the run's stats. */
   stats?(): Partial<RunStats>;
 }
@@ -156,12 +172,18 @@ export class Run {
   private tasksRun = 0;
   private driving = false;
   private over = false;
+  private deadline: NodeJS.Timeout | undefined;
   private readonly t0 = performance.now();
   private resolve!: (v: unknown[]) => void;
   private reject!: (e: unknown) => void;
   readonly promise: Promise<unknown[]>;
 
-  constructor(plan: Plan, adapter: Adapter, callbacks: readonly Callback[]) {
+  constructor(
+    plan: Plan,
+    adapter: Adapter,
+    callbacks: readonly Callback[],
+    private readonly limits: Pick<RunOptions, 'timeout' | 'cancelGracePeriod'> = {},
+  ) {
     this.plan = plan;
     this.adapter = adapter;
     this.callbacks = callbacks;
@@ -180,6 +202,11 @@ export class Run {
   /** Start running; resolves with the outputs' values in requested order. */
   async start(): Promise<unknown[]> {
     const { plan } = this;
+    const ms = secondsOption('timeout', this.limits.timeout);
+    const graceMs = secondsOption('cancelGracePeriod', this.limits.cancelGracePeriod ?? DEFAULT_CANCEL_GRACE, true)!;
+    // The deadline counts from the call. Not unref'd: a compute waiting on its deadline (an
+    // asynchronous task that never settles) keeps the program alive until it rejects.
+    if (ms !== undefined) this.deadline = setTimeout(() => this.timedOut(graceMs), ms);
     if (this.callbacks.length) {
       const info = startInfo(this.adapter.name, plan);
       for (const cb of this.callbacks) cb.start?.(info);
@@ -283,11 +310,12 @@ export class Run {
   }
 
   /** The compute failed: stop dispatching, drop everything, reject. */
-  fail(error: unknown): void {
+  fail(error: unknown, graceMs?: number): void {
     if (this.over) return;
     this.over = true;
+    clearTimeout(this.deadline);
     try {
-      this.adapter.end(true);
+      this.adapter.end(true, graceMs);
     } finally {
       const stats = this.stats();
       for (const cb of this.callbacks) cb.finish?.(stats, error);
@@ -317,8 +345,15 @@ export class Run {
     return this.over;
   }
 
+  /** The timeout passed: reject naming the requested keys, and stop what still runs. */
+  private timedOut(graceMs: number): void {
+    const keys = [...new Set(this.plan.outputs.map((o) => this.plan.keys[o]!))];
+    this.fail(new TimeoutError('compute', keys, this.limits.timeout!), graceMs);
+  }
+
   private finish(): void {
     this.over = true;
+    clearTimeout(this.deadline);
     const stats = this.stats();
     this.adapter.end(false);
     for (const cb of this.callbacks) cb.finish?.(stats);
@@ -357,5 +392,5 @@ function startInfo(scheduler: string, plan: Plan): StartInfo {
 /** Compute `keys` of `graph` with `adapter`. */
 export function runGraph(graph: Graph, keys: readonly Key[], adapter: Adapter, opts: RunOptions = {}): Promise<unknown[]> {
   const plan = makePlan(graph, keys, opts.fuse ?? true);
-  return new Run(plan, adapter, opts.callbacks ?? []).start();
+  return new Run(plan, adapter, opts.callbacks ?? [], opts).start();
 }

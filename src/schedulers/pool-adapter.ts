@@ -11,7 +11,7 @@
  * worker adapts to the measured task duration (about 2 ms of work queued per worker), so tiny
  * tasks cost ~1 µs of messaging and long ones still spread across workers.
  */
-import { TaskError, WorkerDiedError, type RemoteErrorInfo } from '../errors.ts';
+import { CancelledError, messages, TaskError, WorkerDiedError, type RemoteErrorInfo } from '../errors.ts';
 import type { Key } from '../graph/types.ts';
 import type { RunStats, TaskInfo } from './callbacks.ts';
 import { ExecTable, specsOf, type Adapter, type Plan, type Run } from './loop.ts';
@@ -114,6 +114,11 @@ export class PoolAdapter implements Adapter, PoolClient {
     return this.pool.workers.filter((w) => w.alive);
   }
 
+  /** Workers that take tasks now: alive, and not stuck in a timed-out compute's task. */
+  private available(): PoolWorker[] {
+    return this.pool.workers.filter((w) => w.available);
+  }
+
   private load(w: PoolWorker): number {
     return this.inFlight.get(w) ?? 0;
   }
@@ -126,7 +131,7 @@ export class PoolAdapter implements Adapter, PoolClient {
   capacity(): number {
     const cap = this.cap();
     let room = 0;
-    for (const w of this.live()) room += Math.max(0, cap - this.load(w));
+    for (const w of this.available()) room += Math.max(0, cap - this.load(w));
     return room;
   }
 
@@ -155,7 +160,7 @@ export class PoolAdapter implements Adapter, PoolClient {
 
   submit(ids: number[]): void {
     const cap = this.cap();
-    const live = this.live();
+    const live = this.available();
     for (const i of ids) {
       const w = this.choose(i, cap, live);
       this.started(i, w);
@@ -173,7 +178,7 @@ export class PoolAdapter implements Adapter, PoolClient {
         break;
       }
     }
-    if (!w || !w.alive || this.load(w) >= this.cap()) return false;
+    if (!w || !w.available || this.load(w) >= this.cap()) return false;
     for (const d of deps) {
       // A running input must already be queued on `w` (not waiting for a fetch), so it runs first.
       const queued = this.runningOn[d] === w && !this.waitingInputs.has(d);
@@ -446,6 +451,16 @@ export class PoolAdapter implements Adapter, PoolClient {
     else if (this.live().length === 0) this.run.fail(new WorkerDiedError(w.name, undefined, detail));
   }
 
+  onWorkerAvailable(): void {
+    if (!this.ended) this.run.drive();
+  }
+
+  onPoolClosed(): void {
+    if (this.ended) return;
+    const keys = [...new Set(this.plan.outputs.map((o) => this.plan.keys[o]!))];
+    this.run.fail(new CancelledError(keys, messages.poolShutDown(this.pool.kind)));
+  }
+
   /** Delete the transfer file value `id` is held as, if it is. */
   private dropFile(id: number): void {
     if (this.heldAs[id] !== PUT_FILE) return;
@@ -467,10 +482,15 @@ export class PoolAdapter implements Adapter, PoolClient {
     }
   }
 
-  end(): void {
+  end(_failed: boolean, graceMs?: number): void {
     if (this.ended) return;
     this.ended = true;
-    for (const w of this.touched) if (w.alive) w.post({ t: 'end', c: this.computeId });
+    for (const w of this.touched) {
+      if (!w.alive) continue;
+      // Timed out with tasks still on `w`: they must stop (or `w` is replaced after the grace period).
+      if (graceMs !== undefined && this.load(w) > 0) this.pool.stopCompute(w, this.computeId, graceMs);
+      else w.post({ t: 'end', c: this.computeId });
+    }
     this.pool.detach(this.computeId);
     if (this.files) for (let i = 0; i < this.values.length; i++) this.dropFile(i);
     this.values = [];

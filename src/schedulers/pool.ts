@@ -5,7 +5,7 @@
  * unref'd whenever no compute is running so it never keeps the program alive.
  */
 import { join } from 'node:path';
-import { ClosedError } from '../errors.ts';
+import { ClosedError, messages } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
 import { bulkMinFromEnv, dropSpares, makeBulkDir, removeBulkDir, sweep, unlinkQuietly } from './bulk.ts';
 import { spawnProcess, spawnThread, type Channel } from './channel.ts';
@@ -17,6 +17,14 @@ export type PoolKind = 'threads' | 'processes';
 export class PoolWorker {
   readonly knownFns = new Set<number>();
   alive = true;
+  /**
+   * Computes that timed out while this worker ran or queued their tasks, each with the timer that
+   * terminates the worker unless it says `ended` first. While any is listed the worker takes no
+   * new tasks (they would wait behind a task that may never end).
+   */
+  readonly stopping = new Map<number, NodeJS.Timeout>();
+  /** Why the pool terminated this worker (reported instead of its exit code). */
+  terminatedBecause: string | undefined;
   readonly ready: Promise<void>;
   private markReady!: () => void;
   constructor(
@@ -38,12 +46,20 @@ export class PoolWorker {
   }
   /** True once the worker has started and said so. */
   booted = false;
+  /** Alive and not stuck in a timed-out compute's task: it can take tasks. */
+  get available(): boolean {
+    return this.alive && this.stopping.size === 0;
+  }
 }
 
 /** What a compute registers with the pool to receive its workers' replies. */
 export interface PoolClient {
   onMessage(worker: PoolWorker, msg: FromWorker): void;
   onWorkerDied(worker: PoolWorker, detail: string): void;
+  /** A worker can take tasks again (it stopped a timed-out compute's task, or was replaced). */
+  onWorkerAvailable(): void;
+  /** `shutdown()` / `close()` stops the pool while this compute runs: it will not finish. */
+  onPoolClosed(): void;
 }
 
 let nextCompute = 1;
@@ -107,6 +123,10 @@ export class WorkerPool {
         w.gotReady();
         return;
       }
+      if (msg.t === 'ended') {
+        this.stopped(w, msg.c);
+        return;
+      }
       const client = this.clients.get(msg.c);
       if (client) client.onMessage(w, msg);
       else discardFiles(msg);
@@ -118,18 +138,48 @@ export class WorkerPool {
     ch.onExit((detail) => {
       const wasAlive = w.alive;
       w.alive = false;
+      for (const t of w.stopping.values()) clearTimeout(t);
+      w.stopping.clear();
       if (this.closed || !wasAlive) return;
-      for (const c of [...this.clients.values()]) c.onWorkerDied(w, detail);
+      for (const c of [...this.clients.values()]) c.onWorkerDied(w, w.terminatedBecause ?? detail);
       // A worker that died before booting would die again: start it on next use, not in a loop.
       if (!w.booted) return;
       if (this.workers[slot] === w) {
         this.replaced++;
         this.workers[slot] = this.spawn(slot);
         if (this.clients.size === 0) this.workers[slot]!.channel.unref();
+        for (const c of [...this.clients.values()]) c.onWorkerAvailable();
       }
     });
     if (this.clients.size === 0) ch.unref();
     return w;
+  }
+
+  /**
+   * Compute `c` timed out with tasks on `w`: tell `w` to drop them and to say when none runs any
+   * more. A task cannot be interrupted from outside (shoal has no cancellation signal inside tasks
+   * yet), so a worker still running one after `graceMs` is terminated and replaced, as a nanny
+   * would: its slot is free again either way.
+   */
+  stopCompute(w: PoolWorker, c: number, graceMs: number): void {
+    if (!w.alive || w.stopping.has(c)) return;
+    const timer = setTimeout(() => {
+      if (!w.alive || !w.stopping.has(c)) return;
+      w.terminatedBecause = messages.stoppedWorker(w.name, 'a task of a compute that timed out', graceMs / 1000);
+      void w.channel.kill();
+    }, graceMs);
+    timer.unref(); // a program that is done anyway needs no replacement
+    w.stopping.set(c, timer);
+    w.post({ t: 'end', c, ack: true });
+  }
+
+  /** `w` runs no task of compute `c` any more. */
+  private stopped(w: PoolWorker, c: number): void {
+    const timer = w.stopping.get(c);
+    if (!timer) return;
+    clearTimeout(timer);
+    w.stopping.delete(c);
+    if (w.available) for (const client of [...this.clients.values()]) client.onWorkerAvailable();
   }
 
   /** Processes: the directory of transfer files, made on first use (undefined: not used). */
@@ -187,8 +237,9 @@ export class WorkerPool {
     return this.closed;
   }
 
-  /** Stop every worker and wait until they are gone. */
+  /** Stop every worker and wait until they are gone; computes still running fail with `CancelledError`. */
   async close(): Promise<void> {
+    if (!this.closed) for (const c of [...this.clients.values()]) c.onPoolClosed();
     this.closed = true;
     clearTimeout(this.idleTimer);
     const ws = this.workers.splice(0);

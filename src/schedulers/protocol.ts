@@ -47,6 +47,8 @@ export interface FetchMsg {
 export interface EndMsg {
   t: 'end';
   c: number;
+  /** Reply `ended` once no task of this compute runs here (it timed out: the pool waits for that). */
+  ack?: boolean;
 }
 export type ToWorker = RunMsg | FetchMsg | EndMsg;
 
@@ -77,7 +79,12 @@ export interface ReadyMsg {
   t: 'ready';
   pid: number;
 }
-export type FromWorker = DoneMsg | FetchedMsg | ReadyMsg;
+/** The reply to an `end` with `ack`: no task of compute `c` runs here any more. */
+export interface EndedMsg {
+  t: 'ended';
+  c: number;
+}
+export type FromWorker = DoneMsg | FetchedMsg | ReadyMsg | EndedMsg;
 
 /** Fields per result in `DoneMsg.r`. */
 export const RESULT_STRIDE = 5;

@@ -195,10 +195,24 @@ export function serve(port: Transport): void {
     if (out.length) sendSafely(sizes ? { t: 'done', c, r: out, held: store.size, nb: sizes } : { t: 'done', c, r: out, held: store.size });
   }
 
+  /** The compute whose batch is running, and computes to report `ended` for once it returns. */
+  let running: number | undefined;
+  const acks = new Set<number>();
+
   async function pump(): Promise<void> {
     pumping = true;
     try {
-      while (queue.length > 0) await runBatch(queue.shift()!);
+      while (queue.length > 0) {
+        const msg = queue.shift()!;
+        running = msg.c;
+        try {
+          await runBatch(msg);
+        } finally {
+          running = undefined;
+          // The batch stops at its next task once its compute has ended (see runBatch).
+          if (acks.delete(msg.c)) port.send({ t: 'ended', c: msg.c });
+        }
+      }
     } finally {
       pumping = false;
     }
@@ -237,6 +251,10 @@ export function serve(port: Transport): void {
         stores.delete(msg.c);
         ended.add(msg.c);
         if (ended.size > 10_000) ended.delete(ended.values().next().value!);
+        if (msg.ack) {
+          if (running === msg.c) acks.add(msg.c);
+          else port.send({ t: 'ended', c: msg.c });
+        }
         return;
     }
   });

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { asCompleted, CancelledError, Client, compute, delayed, DoneFuture, Future, LocalCluster, moduleFunction, TaskError, wait, type Delayed } from '../../src/index.ts';
+import { asCompleted, CancelledError, Client, compute, delayed, DoneFuture, Future, LocalCluster, moduleFunction, TaskError, TimeoutError, wait, type Delayed } from '../../src/index.ts';
 import { defaultWorkers } from '../../src/distributed/local-cluster.ts';
 import type { GraphNode } from '../../src/graph/types.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
@@ -411,7 +411,106 @@ test('wait with a timeout rejects, naming how many are still pending', async () 
   try {
     const f = client.submit(sleepMs, 2000, 1, { pure: false });
     await expect(wait([f], { timeout: 0.05 })).rejects.toThrow(/1 futures still pending after 0.05 s/);
+    await expect(wait([f], { timeout: 0.05 })).rejects.toMatchObject({ name: 'TimeoutError', code: 'ERR_SHOAL_TIMEOUT', keys: [f.key] });
   } finally {
     await client.close();
   }
+});
+
+describe.each([
+  ['processes', true],
+  ['threads', false],
+] as const)('runaway tasks on a LocalCluster of %s', (_kind, processes) => {
+  const spinForever = moduleFunction<(...inputs: unknown[]) => never>(fx, 'spinForever');
+  let client: Client;
+  let cluster: LocalCluster;
+  const pids = new Set<number>();
+  beforeAll(async () => {
+    client = await Client.start({ processes, nWorkers: 2, threadsPerWorker: 1, dashboardAddress: null, memoryLimit: '1GiB', cancelGracePeriod: 0.5 });
+    cluster = client.cluster;
+  }, 60_000);
+  afterAll(async () => {
+    for (const w of cluster.workers) pids.add(w.pid);
+    await client.close();
+    // No worker outlives the cluster, replaced ones included.
+    if (processes) expect([...pids].filter(isAlive)).toEqual([]);
+  });
+
+  /** Wait until the nanny has replaced `n` more workers and both are up; returns the replaced one's pid. */
+  async function replaced(restartsBefore: number, worker: string): Promise<void> {
+    const pid = cluster.workers.find((w) => w.id === worker)!.pid;
+    pids.add(pid);
+    expect(await waitFor(() => cluster.restarts === restartsBefore + 1 && cluster.server.state.workers.size === 2, 15_000)).toBe(true);
+    expect(cluster.workers.map((w) => w.id)).not.toContain(worker);
+    if (processes) expect(await waitFor(() => !isAlive(pid))).toBe(true);
+  }
+
+  /** The worker running `key`, once it has been sent there (and had time to start). */
+  async function runnerOf(key: string): Promise<string> {
+    await waitFor(() => cluster.server.state.stateOf(key) === 'processing');
+    await new Promise((r) => setTimeout(r, 200));
+    return cluster.server.state.tasks.get(key)!.processingOn!.id;
+  }
+
+  test('cancel frees the slot: the worker running it is replaced after the grace period; a result it held is recomputed; both workers compute again', async () => {
+    const kept = client.submit((x: number) => x + 1, 41, { pure: false });
+    expect(await kept).toBe(42);
+    const holder = cluster.server.state.whoHas(kept.key)[0]!;
+    // The runaway task takes `kept` as input, so it runs where `kept` lives.
+    const spin = client.submit(spinForever, kept, { pure: false });
+    const runner = await runnerOf(spin.key);
+    expect(runner).toBe(holder);
+    const restarts = cluster.restarts;
+    const recomputed = cluster.server.state.counts.recomputed;
+    await spin.cancel();
+    expect(spin.status).toBe('cancelled');
+    await replaced(restarts, runner);
+    // `kept` lived only on the terminated worker: recomputed from its task, not lost.
+    expect(await kept.result()).toBe(42);
+    expect(cluster.server.state.counts.recomputed).toBeGreaterThan(recomputed);
+    // Two workers take work again (a 300 ms task each: they run side by side).
+    const t0 = Date.now();
+    const fs = [1, 2].map((v) => client.submit(sleepMs, 300, v, { pure: false }));
+    expect(await client.gather(fs)).toEqual([1, 2]);
+    expect(new Set(fs.map((f) => cluster.server.state.whoHas(f.key)[0])).size).toBe(2);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  }, 60_000);
+
+  test('submit({ timeout }): the Future fails with TimeoutError naming key and timeout; the task is stopped; the cluster still computes', async () => {
+    const restarts = cluster.restarts;
+    const f = client.submit(spinForever, { pure: false, timeout: 0.6 });
+    const runner = await runnerOf(f.key);
+    const err = (await f.exception()) as TimeoutError;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.code).toBe('ERR_SHOAL_TIMEOUT');
+    expect(err.keys).toEqual([f.key]);
+    expect(err.seconds).toBe(0.6);
+    expect(err.message).toContain(f.key);
+    expect(err.message).toContain('timeout of 0.6 s');
+    expect(f.status).toBe('error');
+    await expect(f.result()).rejects.toBeInstanceOf(TimeoutError);
+    // A task that uses it is refused with the same error (nothing will compute its input).
+    expect(() => client.submit((x: number) => x, f)).toThrow(TimeoutError);
+    await replaced(restarts, runner);
+    expect(await client.submit((x: number) => x * 2, 21)).toBe(42);
+    // A task that finishes in time is unaffected; a bad timeout is named.
+    expect(await client.submit((x: number) => x + 1, 1, { timeout: 30 })).toBe(2);
+    expect(() => client.submit((x: number) => x, 1, { timeout: 0 })).toThrow(/timeout=0/);
+  }, 60_000);
+
+  test('compute({ timeout }) on the client: TimeoutError naming the keys; the stuck worker is replaced; same nWorkers afterwards', async () => {
+    const restarts = cluster.restarts;
+    const stuck = delayed(spinForever, { name: 'stuck' })();
+    const pending = stuck.compute({ timeout: 0.6 }).catch((e: unknown) => e);
+    const runner = await runnerOf(stuck.key);
+    const err = (await pending) as TimeoutError;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.keys).toEqual([stuck.key]);
+    expect(err.message).toContain('the compute of');
+    await replaced(restarts, runner);
+    expect(cluster.workers).toHaveLength(2);
+    expect(await compute(...[1, 2, 3].map((k) => delayed((x: number) => x * 10)(k)))).toEqual([10, 20, 30]);
+    const f = client.compute(delayed(spinForever)(), { timeout: 0.3 });
+    expect(await f.exception()).toBeInstanceOf(TimeoutError);
+  }, 60_000);
 });

@@ -46,3 +46,10 @@ export function blockSum(a: Float64Array): number {
   for (let i = 0; i < a.length; i++) s += a[i]!;
   return s;
 }
+
+/** A runaway task (its inputs are ignored): never returns; only terminating its worker stops it. */
+export function spinForever(..._inputs: unknown[]): never {
+  for (;;) {
+    // busy forever
+  }
+}

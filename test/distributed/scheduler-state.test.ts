@@ -114,14 +114,16 @@ describe('scheduler state machine', () => {
     expect(s.stateOf('x')).toBe('forgotten');
   });
 
-  test('releasing a running key cancels it on its worker', () => {
+  test('releasing a running key cancels it on its worker (a stop, which the transport can see end)', () => {
     const s = cluster({ a: 1 });
     s.handle({ type: 'update-graph', client: 'c', tasks: [t('x'), t('y', ['x'])], wants: ['y'] });
     const ins = s.handle({ type: 'release-keys', client: 'c', keys: ['y'] });
-    expect(frees(ins)).toEqual([
-      { op: 'free', worker: 'a', keys: ['y'] },
-      { op: 'free', worker: 'a', keys: ['x'] },
+    expect(frees(ins)).toEqual([]);
+    expect(ins.filter((i) => i.op === 'stop')).toEqual([
+      { op: 'stop', worker: 'a', keys: ['y'] },
+      { op: 'stop', worker: 'a', keys: ['x'] },
     ]);
+    expect(s.workers.get('a')!.processing.size).toBe(0);
     expect(s.tasks.size).toBe(0);
     // A late result of the cancelled task is freed, not kept.
     expect(s.handle({ type: 'task-finished', worker: 'a', key: 'x', nbytes: 1 })).toEqual([{ op: 'free', worker: 'a', keys: ['x'] }]);
@@ -185,6 +187,16 @@ describe('scheduler state machine', () => {
     ]);
     // Tasks that were only queued (inputs not ready) are not suspected of killing their worker.
     expect(s.tasks.get('s')!.suspicious).toBe(0);
+  });
+
+  test('a worker removed blameless (terminated to stop a cancelled task): its tasks move without a death counted', () => {
+    const s = cluster({ a: 1, b: 1 }, { allowedFailures: 1 });
+    s.handle({ type: 'update-graph', client: 'c', tasks: [t('x')], wants: ['x'] });
+    const on = s.tasks.get('x')!.processingOn!.id;
+    const ins = s.handle({ type: 'remove-worker', worker: on, detail: 'terminated', blameless: true });
+    // With allowedFailures 1 a counted death would have erred it: it runs elsewhere instead.
+    expect(computes(ins)).toMatchObject([{ key: 'x', worker: on === 'a' ? 'b' : 'a' }]);
+    expect(s.tasks.get('x')!.suspicious).toBe(0);
   });
 
   test('KilledWorker after exactly allowedFailures deaths', () => {

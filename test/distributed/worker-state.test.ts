@@ -58,6 +58,27 @@ describe('worker state machine', () => {
     expect(w.memory).toBe(0);
   });
 
+  test('stop: a queued task is reported stopped at once, a running one when its run ends (not as a result)', () => {
+    const w = new WorkerState('w', 1);
+    w.handle({ type: 'compute', key: 'a', run: 'a', priority: [0], deps: [] });
+    w.handle({ type: 'compute', key: 'b', run: 'b', priority: [1], deps: [] });
+    expect(w.handle({ type: 'stop', keys: ['b'] })).toEqual([{ op: 'stopped', key: 'b' }]);
+    expect(w.handle({ type: 'stop', keys: ['a'] })).toEqual([]); // still running
+    expect(w.handle({ type: 'executed', key: 'a', ok: true, nbytes: 3, start: 0, end: 1 })).toEqual([
+      { op: 'stopped', key: 'a' },
+      { op: 'drop', key: 'a' },
+    ]);
+    expect(w.tasks.size).toBe(0);
+    expect(w.executing).toBe(0);
+    // Stopped, then wanted again while still running: the run counts, no `stopped`.
+    w.handle({ type: 'compute', key: 'c', run: 'c', priority: [0], deps: [] });
+    w.handle({ type: 'stop', keys: ['c'] });
+    w.handle({ type: 'compute', key: 'c', run: 'c', priority: [0], deps: [] });
+    expect(w.handle({ type: 'executed', key: 'c', ok: true, nbytes: 1, start: 0, end: 1 })).toEqual([{ op: 'finished', key: 'c', nbytes: 1, start: 0, end: 1 }]);
+    // An unknown key (already done and dropped here) is stopped at once.
+    expect(w.handle({ type: 'stop', keys: ['zzz'] })).toEqual([{ op: 'stopped', key: 'zzz' }]);
+  });
+
   test('free of a queued task drops it; a retried task wakes the tasks queued behind it', () => {
     const w = new WorkerState('w', 1);
     w.handle({ type: 'compute', key: 'a', run: 'a', priority: [0], deps: [] });

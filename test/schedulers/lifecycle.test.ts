@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, test } from 'vitest';
-import { compute, delayed, moduleFunction, shutdown, warmup, WorkerDiedError } from '../../src/index.ts';
+import { CancelledError, compute, delayed, moduleFunction, OptionError, shutdown, TimeoutError, warmup, WorkerDiedError } from '../../src/index.ts';
 import { activePools, getPool } from '../../src/schedulers/index.ts';
 import { isAlive, waitFor } from '../helpers.ts';
 
@@ -117,5 +117,98 @@ describe('worker death', () => {
     const xs = Array.from({ length: 8 }, (_, k) => delayed((x: number) => x + 100)(k));
     expect(await compute(...xs, opts)).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
     expect(pool.workers.filter((w) => w.alive)).toHaveLength(2);
+  });
+});
+
+const spinForever = moduleFunction<() => never>(fixtures, 'spinForever');
+const neverSettles = moduleFunction<() => Promise<never>>(fixtures, 'neverSettles');
+const busyMs = moduleFunction<(ms: number) => number>(fixtures, 'sleepMs');
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'still pending'>((r) => setTimeout(() => r('still pending'), ms))]);
+
+describe('shutdown() with work in flight', () => {
+  test.each(['threads', 'processes'] as const)('a %s compute running when shutdown() stops the pool rejects at once with CancelledError naming its keys; a new compute starts new workers', async (scheduler) => {
+    const opts = { scheduler, numWorkers: 2 };
+    await warmup(opts);
+    const pool = getPool(scheduler, 2);
+    const oldWorkers = [...pool.workers];
+    const xs = [delayed(busyMs, { name: 'long-a' })(30_000), delayed(busyMs, { name: 'long-b' })(30_001)];
+    const pending = compute(...xs, opts).then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // both tasks are running
+    const t0 = Date.now();
+    await shutdown();
+    const err = (await within(pending, 1000)) as CancelledError;
+    expect(err).toBeInstanceOf(CancelledError);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(err.code).toBe('ERR_SHOAL_CANCELLED');
+    expect(err.keys.sort()).toEqual(xs.map((x) => x.key).sort());
+    expect(err.message).toContain(xs[0]!.key);
+    expect(err.message).toContain(`shutdown() stopped the ${scheduler} pool`);
+    expect(oldWorkers.some((w) => w.channel.running())).toBe(false);
+    // The pool works again: a new one, with new workers.
+    expect(await compute(delayed((x: number) => x + 1)(1), opts)).toEqual([2]);
+    const fresh = getPool(scheduler, 2);
+    expect(fresh).not.toBe(pool);
+    expect(fresh.workers.some((w) => oldWorkers.includes(w))).toBe(false);
+  });
+});
+
+describe('compute({ timeout })', () => {
+  test.each(['threads', 'processes'] as const)('on %s: a runaway task rejects with TimeoutError at the deadline; its worker is replaced after the grace period; the pool keeps computing', async (scheduler) => {
+    const opts = { scheduler, numWorkers: 2 };
+    await warmup(opts);
+    const pool = getPool(scheduler, 2);
+    const replacedBefore = pool.replaced;
+    const spin = delayed(spinForever, { name: 'runaway' })();
+    const t0 = Date.now();
+    const err = (await within(compute(spin, { ...opts, timeout: 0.4, cancelGracePeriod: 0.5 }).catch((e: unknown) => e), 5000)) as TimeoutError;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(err.code).toBe('ERR_SHOAL_TIMEOUT');
+    expect(err.keys).toEqual([spin.key]);
+    expect(err.seconds).toBe(0.4);
+    expect(err.message).toContain(spin.key);
+    expect(err.message).toContain('timeout of 0.4 s');
+    const stuck = pool.workers.find((w) => w.stopping.size > 0)!;
+    expect(stuck).toBeDefined();
+    // Meanwhile the other worker takes the work (nothing waits behind the runaway task).
+    expect(await within(compute(delayed((x: number) => x * 2)(21), opts), 2000)).toEqual([42]);
+    // The stuck worker is terminated and replaced: two live workers again, all of them working.
+    expect(await waitFor(() => pool.replaced === replacedBefore + 1, 10_000)).toBe(true);
+    expect(stuck.channel.running()).toBe(false);
+    if (scheduler === 'processes') expect(await waitFor(() => !isAlive(stuck.channel.pid))).toBe(true);
+    expect(pool.workers.filter((w) => w.alive)).toHaveLength(2);
+    const xs = Array.from({ length: 8 }, (_, k) => delayed((x: number) => x + 100)(k));
+    expect(await compute(...xs, opts)).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
+  });
+
+  test.each(['threads', 'processes'] as const)('on %s: a task that ends within the grace period frees its worker without a restart', async (scheduler) => {
+    const opts = { scheduler, numWorkers: 2 };
+    await warmup(opts);
+    const pool = getPool(scheduler, 2);
+    const replacedBefore = pool.replaced;
+    const err = await compute(delayed(busyMs)(700), { ...opts, timeout: 0.2, cancelGracePeriod: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    // The worker says it stopped once its task returns: it takes tasks again, nobody is replaced.
+    expect(await waitFor(() => pool.workers.every((w) => w.available), 5000)).toBe(true);
+    expect(pool.replaced).toBe(replacedBefore);
+    expect(await compute(...[1, 2, 3, 4].map((k) => delayed((x: number) => -x)(k)), opts)).toEqual([-1, -2, -3, -4]);
+  });
+
+  test('on sync: the deadline rejects a compute waiting on a task that never settles (synchronous code cannot be interrupted)', async () => {
+    const err = (await within(delayed(neverSettles)().compute({ scheduler: 'sync', timeout: 0.2 }).catch((e: unknown) => e), 3000)) as TimeoutError;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.seconds).toBe(0.2);
+    expect(await delayed((x: number) => x + 1)(1).compute({ scheduler: 'sync', timeout: 5 })).toBe(2);
+  });
+
+  test('a compute that finishes in time is unaffected; a bad timeout is named', async () => {
+    expect(await delayed((x: number) => x + 1)(1).compute({ scheduler: 'threads', numWorkers: 2, timeout: 30 })).toBe(2);
+    await expect(delayed((x: number) => x)(1).compute({ scheduler: 'threads', timeout: -1 })).rejects.toThrow(/timeout=-1: must be a number of seconds > 0/);
+    await expect(delayed((x: number) => x)(1).compute({ scheduler: 'sync', timeout: 0 })).rejects.toThrow(OptionError);
+    await expect(delayed((x: number) => x)(1).compute({ scheduler: 'sync', cancelGracePeriod: -2 })).rejects.toThrow(/cancelGracePeriod=-2/);
   });
 });
