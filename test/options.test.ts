@@ -251,14 +251,14 @@ describe("the issue's cases", () => {
   });
 
   test('with no valid key close, the message lists the valid ones', async () => {
-    await expect(compute(d(), { foo: 1 } as never)).rejects.toThrow("compute: unknown option 'foo'; the options are 'scheduler', 'numWorkers', 'fuse', 'callbacks', 'timeout'");
+    await expect(compute(d(), { foo: 1 } as never)).rejects.toThrow("compute: unknown option 'foo'; the options are 'scheduler', 'numWorkers', 'fuse', 'callbacks', 'cancelGracePeriod', 'timeout'");
     expect(() => readCsv(csv, { quux: 1 } as never)).toThrow(
       "readCsv: unknown option 'quux'; the options are 'blocksize', 'columns', 'dtypes', 'parseDates', 'delimiter', 'header', 'nullValues', 'includePathColumn', 'onBadLines', 'sample', 'engine'",
     );
   });
 
   test('options that are not an object are refused, naming the function', async () => {
-    await expect(d().compute('threads' as never)).rejects.toThrow(`Delayed.compute: the options must be an object (with 'scheduler', 'numWorkers', 'fuse', 'callbacks', 'timeout'), got "threads"`);
+    await expect(d().compute('threads' as never)).rejects.toThrow(`Delayed.compute: the options must be an object (with 'scheduler', 'numWorkers', 'fuse', 'callbacks', 'cancelGracePeriod', 'timeout'), got "threads"`);
     expect(() => bag.fromSequence([1], 3 as never)).toThrow("bag.fromSequence: the options must be an object (with 'npartitions', 'partitionSize'), got 3");
     expect(() => config.set(null as never)).toThrow('config.set: the options must be an object');
     expect(() => array.zeros([2], ['chunks'] as never)).toThrow('zeros: the options must be an object (with \'chunks\', \'dtype\'), got the array ["chunks"]');
