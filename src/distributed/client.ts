@@ -107,7 +107,7 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
 
   // ---- the Scheduler interface: compute() everywhere while this client is open ----
 
-  /** @internal Run `keys` of `graph` on the cluster and bring their values here. */
+  /** Run `keys` of `graph` on the cluster and bring their values here (what `compute()` calls). */
   async get(graph: Graph, keys: readonly Key[], opts: GetOptions = {}): Promise<unknown[]> {
     const unique = [...new Set(keys)];
     const prep = prepareGraph(graph, unique, opts.fuse ?? true, (s) => this.server.fnId(s), this.held);
