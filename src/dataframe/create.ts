@@ -4,7 +4,8 @@
  * a compute.
  */
 import { readFileSync } from 'node:fs';
-import { tableFromIPC, type Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
+import { arrow } from './arrow.ts';
 import { expandPaths } from '../io/paths.ts';
 import { splitBlocks, readBlock } from '../io/blocks.ts';
 import { parseBytes } from '../io/bytes.ts';
@@ -118,7 +119,7 @@ export function readArrow(path: string): DataFrame {
   const [abs] = expandPaths(path, 'readArrow');
   let table: Table;
   try {
-    table = tableFromIPC(readFileSync(abs!));
+    table = arrow().tableFromIPC(readFileSync(abs!));
   } catch (e) {
     throw new OptionError(messages.unreadable(abs!, (e as Error).message), { cause: e });
   }

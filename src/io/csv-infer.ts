@@ -5,11 +5,11 @@
  * naming the file, line, column, value and the `dtypes` fix.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import Papa from 'papaparse';
 import { isGzip, readWhole } from './blocks.ts';
 import { DTYPES, type Dtype } from './csv-columns.ts';
 import { textToBool, textToFloat, textToInt } from './csv-convert.ts';
 import { bomAt, fastPathHandles, readRecord } from './csv-parse.ts';
+import { papa } from './csv-papa.ts';
 import { OptionError, ShoalError, messages } from '../errors.ts';
 
 export interface InferOptions {
@@ -49,7 +49,7 @@ function sampleRecords(data: Buffer, whole: boolean, delimiter: string): string[
   if (!whole) end = data.lastIndexOf(10) + 1;
   const bytes = data.subarray(bomAt(data, 0), end);
   if (!fastPathHandles({ delimiter })) {
-    const res = Papa.parse<string[]>(bytes.toString('utf8'), { delimiter, quoteChar: '"', skipEmptyLines: true });
+    const res = papa().parse<string[]>(bytes.toString('utf8'), { delimiter, quoteChar: '"', skipEmptyLines: true });
     return res.data;
   }
   const out: string[][] = [];

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { ShoalError, messages } from '../errors.ts';
 
 /** Set by shoal on its worker processes: the running program's tsx (its flags are not passed on). */
@@ -61,11 +62,8 @@ function esmApi(from: string): string | undefined {
   return rel ? join(dirname(pkgPath), rel) : undefined;
 }
 
-/**
- * Register tsx's loader in this thread so that `moduleUrl` (a `.ts` module) can be imported.
- * Throws, saying what to install, when no tsx is found.
- */
-export async function registerTsx(moduleUrl: string): Promise<void> {
+/** Register tsx's loader in this thread; throws, saying what to install, when no tsx is found. */
+async function registerTsx(moduleUrl: string): Promise<void> {
   const places = searchPlaces(moduleUrl);
   for (const [, from] of places) {
     const api = esmApi(from);
@@ -77,4 +75,28 @@ export async function registerTsx(moduleUrl: string): Promise<void> {
     }
   }
   throw new ShoalError('ERR_SHOAL_MISSING_PACKAGE', messages.tsxMissing(moduleUrl, places.map(([where]) => where)));
+}
+
+let tsxRegistered: Promise<void> | undefined;
+const flags = globalThis as { __shoalTsx?: boolean };
+
+/**
+ * Before importing `url`: if it is a TypeScript module, make sure this thread/process has tsx's
+ * loader (a promise while it registers; undefined when nothing is to do). A process started with
+ * tsx (`npx tsx`, `node --import tsx`) has it in its main thread; worker threads do not inherit
+ * loader hooks on Node 20, so they register tsx themselves (channel.ts's thread bootstrap from
+ * the sources sets the flag when it already did), as do worker processes started from dist/
+ * (their tsx flags are dropped) and a plain `node` program.
+ * @example
+ * await ensureTsLoader(new URL('./fns.ts', import.meta.url).href);
+ */
+export function ensureTsLoader(url: string): Promise<void> | undefined {
+  if (!/\.[cm]?tsx?$/.test(new URL(url).pathname)) return undefined;
+  if (flags.__shoalTsx) return undefined;
+  // Its flags (not SHOAL_TSX, which a worker process has without tsx's hooks) say tsx is loaded.
+  if (isMainThread && (import.meta.url.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx')))) return undefined;
+  tsxRegistered ??= registerTsx(url).then(() => {
+    flags.__shoalTsx = true;
+  });
+  return tsxRegistered;
 }
