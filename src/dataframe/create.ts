@@ -4,8 +4,7 @@
  * a compute.
  */
 import { readFileSync } from 'node:fs';
-import type { Table } from 'apache-arrow';
-import { arrow } from './arrow.ts';
+import { tableFromIPC, type Table } from 'apache-arrow';
 import { expandPaths } from '../io/paths.ts';
 import { splitBlocks, readBlock } from '../io/blocks.ts';
 import { parseBytes } from '../io/bytes.ts';
@@ -119,7 +118,7 @@ export function readArrow(path: string): DataFrame {
   const [abs] = expandPaths(path, 'readArrow');
   let table: Table;
   try {
-    table = arrow().tableFromIPC(readFileSync(abs!));
+    table = tableFromIPC(readFileSync(abs!));
   } catch (e) {
     throw new OptionError(messages.unreadable(abs!, (e as Error).message), { cause: e });
   }

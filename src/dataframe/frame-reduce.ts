@@ -3,8 +3,7 @@
  * of `df.combine` tasks, `splitEvery` inputs each (Dask's default 8), ending in one key whose
  * value the calling thread turns into the result.
  */
-import type { Table } from 'apache-arrow';
-import { arrow } from './arrow.ts';
+import { tableFromArrays, type Table } from 'apache-arrow';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
 import { ref, task, type Arg, type Graph, type GraphNode, type Key } from '../graph/types.ts';
@@ -123,6 +122,6 @@ export function describeFrame(df: DataFrame, splitEvery?: number): Scalar<Table>
         finishMoments(m, 'max') as number,
       ]);
     });
-    return arrow().tableFromArrays(cols as never) as unknown as Table;
+    return tableFromArrays(cols as never) as unknown as Table;
   });
 }

@@ -4,8 +4,24 @@
  * (compute(), mapPartitions, readArrow/toArrow). See README.md for why partitions are not Arrow
  * tables while they move between threads.
  */
-import type { Data, DataType, Dictionary, Schema, Table, Vector } from 'apache-arrow';
-import { arrow } from './arrow.ts';
+import {
+  Bool,
+  Data,
+  DateDay,
+  Dictionary,
+  Field,
+  Float64,
+  Int32,
+  makeData,
+  Schema,
+  Table,
+  TimestampMillisecond,
+  Type,
+  Utf8,
+  Vector,
+  vectorFromArray,
+  type DataType,
+} from 'apache-arrow';
 import { allocArray, arrayTypeOf, emptyColumn, type Column, type Columns, type Dtype } from '../io/csv-columns.ts';
 import { OptionError, messages } from '../errors.ts';
 
@@ -20,7 +36,6 @@ export interface Meta {
 
 /** The Arrow type used for a dtype. */
 export function arrowType(dtype: Dtype): DataType {
-  const { Bool, Dictionary, Float64, Int32, TimestampMillisecond, Utf8 } = arrow();
   switch (dtype) {
     case 'float64':
       return new Float64();
@@ -37,7 +52,6 @@ export function arrowType(dtype: Dtype): DataType {
 
 /** The Arrow schema of a meta. */
 export function arrowSchema(meta: Meta): Schema {
-  const { Field, Schema } = arrow();
   return new Schema(meta.names.map((n, i) => new Field(n, arrowType(meta.dtypes[i]!), true)));
 }
 
@@ -65,7 +79,6 @@ function nullCount(valid: Uint8Array | undefined): number {
 
 /** One column as an Arrow Vector (numbers are shared, not copied; bools, dates and null masks are re-encoded). */
 export function columnToVector(col: Column, length: number): Vector {
-  const { Bool, Dictionary, Float64, Int32, TimestampMillisecond, Utf8, Vector, makeData, vectorFromArray } = arrow();
   const nulls = nullCount(col.valid);
   const nullBitmap = nulls > 0 ? bitmap(col.valid!) : undefined;
   let d: Data;
@@ -100,7 +113,6 @@ export function columnToVector(col: Column, length: number): Vector {
  * partToTable({ names: ['x'], columns: [{ dtype: 'float64', values: new Float64Array([1, 2]) }], length: 2 });
  */
 export function partToTable(part: Part): Table {
-  const { Schema, Table } = arrow();
   if (part.names.length === 0) return new Table(new Schema([]));
   const vectors: Record<string, Vector> = {};
   part.names.forEach((n, i) => (vectors[n] = columnToVector(part.columns[i]!, part.length)));
@@ -109,7 +121,6 @@ export function partToTable(part: Part): Table {
 
 /** The dtype shoal uses for an Arrow type, or undefined when unsupported. */
 export function dtypeOfArrow(type: DataType): Dtype | undefined {
-  const { Type } = arrow();
   switch (type.typeId) {
     case Type.Float:
       return 'float64';
@@ -164,7 +175,7 @@ export function vectorToColumn(v: Vector, name: string): Column {
     }
     col.dict = dict;
   } else if (dtype === 'date') {
-    const isDay = v.type instanceof arrow().DateDay;
+    const isDay = v.type instanceof DateDay;
     for (let i = 0; i < n; i++) {
       const x = v.get(i) as number | Date | bigint | null;
       col.values[i] = x === null ? 0 : typeof x === 'bigint' ? Number(x) : x instanceof Date ? x.getTime() : isDay ? x : Number(x);

@@ -3,7 +3,7 @@
  * (byte blocks like CSV, records converted to columns with a schema inferred from a sample).
  */
 import { readFileSync } from 'node:fs';
-import { arrow } from './arrow.ts';
+import { tableFromIPC, Table } from 'apache-arrow';
 import { lineNumberAt, readBlock, type Block } from '../io/blocks.ts';
 import { type Dtype } from '../io/csv-columns.ts';
 import { textToDate } from '../io/csv-convert.ts';
@@ -17,7 +17,6 @@ import { tableToPart, type Meta, type Part } from './part.ts';
  * readIpcPart({ path: 'flights.arrow', batch: 0 }, ['delay']);
  */
 export function readIpcPart(arg: { path: string; batch: number }, columns: string[]): Part {
-  const { Table, tableFromIPC } = arrow();
   const table = tableFromIPC(readFileSync(arg.path));
   const batch = table.batches[arg.batch];
   const t = batch ? new Table(batch) : table.slice(0, 0);

@@ -3,8 +3,7 @@
  * build bigger expressions (they run fused inside the partition tasks); reductions return Scalars;
  * `compute()` gives an Arrow Vector.
  */
-import type { Table, Vector } from 'apache-arrow';
-import { arrow } from './arrow.ts';
+import { tableFromArrays, vectorFromArray, type Table, type Vector } from 'apache-arrow';
 import { compute, type Collection, type ComputeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import type { Dtype } from '../io/csv-columns.ts';
@@ -271,7 +270,7 @@ export class Series implements Collection<Vector> {
     return new Scalar(graph, key, (v) => {
       const vals = ((v as unknown[][] | null)?.[0] ?? []) as Array<number | string | boolean>;
       vals.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      return arrow().vectorFromArray(this.dtype === 'int32' || this.dtype === 'float64' || this.dtype === 'date' ? Float64Array.from(vals as number[]) : vals);
+      return vectorFromArray(this.dtype === 'int32' || this.dtype === 'float64' || this.dtype === 'date' ? Float64Array.from(vals as number[]) : vals);
     });
   }
 
@@ -285,7 +284,7 @@ export class Series implements Collection<Vector> {
       const c = (v as Counts | null) ?? { values: [], counts: [] };
       const order = c.values.map((_, i) => i).sort((a, b) => c.counts[b]! - c.counts[a]! || (c.values[a]! < c.values[b]! ? -1 : c.values[a]! > c.values[b]! ? 1 : 0));
       const vals = order.map((i) => c.values[i]!);
-      return arrow().tableFromArrays({
+      return tableFromArrays({
         [this.name]: this.dtype === 'string' ? (vals as string[]) : Float64Array.from(vals as number[]),
         count: Int32Array.from(order.map((i) => c.counts[i]!)),
       } as never) as unknown as Table;

@@ -5,8 +5,7 @@
  * walking the steps backwards from the columns the result needs tells the reader which columns to
  * parse at all (column pruning), and drops projections nobody reads.
  */
-import type { Table } from 'apache-arrow';
-import { arrow } from './arrow.ts';
+import { tableFromArrays, type Table } from 'apache-arrow';
 import { allocArray } from '../io/csv-columns.ts';
 import { OptionError, messages } from '../errors.ts';
 import { evalExpr, exprColumns, exprDtype, type Expr } from './expr.ts';
@@ -184,7 +183,7 @@ export function applySteps(part: Part, steps: readonly Step[], index: number): P
 
 /** An empty Arrow table with a meta's columns (what mapPartitions' functions are probed with). */
 export function emptyTable(meta: Meta): Table {
-  return meta.names.length ? partToTable(emptyPart(meta)) : arrow().tableFromArrays({});
+  return meta.names.length ? partToTable(emptyPart(meta)) : tableFromArrays({});
 }
 
 export { arrowSchema };

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync, appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { arrow } from './arrow.ts';
+import { RecordBatchFileWriter } from 'apache-arrow';
 import type { ComputeOptions } from '../base.ts';
 import { blockKey } from '../graph/keys.ts';
 import { tokenize } from '../graph/tokenize.ts';
@@ -60,6 +60,6 @@ export async function toArrowFile(df: DataFrame, path: string, opts: ComputeOpti
   const table = partToTable(values.length ? concatParts(values, df.meta) : emptyPart(df.meta));
   const abs = resolve(path);
   mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, arrow().RecordBatchFileWriter.writeAll(table).toUint8Array(true));
+  writeFileSync(abs, RecordBatchFileWriter.writeAll(table).toUint8Array(true));
   return abs;
 }

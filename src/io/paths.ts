@@ -8,7 +8,10 @@ import type * as Tinyglobby from 'tinyglobby';
 import { lazyDependency } from '../schedulers/modules.ts';
 import { OptionError, messages } from '../errors.ts';
 
-/** tinyglobby, loaded at the first path expanded (not at `import 'shoal'`). */
+/**
+ * tinyglobby, loaded at the first path expanded (not at `import 'shoal'`): its CommonJS build, a
+ * copy of its own beside a user's `import`, which is harmless for a package of plain functions.
+ */
 const glob = lazyDependency<typeof Tinyglobby>('tinyglobby');
 
 /**

@@ -1,6 +1,5 @@
 /** Importing users' modules, kernel modules and shoal's own dependencies, once per thread or process. */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { messages, OptionError } from '../errors.ts';
 import type { AnyFn } from './registry.ts';
 
@@ -27,17 +26,17 @@ export async function loadExport(url: string, name: string): Promise<AnyFn> {
 const require = createRequire(import.meta.url);
 
 /**
- * A dependency loaded at its first use instead of when shoal is imported: `import 'shoal'` costs
- * every module it loads, and most programs never touch a DataFrame, a CSV or a glob. The loader is
- * synchronous, so its callers stay synchronous: `require()` of the very file an `import` of the
- * package resolves to (Node >= 20.19 loads ES modules with `require`). The same file means the
- * same instance as a user's `import` of the package: `require(name)` would pick a dual package's
- * CommonJS build, a second copy whose classes fail `instanceof` against the user's objects.
+ * A CommonJS dependency loaded at its first use instead of when shoal is imported: `import
+ * 'shoal'` costs every module it loads, and most programs never read a CSV or expand a glob. The
+ * loader is synchronous, so its callers stay synchronous. A CommonJS package is one instance
+ * whether it is imported or required. Not for ES module packages: a loader such as tsx turns a
+ * `require()` of one into a second copy (whose classes fail `instanceof` against a user's
+ * imports), so those are imported statically (apache-arrow) or with `import()` (vega, bullmq, …).
  * @example
  * const papa = lazyDependency<typeof import('papaparse')>('papaparse');
  * papa().parse('a,b\n1,2');
  */
 export function lazyDependency<T>(specifier: string): () => T {
   let mod: T | undefined;
-  return () => (mod ??= require(fileURLToPath(import.meta.resolve(specifier))) as T);
+  return () => (mod ??= require(specifier) as T);
 }
