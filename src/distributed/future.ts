@@ -7,10 +7,10 @@ import type { Key } from '../graph/types.ts';
 
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled' | 'lost';
 
-/** What a Future needs from its client (kept narrow so futures and client stay separate files). */
 /**
- * What a Future asks its client. Every member is tagged internal, as are the client methods that
- * implement them: the published declarations keep an empty interface, and `implements` holds.
+ * What a Future needs from its client (kept narrow so futures and client stay separate files).
+ * Every member is tagged internal, as are the client methods implementing them: the published
+ * declarations keep an empty interface, and the client's `implements` still holds there.
  */
 export interface FutureOwner {
   /** @internal */
