@@ -159,3 +159,24 @@ test("package.json's sideEffects lists exactly the modules that do something whe
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { sideEffects: string[] };
   expect([...pkg.sideEffects].sort()).toEqual(withEffects);
 });
+
+test("import 'shoal' loads none of the parts only some programs use", () => {
+  // Runs after the build above. Node's loader hooks see every module an import pulls in; the
+  // packages below are loaded on first use (import() or lazyDependency), never by the import.
+  const log = join(out, 'loaded.txt');
+  writeFileSync(join(out, 'log-hooks.mjs'), `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.SHOAL_LOAD_LOG, url + '\\n');
+  return next(url, context);
+}
+`);
+  writeFileSync(join(out, 'log-register.mjs'), "import { register } from 'node:module';\nregister('./log-hooks.mjs', import.meta.url);\n");
+  writeFileSync(join(out, 'just-import.mjs'), "import * as shoal from './dist/index.js';\nconsole.log(typeof shoal.bag.fromSequence);\n");
+  rmSync(log, { force: true });
+  const printed = execFileSync(process.execPath, ['--import', join(out, 'log-register.mjs'), join(out, 'just-import.mjs')], { encoding: 'utf8', env: { ...process.env, SHOAL_LOAD_LOG: log } });
+  expect(printed.trim()).toBe('function');
+  const packages = new Set([...readFileSync(log, 'utf8').matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((m) => m[1]!));
+  expect(packages.has('apache-arrow')).toBe(true); // the log works: this one is loaded (README: why)
+  const lazy = ['vega', 'vega-lite', '@resvg/resvg-js', '@hpcc-js/wasm-graphviz', 'bullmq', 'ioredis', 'papaparse', 'tinyglobby', 'ndarray', 'tsx'];
+  expect(lazy.filter((p) => packages.has(p))).toEqual([]);
+});
