@@ -50,7 +50,7 @@ for (const name of names) {
   for (const scheduler of schedulers) {
     for (const variant of w.variants ?? [{}]) {
       let startup = 0;
-      if (scheduler === 'threads' || scheduler === 'processes') {
+      if ((scheduler === 'threads' || scheduler === 'processes') && !w.ownProcesses) {
         await shutdown(); // a fresh pool per line, so every line reports its start-up
         const t = performance.now();
         await warmup({ scheduler });

@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'ERR_SHOAL_TIMEOUT'
   | 'ERR_SHOAL_REDIS'
   | 'ERR_SHOAL_PEER_UNREACHABLE'
-  | 'ERR_SHOAL_DATA_PLANE';
+  | 'ERR_SHOAL_DATA_PLANE'
+  | 'ERR_SHOAL_MISSING_PACKAGE';
 
 /**
  * Base class: every shoal error has a stable `code`.
@@ -227,6 +228,9 @@ export const messages = {
     `no built-in op named ${quote(name)} is registered in this worker (was its kernel module imported?)`,
   missingExport: (url: string, name: string, found: string[]) =>
     `module ${url} has no export ${quote(name)}; it exports ${found.length ? found.map((f) => quote(f)).join(', ') : 'nothing'}`,
+  tsxMissing: (url: string, searched: string[]) =>
+    `cannot load the TypeScript module ${url}: loading .ts files needs tsx, which was not found (searched ${searched.join(', ')}). ` +
+    `Install it in your project: npm install --save-dev tsx (or give a compiled .js module).`,
   notAFunction: (what: string, value: unknown) => `${what} must be a function, got ${quote(value)}`,
   notIterable: (key: string) => `Delayed objects of unspecified length are not iterable: pass { nout } to delayed() (key ${key})`,
   opDefinedTwice: (name: string, first: string, second: string) => `op ${quote(name)} is defined twice (${first}, ${second})`,

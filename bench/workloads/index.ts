@@ -15,6 +15,7 @@ import { clusterBagCheap, clusterCsvGroupbySum } from './cluster-collections.ts'
 import { transfer } from './transfer.ts';
 import { redisCsvGroupbySum, redisRecovery, redisTaskOverhead } from './redis.ts';
 import { dataPlane } from './data-plane.ts';
+import { coldStart } from './cold-start.ts';
 
 export const workloads: Record<string, Workload> = {
   'task-overhead': taskOverhead,
@@ -38,4 +39,5 @@ export const workloads: Record<string, Workload> = {
   'redis-csv-groupby-sum': redisCsvGroupbySum,
   'redis-recovery': redisRecovery,
   'data-plane': dataPlane,
+  'cold-start': coldStart,
 };

@@ -7,6 +7,8 @@ export interface RunContext {
 export interface Workload {
   /** Schedulers run when `--scheduler` is not given. */
   schedulers: string[];
+  /** Each run starts its own process (which starts its own pool): the runner starts no pool. */
+  ownProcesses?: boolean;
   /** Variants run for each scheduler (each becomes fields of the output line). */
   variants?: Record<string, unknown>[];
   /** One timed run; returns at least `checksum`. */

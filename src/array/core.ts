@@ -4,7 +4,6 @@
  * shapes as plain numbers. An Array holds only its own layer of tasks (one per block) and links to
  * the Arrays it reads; the full graph is assembled when a compute asks for it.
  */
-import ndarray from 'ndarray';
 import { checkComputeOptions, compute, persist, visualize, type Collection, type ComputeOptions, type VisualizeOptions } from '../base.ts';
 import type { SchedulerName } from '../config.ts';
 import { blockKey } from '../graph/keys.ts';
@@ -26,6 +25,7 @@ import { dot as dotOf, type DotOptions } from './linalg.ts';
 import { mapBlocks as mapBlocksOf, mapOverlap as mapOverlapOf, type MapBlocksAxisOptions, type MapOverlapOptions } from './blockwise.ts';
 import type { AnyFn } from '../schedulers/registry.ts';
 import { reprHtml } from './display.ts';
+import { ndarray } from './kernels/user.ts';
 
 /** Node's `util.inspect.custom`, by its registered name. */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
@@ -186,7 +186,7 @@ export class ShoalArray implements Collection<NdArray | number> {
   __postcompute__(values: unknown[]): NdArray | number {
     const data = assemble(values as TypedArray[], this.chunks, this.dtype);
     if (this.ndim === 0) return data[0]!;
-    return ndarray(data, this.hasUnknownChunks ? [data.length] : this.shape) as unknown as NdArray;
+    return ndarray()(data, this.hasUnknownChunks ? [data.length] : this.shape) as unknown as NdArray;
   }
 
   __postpersist__(graph: Graph): ShoalArray {

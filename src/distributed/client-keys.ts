@@ -18,6 +18,7 @@ import type { SchedulerServer } from './server.ts';
  */
 export interface ClusterLike {
   readonly name: string;
+  /** @internal */
   readonly server: SchedulerServer;
   readonly workers: WorkerInfo[];
   readonly totals: { workers: number; threads: number; memory: number | undefined };

@@ -156,9 +156,9 @@ export class Client<C extends ClusterLike = LocalCluster> extends ClientKeys<C> 
   // ---- the Scheduler interface: compute() everywhere while this client is open ----
 
   /**
-   * @internal Run `keys` of `graph` on the cluster and bring their values here. With `timeout`,
-   * rejects with a TimeoutError at the deadline and lets go of the keys (their tasks are
-   * cancelled unless something else wants them; the cluster's `cancelGracePeriod` applies).
+   * Run `keys` of `graph` on the cluster and bring their values here (what `compute()` calls).
+   * With `timeout`, rejects with a TimeoutError at the deadline and lets go of the keys (their
+   * tasks are cancelled unless something else wants them; the cluster's `cancelGracePeriod` applies).
    */
   async get(graph: Graph, keys: readonly Key[], opts: GetOptions = {}): Promise<unknown[]> {
     const unique = [...new Set(keys)];

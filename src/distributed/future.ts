@@ -7,15 +7,25 @@ import type { Key } from '../graph/types.ts';
 
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled' | 'lost';
 
-/** What a Future needs from its client (kept narrow so futures and client stay separate files). */
+/**
+ * What a Future needs from its client (kept narrow so futures and client stay separate files).
+ * Every member is tagged internal, as are the client methods implementing them: the published
+ * declarations keep an empty interface, and the client's `implements` still holds there.
+ */
 export interface FutureOwner {
+  /** @internal */
   statusOf(key: Key): FutureStatus;
+  /** @internal */
   resultOf(key: Key): Promise<unknown>;
+  /** @internal */
   exceptionOf(key: Key): Promise<Error | undefined>;
+  /** @internal */
   cancelKeys(keys: Key[]): Promise<void>;
+  /** @internal */
   whenDone(key: Key): Promise<void>;
+  /** @internal */
   dropRef(key: Key, future: object): void;
-  /** Count `future` as one more reference to its key (released like any Future). */
+  /** @internal Count `future` as one more reference to its key (released like any Future). */
   adopt<F extends FutureBase>(future: F): F;
 }
 

@@ -80,6 +80,7 @@ let nextWorker = 1;
 
 export class LocalCluster {
   readonly name: string;
+  /** @internal */
   readonly server: SchedulerServer;
   readonly processes: boolean;
   readonly threadsPerWorker: number;

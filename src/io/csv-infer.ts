@@ -5,11 +5,11 @@
  * naming the file, line, column, value and the `dtypes` fix.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import Papa from 'papaparse';
 import { isGzip, readWhole } from './blocks.ts';
 import { DTYPES, type Dtype } from './csv-columns.ts';
 import { textToBool, textToFloat, textToInt } from './csv-convert.ts';
 import { bomAt, fastPathHandles, readRecord } from './csv-parse.ts';
+import { papa } from './csv-papa.ts';
 import { OptionError, ShoalError, messages } from '../errors.ts';
 import { assertUtf8, type EncodingErrors } from './utf8.ts';
 
@@ -68,7 +68,7 @@ function sampleRecords(path: string, data: Buffer, whole: boolean, delimiter: st
   const bytes = data.subarray(bom, end);
   if (encodingErrors === 'strict') checkSample(path, bytes, bom, delimiter, header);
   if (!fastPathHandles({ delimiter })) {
-    const res = Papa.parse<string[]>(bytes.toString('utf8'), { delimiter, quoteChar: '"', skipEmptyLines: true });
+    const res = papa().parse<string[]>(bytes.toString('utf8'), { delimiter, quoteChar: '"', skipEmptyLines: true });
     return res.data;
   }
   const out: string[][] = [];

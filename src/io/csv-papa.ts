@@ -4,13 +4,17 @@
  * handle (a multi-character delimiter) and with `engine: 'papaparse'`; the tests check that both
  * paths give identical tables. 12–20x slower than the fast path, so never the default.
  */
-import Papa from 'papaparse';
+import type Papa from 'papaparse';
+import { lazyDependency } from '../schedulers/modules.ts';
 import { lineNumberAt } from './blocks.ts';
 import type { Columns } from './csv-columns.ts';
 import { ColumnBuilder, suggestDtype } from './csv-convert.ts';
 import type { BlockWhere, CsvParseSpec } from './csv-parse.ts';
 import { ShoalError, messages } from '../errors.ts';
 import { assertUtf8 } from './utf8.ts';
+
+/** @internal papaparse, loaded when a CSV is first parsed or sniffed with it (not at `import 'shoal'`). */
+export const papa = lazyDependency<typeof Papa>('papaparse');
 
 /**
  * Parse one block with papaparse into the same columns `parseCsvBlock` makes.
@@ -42,7 +46,7 @@ export function parseCsvBlockPapa(data: Uint8Array, spec: CsvParseSpec, where: B
   // end of a record (a CRLF line in an LF file) is removed below, as the fast path does.
   const firstNl = text.indexOf('\n');
   const newline = firstNl > 0 && text[firstNl - 1] === '\r' ? '\r\n' : '\n';
-  Papa.parse<string[]>(text, {
+  papa().parse<string[]>(text, {
     delimiter: spec.delimiter,
     newline,
     quoteChar: '"',

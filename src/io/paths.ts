@@ -4,8 +4,15 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { globSync, isDynamicPattern } from 'tinyglobby';
+import type * as Tinyglobby from 'tinyglobby';
+import { lazyDependency } from '../schedulers/modules.ts';
 import { OptionError, messages } from '../errors.ts';
+
+/**
+ * tinyglobby, loaded at the first path expanded (not at `import 'shoal'`): its CommonJS build, a
+ * copy of its own beside a user's `import`, which is harmless for a package of plain functions.
+ */
+const glob = lazyDependency<typeof Tinyglobby>('tinyglobby');
 
 /**
  * Expand globs and check plain paths. Each entry contributes its matches in natural order
@@ -20,8 +27,8 @@ export function expandPaths(input: string | readonly string[], what: string): st
   const out: string[] = [];
   for (const entry of entries) {
     if (typeof entry !== 'string' || entry === '') throw new OptionError(messages.noPaths(what));
-    if (isDynamicPattern(entry)) {
-      const found = globSync(entry, { absolute: true, onlyFiles: true, expandDirectories: false });
+    if (glob().isDynamicPattern(entry)) {
+      const found = glob().globSync(entry, { absolute: true, onlyFiles: true, expandDirectories: false });
       if (found.length === 0) throw new OptionError(messages.emptyGlob(entry));
       out.push(...found.sort(naturalCompare));
       continue;

@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol.ts';
+import { runningTsx, TSX_ENV } from './tsx.ts';
 
 export interface Channel {
   readonly name: string;
@@ -158,6 +159,12 @@ export interface ProcessOptions {
   bulk?: { dir: string; min: number };
 }
 
+/** The running program's tsx, for a worker process that meets a `.ts` module (its flags are dropped). */
+function tsxEnv(): Record<string, string> {
+  const dir = runningTsx();
+  return dir ? { [TSX_ENV]: dir } : {};
+}
+
 /** Fork a child process (see `ProcessOptions`). */
 export function spawnProcess(name: string, opts: ProcessOptions = {}): Channel {
   const entry = fileURLToPath(opts.entry ?? new URL(`./process-entry${ext}`, import.meta.url));
@@ -166,7 +173,7 @@ export function spawnProcess(name: string, opts: ProcessOptions = {}): Channel {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: childExecArgv(process.execArgv, fromSource),
-    env: { ...process.env, ...opts.env, ...bulkEnv, SHOAL_WORKER_NAME: name },
+    env: { ...process.env, ...opts.env, ...bulkEnv, ...tsxEnv(), SHOAL_WORKER_NAME: name },
   });
   let exitCb: ((d: string) => void) | undefined;
   let gone = false;

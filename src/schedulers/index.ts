@@ -43,8 +43,13 @@ const sync: Scheduler = {
 function poolScheduler(kind: PoolKind): Scheduler {
   return {
     name: kind,
-    get: (graph, keys, opts = {}) =>
-      runGraph(graph, keys, new PoolAdapter(getPool(kind, opts.numWorkers)), opts),
+    get: (graph, keys, opts = {}) => {
+      const pool = getPool(kind, opts.numWorkers);
+      // Start missing workers now: they boot (~40 ms a thread, in parallel) while the graph is
+      // planned and its functions checked, instead of after.
+      pool.ensure();
+      return runGraph(graph, keys, new PoolAdapter(pool), opts);
+    },
   };
 }
 

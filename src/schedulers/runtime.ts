@@ -4,36 +4,17 @@
  * worker thread and process, so all schedulers run a task the same way.
  */
 import { inspect } from 'node:util';
-import { isMainThread } from 'node:worker_threads';
 import { messages, OptionError, type RemoteErrorInfo } from '../errors.ts';
 import { isFnArg, isRef, KEEP, rewrite, type FnSpec, type Key } from '../graph/types.ts';
 import { importOnce, loadExport } from './modules.ts';
 import { closureOf } from './specs.ts';
 import { getOp, type AnyFn } from './registry.ts';
+import { ensureTsLoader } from './tsx.ts';
 import './builtin-ops.ts';
 
 // Toolchains (tsx/esbuild) wrap nested functions in `__name(fn, "name")`; shipped source may call it.
 const g = globalThis as { __name?: unknown };
 if (typeof g.__name !== 'function') g.__name = (f: unknown) => f;
-
-let tsxRegistered: Promise<void> | undefined;
-const flags = globalThis as { __shoalTsx?: boolean };
-/**
- * Modules written in TypeScript need tsx's loader in this thread/process. A process started with
- * tsx (`npx tsx`, `node --import tsx`) has it in its main thread; worker threads do not inherit
- * loader hooks on Node 20, so they register tsx themselves (our thread bootstrap sets the flag
- * when it already did).
- */
-function ensureTsLoader(url: string): Promise<void> | undefined {
-  if (!/\.[cm]?tsx?$/.test(new URL(url).pathname)) return undefined;
-  if (flags.__shoalTsx) return undefined;
-  if (isMainThread && (import.meta.url.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx')))) return undefined;
-  tsxRegistered ??= import('tsx/esm/api').then((m) => {
-    m.register();
-    flags.__shoalTsx = true;
-  });
-  return tsxRegistered;
-}
 
 async function importModule(url: string): Promise<void> {
   await ensureTsLoader(url);

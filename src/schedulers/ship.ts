@@ -16,6 +16,7 @@ import { analyze } from 'periscopic';
 import { messages, OptionError, ShipError } from '../errors.ts';
 import type { FnSpec } from '../graph/types.ts';
 import { loadExport } from './modules.ts';
+import { ensureTsLoader } from './tsx.ts';
 import type { AnyFn, Shippable } from './registry.ts';
 
 /** Names every worker has even though a static check sees them as free. */
@@ -144,7 +145,8 @@ function preview(code: string): string {
 export function moduleFunction<F extends AnyFn = AnyFn>(moduleUrl: string | URL, exportName: string): F & Shippable & { ready: Promise<void> } {
   const url = moduleUrl instanceof URL ? moduleUrl.href : isAbsolute(moduleUrl) ? pathToFileURL(moduleUrl).href : moduleUrl;
   let loaded: AnyFn | undefined;
-  const ready = loadExport(url, exportName).then((f) => {
+  // A .ts module needs tsx here too (a plain `node` program): the same one the workers find.
+  const ready = Promise.resolve(ensureTsLoader(url)).then(() => loadExport(url, exportName)).then((f) => {
     loaded = f;
   });
   ready.catch(() => {}); // reported when used

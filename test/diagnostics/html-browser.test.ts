@@ -1,17 +1,15 @@
 /**
  * The interactive HTML profile in a real browser (Debian's Chromium through playwright-core): it
  * draws one bar per task with no console error, offline, and hovering a bar shows its task.
- * Skipped, saying so, when /usr/bin/chromium is not installed.
+ * Without Chromium: skipped with the command that installs it, or failing under CI (system-parts.ts).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { delayed, Profiler, shutdown, visualizeProfile } from '../../src/index.ts';
 import { tempDir } from '../helpers.ts';
+import { needs, partBin } from '../system-parts.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`SKIPPED browser test of the HTML profile: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
+const { test } = needs('chromium');
 
 const tmp = tempDir();
 afterAll(async () => {
@@ -19,7 +17,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-test.skipIf(!hasChromium)('profile.html renders every task in Chromium, with tooltips', async () => {
+test('profile.html renders every task in Chromium, with tooltips', async () => {
   const parts = [1, 2, 3, 4, 5].map((k) => delayed((x: number) => x * x, { name: 'sq' })(k));
   const total = delayed((xs: number[]) => xs.reduce((a, b) => a + b, 0), { name: 'total' })(parts);
   const prof = new Profiler();
@@ -29,7 +27,7 @@ test.skipIf(!hasChromium)('profile.html renders every task in Chromium, with too
 
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: partBin('chromium'),
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

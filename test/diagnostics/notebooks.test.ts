@@ -2,24 +2,19 @@
  * The notebooks run headless in a real Jupyter with the tslab kernel (`notebooks/run.mjs`, what
  * `npm run notebooks` calls), against a fresh build of the package, and their rich outputs are
  * there: SVG charts and graphs, HTML tables, a progress bar updated in place. Outputs are cleared
- * in git. Skipped, saying why, only when Jupyter is not installed.
+ * in git.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { tempDir } from '../helpers.ts';
+import { needs } from '../system-parts.ts';
 
 const repo = new URL('../..', import.meta.url).pathname;
 const notebooks = readdirSync(path.join(repo, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
-const jupyter = spawnSync('jupyter', ['nbconvert', '--version'], { encoding: 'utf8' });
-const hasJupyter = !jupyter.error && jupyter.status === 0;
-if (!hasJupyter) {
-  console.warn(
-    'SKIPPED notebooks test: Jupyter is not installed (apt-get install -y --no-install-recommends jupyter-core ' +
-      'jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel; see shared/RECIPES.md)',
-  );
-}
+// Without Jupyter: skipped with the command that installs it, or failing under CI (system-parts.ts).
+const withJupyter = needs('jupyter');
 
 interface Notebook {
   cells: Array<{ cell_type: string; source?: string[]; execution_count?: number | null; outputs?: Array<{ output_type: string; data?: Record<string, unknown>; transient?: unknown; ename?: string }> }>;
@@ -42,7 +37,7 @@ test('notebooks are committed with outputs cleared, on the tslab kernel', () => 
   }
 });
 
-test.skipIf(!hasJupyter)('every notebook executes without error and shows rich output', { timeout: 600_000 }, () => {
+withJupyter.test('every notebook executes without error and shows rich output', { timeout: 600_000 }, () => {
   // A fresh build beside copies of the notebooks (cells import ../dist/index.js); packages resolve
   // through a link to this repository's node_modules.
   const root = path.join(tmp.dir, 'root');

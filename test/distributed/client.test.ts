@@ -15,6 +15,7 @@ import { isAlive, tempDir, waitFor } from '../helpers.ts';
 import type { ClusterLike } from '../../src/distributed/client-keys.ts';
 import type { TestRedis } from '../redis/redis-server.ts';
 import { startRedisCluster } from '../redis/workers.ts';
+import { needs } from '../system-parts.ts';
 
 const fx = new URL('./fixtures.ts', import.meta.url);
 const shared = new URL('../fixtures/fns.ts', import.meta.url);
@@ -31,6 +32,9 @@ describe.each([
   // Two `shoal worker` processes joined through a real redis-server: the same cases.
   ['Redis-joined workers', 'redis'],
 ] as const)('LocalCluster with %s', (_kind, processes) => {
+  // The Redis-joined case needs redis-server: without it, skipped with the command that installs it,
+  // or failing under CI.
+  const { test, beforeAll, afterAll } = needs(...(processes === 'redis' ? (['redis-server'] as const) : []));
   let cluster: ClusterLike;
   let client: Client<ClusterLike>;
   let redis: TestRedis | undefined;

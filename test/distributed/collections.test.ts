@@ -8,11 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
 import { array, bag, Client, fromRecords, LocalCluster, readCsv } from '../../src/index.ts';
 import { tempDir } from '../helpers.ts';
 import type { ClusterLike } from '../../src/distributed/client-keys.ts';
 import { startRedisCluster } from '../redis/workers.ts';
+import { needs } from '../system-parts.ts';
 
 /** A Table as plain rows (numbers, strings, null), for comparing results. */
 function rows(t: Table): Record<string, unknown>[] {
@@ -40,6 +41,9 @@ describe.each([
   // Two `shoal worker` processes (two runtime threads each) joined through a real redis-server.
   ['Redis-joined workers', 'redis'],
 ] as const)('collections on a LocalCluster with %s', (_kind, processes) => {
+  // The Redis-joined case needs redis-server: without it, skipped with the command that installs it,
+  // or failing under CI.
+  const { test, beforeAll, afterAll } = needs(...(processes === 'redis' ? (['redis-server'] as const) : []));
   let cluster: ClusterLike;
   let client: Client<ClusterLike>;
   let tmp: ReturnType<typeof tempDir>;

@@ -14,6 +14,10 @@ import { getPool } from '../../src/schedulers/index.ts';
 import { OWNER_FILE, ownerAlive, processStart, sweepStale } from '../../src/schedulers/workspace.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
 import { startRedis } from '../redis/redis-server.ts';
+import { needs } from '../system-parts.ts';
+
+/** The one test here that needs a real redis-server. */
+const { test: redisTest } = needs('redis-server');
 import { startWorker, stopAll, TOKEN } from '../redis/workers.ts';
 
 const makeBlock = moduleFunction<(n: number, seed: number) => Float64Array>(new URL('./fixtures.ts', import.meta.url), 'block');
@@ -83,7 +87,7 @@ describe('spill files are 0600 in 0700 folders, whatever the umask', () => {
     }
   }, 90_000);
 
-  test('a shoal worker with --local-directory: a private folder inside it, 0600 spill files; kill -9 leaves it, the next worker sweeps it', async () => {
+  redisTest('a shoal worker with --local-directory: a private folder inside it, 0600 spill files; kill -9 leaves it, the next worker sweeps it', async () => {
     const redis = await startRedis();
     const parent = tempDir();
     try {

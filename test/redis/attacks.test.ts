@@ -27,7 +27,8 @@ import { format, inspect } from 'node:util';
 import { serialize } from 'node:v8';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect } from 'vitest';
+import { needs } from '../system-parts.ts';
 import { bag, Client, moduleFunction, type Future } from '../../src/index.ts';
 import { JobSealer, sha256 } from '../../src/distributed/redis/codec.ts';
 import { encodeValue } from '../../src/distributed/data-plane/encode.ts';
@@ -41,6 +42,8 @@ import type { AnyFn } from '../../src/schedulers/registry.ts';
 import { tempDir, waitFor } from '../helpers.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 import { runCli, startWorker, stopAll, TOKEN, type TestWorker } from './workers.ts';
+
+const { test, beforeAll, afterAll } = needs('redis-server');
 
 const countedSquare = moduleFunction<(file: string, x: number) => number>(new URL('../fixtures/fns.ts', import.meta.url), 'countedSquare');
 

@@ -14,8 +14,12 @@ import { afterEach, expect, test } from 'vitest';
 import { brokerSettings, redisConfig } from '../../src/cli/broker-config.ts';
 import { isAlive, waitFor } from '../helpers.ts';
 import { freePort } from './redis-server.ts';
+import { needs } from '../system-parts.ts';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+// The broker starts redis-server: without it, those tests are skipped with the command that
+// installs it, or fail under CI.
+const withRedis = needs('redis-server');
 const started: ChildProcess[] = [];
 const redisPids: number[] = [];
 
@@ -62,7 +66,7 @@ async function configGet(r: Redis, name: string): Promise<string> {
   return reply[1]!;
 }
 
-test('redis runs with a password, protected mode, noeviction, loopback only, no persistence; SIGTERM stops both', async () => {
+withRedis.test('redis runs with a password, protected mode, noeviction, loopback only, no persistence; SIGTERM stops both', async () => {
   const port = await freePort();
   const b = broker(['--port', String(port)]);
   const { url, redisPid, dir } = await ready(b);
@@ -112,7 +116,7 @@ test('redis runs with a password, protected mode, noeviction, loopback only, no 
   expect(existsSync(dir)).toBe(false); // its own temporary directory is removed
 });
 
-test('SHOAL_REDIS_PASSWORD is used, kept out of argv and environment; SIGINT stops both; --maxmemory and --dir apply', async () => {
+withRedis.test('SHOAL_REDIS_PASSWORD is used, kept out of argv and environment; SIGINT stops both; --maxmemory and --dir apply', async () => {
   const port = await freePort();
   const password = 'a "quoted" pass\\word with spaces';
   const dir = mkdtempSync(join(tmpdir(), 'shoal-broker-test-'));
@@ -183,7 +187,7 @@ test('the configuration text: TLS settings, quoting, and the loopback policy', (
 
 const hasOpenssl = ['/usr/bin/openssl', '/usr/local/bin/openssl'].some((p) => existsSync(p));
 
-test.skipIf(!hasOpenssl)('with --tls-cert/--tls-key it serves TLS only (rediss://), no plaintext port', async () => {
+withRedis.test.skipIf(!hasOpenssl)('with --tls-cert/--tls-key it serves TLS only (rediss://), no plaintext port', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'shoal-broker-tls-'));
   try {
     const cert = join(dir, 'cert.pem');
@@ -212,7 +216,7 @@ test.skipIf(!hasOpenssl)('with --tls-cert/--tls-key it serves TLS only (rediss:/
 
 const hasSetpriv = ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => existsSync(p));
 
-test.skipIf(!hasSetpriv)('a broker killed with SIGKILL takes redis-server with it (setpriv --pdeathsig)', async () => {
+withRedis.test.skipIf(!hasSetpriv)('a broker killed with SIGKILL takes redis-server with it (setpriv --pdeathsig)', async () => {
   const b = broker(['--port', String(await freePort())]);
   const { redisPid } = await ready(b);
   b.child.kill('SIGKILL');

@@ -7,13 +7,17 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { expect } from 'vitest';
 import { Client, delayed, KilledWorkerError, moduleFunction, type Delayed } from '../../src/index.ts';
 import type { RedisCluster } from '../../src/distributed/redis/redis-cluster.ts';
 import { workerOfSlot } from '../../src/distributed/redis/names.ts';
 import { tempDir, waitFor } from '../helpers.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 import { startWorker, stopAll, TOKEN, type TestWorker } from './workers.ts';
+import { needs } from '../system-parts.ts';
+
+// Without redis-server: skipped with the command that installs it, or failing under CI.
+const { afterAll, afterEach, beforeAll, describe, test } = needs('redis-server');
 
 const fx = new URL('../distributed/fixtures.ts', import.meta.url);
 const killSelf = moduleFunction<(file: string) => never>(fx, 'killSelf');

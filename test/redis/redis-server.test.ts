@@ -1,7 +1,11 @@
 import { Redis } from 'ioredis';
 import { createConnection } from 'node:net';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect } from 'vitest';
 import { startRedis, type TestRedis } from './redis-server.ts';
+import { needs } from '../system-parts.ts';
+
+// Without redis-server: skipped with the command that installs it, or failing under CI.
+const { afterAll, beforeAll, test } = needs('redis-server');
 
 let redis: TestRedis;
 beforeAll(async () => {

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
+import { partBin } from '../system-parts.ts';
 
 export interface TestRedis {
   host: string;
@@ -47,7 +48,7 @@ export async function startRedis(): Promise<TestRedis> {
     const port = await freePort();
     const password = randomBytes(12).toString('hex');
     const child = spawn(
-      'redis-server',
+      partBin('redis-server'),
       ['--bind', '127.0.0.1', '--port', String(port), '--requirepass', password, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -3,16 +3,20 @@
  * handed over as scijs ndarrays and the function's result (an ndarray, a typed array, a plain
  * array or a number) becomes the output block, checked against the expected shape.
  */
-import ndarray from 'ndarray';
+import type ndarrayType from 'ndarray';
 import { messages } from '../../errors.ts';
+import { lazyDependency } from '../../schedulers/modules.ts';
 import { defineOps, type AnyFn } from '../../schedulers/registry.ts';
 import { prod } from '../chunks.ts';
 import { allocShared, type DType, type TypedArray } from '../dtype.ts';
 import { copyRegion, type Piece } from './copy.ts';
 
+/** @internal scijs ndarray, loaded when an Array is first computed or mapped (not at `import 'shoal'`). */
+export const ndarray = lazyDependency<typeof ndarrayType>('ndarray');
+
 /** Wrap a block (or nested lists of blocks) as ndarrays. */
 function wrap(x: unknown, shape: unknown): unknown {
-  if (ArrayBuffer.isView(x)) return ndarray(x as TypedArray, shape as number[]);
+  if (ArrayBuffer.isView(x)) return ndarray()(x as TypedArray, shape as number[]);
   if (Array.isArray(x)) return x.map((v, i) => wrap(v, (shape as unknown[])[i]));
   return x;
 }
@@ -29,7 +33,7 @@ function toBlock(key: string, r: unknown, dtype: DType, shape: number[]): TypedA
     flat = r as TypedArray;
     got = `a typed array of length ${(r as TypedArray).length}`;
   } else if (r && typeof r === 'object' && 'shape' in r && 'data' in r) {
-    const nd = r as ndarray.NdArray;
+    const nd = r as ndarrayType.NdArray;
     got = `an ndarray of shape [${nd.shape.join(', ')}]`;
     const size = prod(nd.shape);
     const out = new Float64Array(size);
@@ -66,7 +70,7 @@ function overlap(f: AnyFn, key: string, dtype: DType, ext: number[], fill: numbe
   const buf = allocShared(dtype, prod(ext));
   if (fill !== 0) buf.fill(fill);
   for (const [src, srcShape, srcStart, step, dstStart, region] of pieces) copyRegion(src, srcShape, srcStart, step, buf, ext, dstStart, region);
-  const r = toBlock(key, f(ndarray(buf, ext), ...extra), dtype, ext);
+  const r = toBlock(key, f(ndarray()(buf, ext), ...extra), dtype, ext);
   if (trim.every((t) => t === 0) && shape.every((d, i) => d === ext[i])) return r;
   const out = allocShared(dtype, prod(shape));
   copyRegion(r, ext, trim, null, out, shape, shape.map(() => 0), shape);

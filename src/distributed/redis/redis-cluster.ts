@@ -75,10 +75,33 @@ const CLIENT_TTL_MS = 10_000;
 /** How long `connect` waits for the workers already registered to answer its hello. */
 const HELLO_SETTLE_MS = 3000;
 
+/**
+ * A `shoal worker` process that joined this session, as `RedisCluster.processes` lists it. Its own
+ * type (not the registry's record) so the published declarations of this public surface import
+ * nothing from Redis's libraries.
+ */
+export interface RemoteWorker {
+  readonly id: string;
+  /** --name, or the id. */
+  readonly name: string;
+  readonly host: string;
+  readonly pid: number;
+  /** Runtime threads (each a scheduler-visible slot with one thread). */
+  readonly nthreads: number;
+  /** Bytes for the whole worker process (undefined: no limit). */
+  readonly memoryLimit?: number;
+  /** Its data server, e.g. http://127.0.0.1:40123. */
+  readonly address: string;
+  /** shoal's package version. */
+  readonly version: string;
+}
+
 export class RedisCluster {
   /** The session id (names this client's queues). */
   readonly name: string;
+  /** @internal */
   readonly server: RedisSchedulerServer;
+  /** @internal */
   readonly target: RedisTarget;
   dashboard: Dashboard | undefined;
   /** Serves bulk batches to workers, so Redis never carries bulk data. */
@@ -108,7 +131,7 @@ export class RedisCluster {
   private readonly changed = new Set<() => void>();
   /** When Redis last answered a poll. */
   private lastReached = Date.now();
-  /** Workers noticed lost (heartbeat expired), with when: for tests and benchmarks. */
+  /** @internal Workers noticed lost (heartbeat expired), with when: for tests and benchmarks. */
   readonly lost: Array<{ worker: string; at: number }> = [];
 
   private constructor(target: RedisTarget, token: string, opts: ConnectOptions) {
@@ -447,7 +470,7 @@ export class RedisCluster {
   }
 
   /** The worker processes that joined this session. */
-  get processes(): WorkerRecord[] {
+  get processes(): RemoteWorker[] {
     return [...this.#joined.values()].filter((j) => j.state === 'joined').map((j) => j.record);
   }
 
