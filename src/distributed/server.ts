@@ -142,8 +142,12 @@ export class SchedulerServer {
     return conn;
   }
 
-  /** A worker is gone (died or retired): its tasks and data are rescheduled. */
-  removeWorker(id: string, detail: string): void {
+  /**
+   * A worker is gone (died or retired): its tasks and data are rescheduled. `blameless`: it was
+   * terminated to stop a cancelled task (by this server, or by a remote worker process enforcing
+   * the grace period itself), so its tasks count no death.
+   */
+  removeWorker(id: string, detail: string, blameless = false): void {
     const conn = this.workers.get(id);
     if (!conn) return;
     this.workers.delete(id);
@@ -163,7 +167,7 @@ export class SchedulerServer {
         p.reject(new GetError(p.keys, undefined, id));
       }
     }
-    this.handle(why === undefined ? { type: 'remove-worker', worker: id, detail } : { type: 'remove-worker', worker: id, detail: why, blameless: true });
+    this.handle(why === undefined && !blameless ? { type: 'remove-worker', worker: id, detail } : { type: 'remove-worker', worker: id, detail: why ?? detail, blameless: true });
     for (const l of this.listeners) l.workersChanged?.();
   }
 
