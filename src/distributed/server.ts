@@ -35,8 +35,9 @@ export interface ServerOptions {
   allowedFailures?: number;
   /**
    * Terminate a worker that still runs a cancelled task `cancelGrace` ms after its stop (the
-   * cluster then replaces it, as Dask's nanny restarts a worker). Without it, a cancelled task
-   * that never ends keeps its worker's slot (a cluster whose workers it cannot restart).
+   * cluster then replaces it, as Dask's nanny restarts a worker). Without it this server watches
+   * no stop: Redis-joined workers enforce the grace period themselves, next to the runtime thread
+   * (redis/worker-session.ts), and report a runtime they replaced as a blameless `removeWorker`.
    */
   terminate?: (worker: WorkerConn) => void;
   /** Milliseconds (default 3000). */
