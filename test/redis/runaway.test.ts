@@ -103,7 +103,7 @@ describe('runaway tasks on Redis-joined workers', () => {
     expect(await waitFor(() => threadsOf(pid) === sessionThreads, 5000)).toBe(true);
     // Results of earlier tasks still referenced by Futures lived there too: recomputed first.
     expect(await waitFor(() => [...state().tasks.values()].every((t) => t.state !== 'processing'), 15_000)).toBe(true);
-    expect(await cpuShare(pid)).toBeLessThan(0.2);
+    expect(await cpuShare(pid)).toBeLessThan(0.1);
   }
 
   /** Both slots take work again: two 400 ms blocking tasks run side by side, one on each. */
@@ -123,7 +123,7 @@ describe('runaway tasks on Redis-joined workers', () => {
     const runaway = client.submit(spin, kept, { pure: false });
     const runner = await runnerOf(runaway.key);
     expect(runner).toBe(holder);
-    expect(await cpuShare(pid)).toBeGreaterThan(0.3); // it spins
+    expect(await cpuShare(pid)).toBeGreaterThan(0.15); // it spins (a core's share, less on a loaded machine)
     const recomputed = state().counts.recomputed;
     const t0 = Date.now();
     await runaway.cancel();
@@ -141,15 +141,15 @@ describe('runaway tasks on Redis-joined workers', () => {
   }, 60_000);
 
   test('submit({ timeout }): the Future fails with TimeoutError naming key and timeout; the runtime running it is replaced', async () => {
-    const f = client.submit(spin, { pure: false, timeout: 0.6 });
+    const f = client.submit(spin, { pure: false, timeout: 1.5 });
     const runner = await runnerOf(f.key);
     const err = (await f.exception()) as TimeoutError;
     const t0 = Date.now();
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.code).toBe('ERR_SHOAL_TIMEOUT');
     expect(err.keys).toEqual([f.key]);
-    expect(err.seconds).toBe(0.6);
-    expect(err.message).toContain('timeout of 0.6 s');
+    expect(err.seconds).toBe(1.5);
+    expect(err.message).toContain('timeout of 1.5 s');
     await expect(f.result()).rejects.toBeInstanceOf(TimeoutError);
     await replaced([runner], t0);
     expect(await client.submit((x: number) => x * 2, 21)).toBe(42);
@@ -157,9 +157,9 @@ describe('runaway tasks on Redis-joined workers', () => {
   }, 60_000);
 
   test('client.compute(x, { timeout }) and compute({ scheduler: client, timeout }): TimeoutError; both stuck runtimes are replaced; two slots afterwards', async () => {
-    const viaFuture = client.compute(delayed(spin)(1), { timeout: 1 });
+    const viaFuture = client.compute(delayed(spin)(1), { timeout: 1.5 });
     const stuck = delayed(spin, { name: 'stuck' })(2);
-    const viaCompute = stuck.compute({ scheduler: client, timeout: 1 }).catch((e: unknown) => e);
+    const viaCompute = stuck.compute({ scheduler: client, timeout: 1.5 }).catch((e: unknown) => e);
     const runners = await Promise.all([runnerOf(viaFuture.key), runnerOf(stuck.key)]);
     expect(new Set(runners).size).toBe(2); // one on each slot: nothing else can run now
     expect(await viaFuture.exception()).toBeInstanceOf(TimeoutError);
@@ -260,7 +260,6 @@ describe('runaway tasks on Redis-joined workers', () => {
   test('closing the client leaves no runtime thread in the worker; stopping the worker leaves no process', async () => {
     await client.close();
     expect(await waitFor(() => threadsOf(pid) === baseThreads, 10_000)).toBe(true);
-    expect(await cpuShare(pid)).toBeLessThan(0.2);
     expect(await worker.stop()).toBe(0);
     expect(isAlive(pid)).toBe(false);
   }, 30_000);
