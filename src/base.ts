@@ -41,7 +41,8 @@ export interface ComputeOptions extends ShoalConfig {
    * Seconds: if the compute has not finished this long after the call, it rejects with a
    * `TimeoutError` naming its keys, and its tasks are cancelled. On `threads` and `processes` a
    * worker still running one of them after `cancelGracePeriod` is terminated and replaced; on a
-   * Client the cluster does the same. The `sync` scheduler runs tasks in the calling thread and
+   * Client the cluster does the same with its own grace period (a LocalCluster's worker, a `shoal
+   * worker`'s runtime thread). The `sync` scheduler runs tasks in the calling thread and
    * cannot interrupt synchronous code: it rejects at the deadline only if a task yields (awaits).
    * @example
    * await x.compute({ scheduler: 'processes', timeout: 30 });   // or TimeoutError after 30 s

@@ -25,7 +25,9 @@ export interface ShoalConfig {
   /**
    * Seconds that cancelled or timed-out work may go on running on a worker thread/process of the
    * `threads`/`processes` pools before that worker is terminated and replaced (default 3). A
-   * LocalCluster takes its own (`LocalCluster.start({ cancelGracePeriod })`), defaulting to this.
+   * LocalCluster takes its own (`LocalCluster.start({ cancelGracePeriod })`), and so does a client
+   * of Redis-joined workers (`Client.connect(url, { cancelGracePeriod })`: each `shoal worker`
+   * replaces its runtime thread), both defaulting to this.
    * @example
    * config.set({ cancelGracePeriod: 0.5 });
    * await x.compute({ scheduler: 'processes', timeout: 10 });   // a stuck worker is replaced 0.5 s after the timeout

@@ -45,7 +45,7 @@ export interface ClientConnectOptions extends ConnectOptions {
   setAsDefault?: boolean;
 }
 const CONNECT_KEYS = optionKeys<ClientConnectOptions>({
-  token: true, tls: true, insecure: true, allowedFailures: true, dashboardAddress: true, listen: true, nWorkers: true, timeout: true, setAsDefault: true,
+  token: true, tls: true, insecure: true, allowedFailures: true, cancelGracePeriod: true, dashboardAddress: true, listen: true, nWorkers: true, timeout: true, setAsDefault: true,
 });
 
 /** Options of `client.compute`. */

@@ -43,7 +43,8 @@ export interface LocalClusterOptions {
    * Seconds a cancelled (or timed-out) task may go on running before the nanny terminates its
    * worker and starts a new one (default: `config`'s `cancelGracePeriod`, else 3). The worker's
    * other tasks are rescheduled without counting against them, and its results are recomputed
-   * from their tasks where still needed.
+   * from their tasks where still needed. Redis-joined workers do the same with the runtime thread
+   * running it (`Client.connect(url, { cancelGracePeriod })`).
    * @example
    * const cluster = await LocalCluster.start({ nWorkers: 2, cancelGracePeriod: 1 });
    * const f = client.submit(() => { for (;;) {} });

@@ -35,8 +35,9 @@ export interface ServerOptions {
   allowedFailures?: number;
   /**
    * Terminate a worker that still runs a cancelled task `cancelGrace` ms after its stop (the
-   * cluster then replaces it, as Dask's nanny restarts a worker). Without it, a cancelled task
-   * that never ends keeps its worker's slot (a cluster whose workers it cannot restart).
+   * cluster then replaces it, as Dask's nanny restarts a worker). Without it this server watches
+   * no stop: Redis-joined workers enforce the grace period themselves, next to the runtime thread
+   * (redis/worker-session.ts), and report a runtime they replaced as a blameless `removeWorker`.
    */
   terminate?: (worker: WorkerConn) => void;
   /** Milliseconds (default 3000). */
@@ -142,8 +143,12 @@ export class SchedulerServer {
     return conn;
   }
 
-  /** A worker is gone (died or retired): its tasks and data are rescheduled. */
-  removeWorker(id: string, detail: string): void {
+  /**
+   * A worker is gone (died or retired): its tasks and data are rescheduled. `blameless`: it was
+   * terminated to stop a cancelled task (by this server, or by a remote worker process enforcing
+   * the grace period itself), so its tasks count no death.
+   */
+  removeWorker(id: string, detail: string, blameless = false): void {
     const conn = this.workers.get(id);
     if (!conn) return;
     this.workers.delete(id);
@@ -163,7 +168,7 @@ export class SchedulerServer {
         p.reject(new GetError(p.keys, undefined, id));
       }
     }
-    this.handle(why === undefined ? { type: 'remove-worker', worker: id, detail } : { type: 'remove-worker', worker: id, detail: why, blameless: true });
+    this.handle(why === undefined && !blameless ? { type: 'remove-worker', worker: id, detail } : { type: 'remove-worker', worker: id, detail: why ?? detail, blameless: true });
     for (const l of this.listeners) l.workersChanged?.();
   }
 

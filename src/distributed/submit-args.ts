@@ -16,7 +16,8 @@ export interface SubmitOptions {
   /**
    * Seconds: if the task has not finished by then, its Future fails with a TimeoutError naming
    * the key and the timeout, and the task is cancelled; a worker still running it after the
-   * cluster's `cancelGracePeriod` is terminated and replaced.
+   * cluster's `cancelGracePeriod` is terminated and replaced (on Redis-joined workers, the
+   * runtime thread running it).
    * @example
    * const f = client.submit(crunch, data, { timeout: 30 });
    */

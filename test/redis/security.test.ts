@@ -15,7 +15,7 @@ import { tempDir } from '../helpers.ts';
 import type { RedisCluster } from '../../src/distributed/redis/redis-cluster.ts';
 import { ClusterKeys } from '../../src/distributed/redis/signing.ts';
 import { parseRedisUrl } from '../../src/distributed/redis/url.ts';
-import { shoalVersion } from '../../src/distributed/redis/version.ts';
+import { shoalVersion, WIRE } from '../../src/distributed/redis/version.ts';
 import { specOf } from '../../src/schedulers/specs.ts';
 import type { AnyFn } from '../../src/schedulers/registry.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
@@ -163,7 +163,7 @@ describe('tokens, signed code and versions on a real cluster', () => {
     try {
       const session = client.cluster.name;
       await ctl.add('bye', { t: 'bye', session, sig: 'forged' });
-      await ctl.add('hello', { t: 'hello', session, version: shoalVersion(), attempt: 5, sig: 'forged' });
+      await ctl.add('hello', { t: 'hello', session, version: shoalVersion(), attempt: 5, cancelGracePeriod: 0, sig: 'forged' });
       await new Promise((r) => setTimeout(r, 1500));
     } finally {
       await ctl.close();
@@ -233,9 +233,9 @@ describe('tokens, signed code and versions on a real cluster', () => {
         (e: unknown) => e,
       );
       await startWorker(redis.url, ['--nthreads', '1', '--name', 'old'], {}, join(copy, 'src/cli/main.ts'));
-      expect(((await waiting) as Error).message).toBe(`worker old runs shoal 0.0.0-other+wire.2 but this client runs shoal ${shoalVersion()}: install the same version on every machine`);
+      expect(((await waiting) as Error).message).toBe(`worker old runs shoal 0.0.0-other+wire.${WIRE} but this client runs shoal ${shoalVersion()}: install the same version on every machine`);
       // A new client refuses to connect at all.
-      await expect(Client.connect(redis.url, { token: TOKEN, setAsDefault: false })).rejects.toThrow(/worker old runs shoal 0\.0\.0-other\+wire\.2 but this client runs shoal/);
+      await expect(Client.connect(redis.url, { token: TOKEN, setAsDefault: false })).rejects.toThrow(`worker old runs shoal 0.0.0-other+wire.${WIRE} but this client runs shoal`);
     } finally {
       await stopAll();
       rmSync(copy, { recursive: true, force: true });

@@ -21,7 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { config } from '../../config.ts';
 import { OptionError, RedisClusterError, redisMessages } from '../../errors.ts';
+import { DEFAULT_CANCEL_GRACE, secondsOption } from '../../schedulers/deadline.ts';
 import type { WorkerInfo } from '../local-cluster.ts';
 import type { ToWorker } from '../protocol.ts';
 import { formatBytes } from '../sizeof.ts';
@@ -36,7 +38,7 @@ import { toPortable } from './op-urls.ts';
 import { ClusterKeys, sign } from './signing.ts';
 import { parseRedisUrl, probeRedis, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
-import { clientKey, parseRefusal, type Bye, type Hello, type InstructionBatch, type SessionEvent } from './wire.ts';
+import { clientKey, helloSigned, parseRefusal, type Bye, type Hello, type InstructionBatch, type SessionEvent } from './wire.ts';
 import type { Dashboard } from '../dashboard/server.ts';
 
 export interface ConnectOptions {
@@ -48,6 +50,18 @@ export interface ConnectOptions {
   insecure?: boolean;
   /** Worker deaths a task may witness before it fails with KilledWorkerError (default 3). */
   allowedFailures?: number;
+  /**
+   * Seconds a cancelled (or timed-out) task may go on running on a worker before the runtime
+   * thread running it is terminated and replaced (default: `config`'s `cancelGracePeriod`, else
+   * 3). Each `shoal worker` enforces it itself (it arrives in the signed hello): the slot's other
+   * tasks are rescheduled without counting against them, its results are recomputed from their
+   * tasks where still needed, and the session keeps its number of slots.
+   * @example
+   * const client = await Client.connect(url, { token, cancelGracePeriod: 1 });
+   * const f = client.submit(() => { for (;;) {} });
+   * await f.cancel();   // about 1 s later that worker's runtime thread is replaced
+   */
+  cancelGracePeriod?: number;
   /** Where the dashboard listens (default: none; '127.0.0.1:0' for any free port). */
   dashboardAddress?: string | null;
   /**
@@ -71,6 +85,13 @@ interface Joined {
 }
 
 const CLIENT_TTL_MS = 10_000;
+
+/** The grace period in seconds: the option, else the config's, else the default (checked). */
+function graceOf(opts: ConnectOptions): number {
+  const seconds = opts.cancelGracePeriod ?? config.get().cancelGracePeriod ?? DEFAULT_CANCEL_GRACE;
+  secondsOption('cancelGracePeriod', seconds, true);
+  return seconds;
+}
 
 /** How long `connect` waits for the workers already registered to answer its hello. */
 const HELLO_SETTLE_MS = 3000;
@@ -129,6 +150,8 @@ export class RedisCluster {
   private polling = false;
   private closing: Promise<void> | undefined;
   private readonly changed = new Set<() => void>();
+  /** Seconds a stopped task may still run on a worker before its runtime is replaced (in each hello). */
+  private readonly cancelGracePeriod: number;
   /** When Redis last answered a poll. */
   private lastReached = Date.now();
   /** @internal Workers noticed lost (heartbeat expired), with when: for tests and benchmarks. */
@@ -139,6 +162,7 @@ export class RedisCluster {
     this.target = target;
     this.name = randomBytes(6).toString('hex');
     this.keys = new ClusterKeys(token);
+    this.cancelGracePeriod = graceOf(opts);
     this.opener = new JobOpener(this.keys.job, eventQueue(this.name));
     this.#redis = new Redis({ ...target.options(), lazyConnect: true });
     this.#redis.on('error', () => {});
@@ -156,6 +180,7 @@ export class RedisCluster {
     const token = opts.token ?? process.env.SHOAL_TOKEN;
     if (!token) throw new OptionError(redisMessages.noToken('Client.connect'));
     if (token.length < 16) throw new OptionError(redisMessages.shortToken('Client.connect'));
+    graceOf(opts); // a bad value is named before anything connects
     await probeRedis(target);
     const c = new RedisCluster(target, token, opts);
     try {
@@ -260,7 +285,8 @@ export class RedisCluster {
         for (const cb of this.changed) cb();
         continue;
       }
-      const hello: Hello = { t: 'hello', session: this.name, version: shoalVersion(), attempt, sig: sign(this.keys.code, { session: this.name, version: shoalVersion(), attempt }) };
+      const fields = { session: this.name, version: shoalVersion(), attempt, cancelGracePeriod: this.cancelGracePeriod };
+      const hello: Hello = { t: 'hello', ...fields, sig: sign(this.keys.code, helloSigned(fields)) };
       const ctl = new Queue(controlQueue(rec.id), { connection: this.#redis as never, prefix: PREFIX });
       ctl.on('error', () => {});
       await ctl.add('hello', hello, { removeOnComplete: true, removeOnFail: true }).catch(() => {});
@@ -314,7 +340,8 @@ export class RedisCluster {
           this.welcome(ev.worker, ev.slots);
           break;
         case 'slot-lost':
-          this.dropSlot(ev.slot, `its runtime thread exited (${ev.detail})`);
+          // Blameless: terminated by its worker to stop a task that would not (ev.detail says so).
+          this.dropSlot(ev.slot, ev.blameless ? ev.detail : `its runtime thread exited (${ev.detail})`, ev.blameless === true);
           break;
         case 'slot-added': {
           const j = this.#joined.get(ev.worker);
@@ -365,15 +392,15 @@ export class RedisCluster {
     ch.deliver({ t: 'ready', pid: j.record.pid });
   }
 
-  /** One slot is gone (its worker lives on). */
-  private dropSlot(slot: string, detail: string): void {
+  /** One slot is gone (its worker lives on); `blameless`: its tasks count no death. */
+  private dropSlot(slot: string, detail: string, blameless = false): void {
     const s = this.#slots.get(slot);
     if (!s) return;
     this.#slots.delete(slot);
     s.worker.slots = s.worker.slots.filter((c) => c !== s.channel);
     this.server.forgetSlot(slot);
     s.channel.exit(detail);
-    this.server.removeWorker(slot, `${s.worker.record.name}: ${detail}`);
+    this.server.removeWorker(slot, `${s.worker.record.name}: ${detail}`, blameless);
   }
 
   /** A worker is gone: its slots leave the scheduler (tasks rescheduled, results recomputed). */

@@ -15,8 +15,18 @@ export interface Hello {
   version: string;
   /** How many times this client had this worker join before (it was lost in between). */
   attempt: number;
-  /** sign(key, { session, version, attempt }): proves the client knows the cluster token. */
+  /**
+   * The client's `cancelGracePeriod`, in seconds: a runtime thread still running a task this long
+   * after its `stop` is terminated by the worker and replaced (signed: nobody else can shorten it).
+   */
+  cancelGracePeriod: number;
+  /** sign(key, helloSigned(hello)): proves the client knows the cluster token. */
   sig: string;
+}
+
+/** What a hello's signature covers: every field the worker acts on. */
+export function helloSigned(h: Omit<Hello, 't' | 'sig'>): Omit<Hello, 't' | 'sig'> {
+  return { session: h.session, version: h.version, attempt: h.attempt, cancelGracePeriod: h.cancelGracePeriod };
 }
 export interface Bye {
   t: 'bye';
@@ -31,9 +41,13 @@ export function parseControl(data: unknown): ControlMsg | undefined {
   const m = data as Record<string, unknown> | null;
   if (typeof m !== 'object' || m === null || typeof m.session !== 'string' || typeof m.sig !== 'string') return undefined;
   if (m.t === 'bye') return { t: 'bye', session: m.session, sig: m.sig };
-  if (m.t === 'hello' && typeof m.version === 'string' && Number.isSafeInteger(m.attempt)) return { t: 'hello', session: m.session, version: m.version, attempt: m.attempt as number, sig: m.sig };
+  if (m.t === 'hello' && typeof m.version === 'string' && Number.isSafeInteger(m.attempt) && isSeconds(m.cancelGracePeriod)) {
+    return { t: 'hello', session: m.session, version: m.version, attempt: m.attempt as number, cancelGracePeriod: m.cancelGracePeriod, sig: m.sig };
+  }
   return undefined;
 }
+
+const isSeconds = (v: unknown): v is number => typeof v === 'number' && v >= 0 && Number.isFinite(v);
 
 /**
  * A worker's refusal of a hello, the one event job that is not sealed (the refused client may
@@ -60,8 +74,12 @@ export type SessionEvent =
   | { t: 'welcome'; worker: string; slots: SlotInfo[] }
   | { t: 'refused'; worker: string; reason: string }
   | { t: 'leaving'; worker: string }
-  /** A runtime thread died (its process lives on): the slot is gone, with what it held. */
-  | { t: 'slot-lost'; slot: string; detail: string }
+  /**
+   * A runtime thread died (its process lives on): the slot is gone, with what it held.
+   * `blameless`: the worker terminated it because a stopped task still ran after the grace
+   * period, so the tasks it was running count no death (`allowedFailures`).
+   */
+  | { t: 'slot-lost'; slot: string; detail: string; blameless?: boolean }
   /** Its replacement, at a new index of the worker's instruction batches. */
   | { t: 'slot-added'; worker: string; index: number; slot: SlotInfo }
   /** The worker could not take a batch (its bulk bytes could not be fetched): drop this attempt, join again. */

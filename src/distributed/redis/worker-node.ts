@@ -22,7 +22,7 @@ import { lookupWorker, register, unregister, type WorkerRecord } from './registr
 import { ClusterKeys, verify } from './signing.ts';
 import { probeRedis, type RedisTarget } from './url.ts';
 import { shoalVersion } from './version.ts';
-import { clientKey, parseControl, type ControlMsg, type Hello } from './wire.ts';
+import { clientKey, helloSigned, parseControl, type ControlMsg, type Hello } from './wire.ts';
 import { WorkerSession, type WorkerHost } from './worker-session.ts';
 
 export interface RedisWorkerOptions {
@@ -158,7 +158,7 @@ export class RedisWorker implements WorkerHost {
     // A signed hello copied back into the queue (an earlier attempt's) must not end the current one.
     const current = this.sessions.get(msg.session);
     if (!reason && current && msg.attempt <= current.attempt) return;
-    const s = new WorkerSession(this, msg.session, msg.attempt);
+    const s = new WorkerSession(this, msg.session, msg.attempt, msg.cancelGracePeriod);
     if (reason) {
       await s.refuse(this.id, reason);
       await s.close();
@@ -180,7 +180,7 @@ export class RedisWorker implements WorkerHost {
   }
 
   private refusal(h: Hello): string | undefined {
-    if (!verify(this.keys.code, { session: h.session, version: h.version, attempt: h.attempt }, h.sig)) return redisMessages.wrongToken();
+    if (!verify(this.keys.code, helloSigned(h), h.sig)) return redisMessages.wrongToken();
     if (h.version !== shoalVersion()) return redisMessages.versionMismatch(this.record.name, shoalVersion(), h.version);
     return undefined;
   }

@@ -3,15 +3,18 @@
  * worker-main.ts, one scheduler-visible slot each), the BullMQ consumer of its instruction queue
  * and the producer of its event queue. The main thread only moves messages: it checks the
  * signatures of shipped code, answers the runtimes' gathers (a sibling slot directly, a peer
- * over HTTP) and batches their reports into one event job per flush.
+ * over HTTP) and batches their reports into one event job per flush. It is also the session's
+ * nanny: a runtime that still runs a stopped task after the client's grace period is terminated
+ * and replaced.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import type { ConnectionOptions } from 'bullmq';
-import { RedisClusterError, redisMessages } from '../../errors.ts';
+import { messages, quote, RedisClusterError, redisMessages } from '../../errors.ts';
 import type { Key } from '../../graph/types.ts';
 import { entryUrl, spawnThread, type Channel } from '../../schedulers/channel.ts';
+import { secondsOption } from '../../schedulers/deadline.ts';
 import { DONE_STRIDE, type DataMsg, type FromWorker, type ToWorker } from '../protocol.ts';
 import { JobOpener, JobSealer, type Packed } from './codec.ts';
 import { DataPlaneError, fetchValues } from './data.ts';
@@ -56,6 +59,12 @@ export class WorkerSession {
   private flushQueued = false;
   private sending: Promise<unknown> = Promise.resolve();
   private readonly gets: Array<Map<number, Pending>> = [];
+  /** Per slot: the stopped tasks it has not reported `stopped` yet, each with the timer that terminates it. */
+  private readonly stopping: Array<Map<Key, NodeJS.Timeout>> = [];
+  /** Per slot: why this session terminated its runtime (its loss then blames none of its tasks). */
+  private readonly terminated: Array<string | undefined> = [];
+  /** The client's cancelGracePeriod (from its signed hello), in ms. */
+  private readonly graceMs: number;
   private nextReq = 1;
   private warnedForged = false;
   /** Values moved to this session's runtimes from other slots, not yet reported. */
@@ -66,7 +75,10 @@ export class WorkerSession {
     readonly host: WorkerHost,
     readonly session: string,
     readonly attempt: number,
+    /** Seconds a stopped task may still run before its runtime is replaced. */
+    readonly cancelGracePeriod = 0,
   ) {
+    this.graceMs = secondsOption('cancelGracePeriod', cancelGracePeriod, true)!;
     this.#events = new Queue(eventQueue(session), { connection: host.redisOptions(), prefix: PREFIX });
     this.#events.on('error', () => {}); // retried by ioredis; a long outage shows as a lost heartbeat
     this.sealer = new JobSealer(host.keys.job, eventQueue(session), `${host.id}.${attempt}`);
@@ -93,6 +105,7 @@ export class WorkerSession {
     this.slotIds[i] = id;
     this.holds[i] = new Set();
     this.gets[i] = new Map();
+    this.stopping[i] = new Map();
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       ch.onExit((detail) => {
@@ -118,7 +131,12 @@ export class WorkerSession {
     this.holds[i]!.clear();
     for (const p of this.gets[i]!.values()) p.resolve({ t: 'data', req: 0, missing: [] });
     this.gets[i]!.clear();
-    this.send({ t: 'slot-lost', slot: this.slotIds[i]!, detail });
+    for (const t of this.stopping[i]!.values()) clearTimeout(t);
+    this.stopping[i]!.clear();
+    // Its spilled values went with it (the scheduler recomputes what is still needed).
+    rmSync(join(this.host.localDirectory, this.session, String(i)), { recursive: true, force: true });
+    const why = this.terminated[i];
+    this.send(why === undefined ? { t: 'slot-lost', slot: this.slotIds[i]!, detail } : { t: 'slot-lost', slot: this.slotIds[i]!, detail: why, blameless: true });
     const n = this.slots.length;
     this.spawnSlot(n).then(
       () => {
@@ -216,6 +234,10 @@ export class WorkerSession {
         if (msg.defs) msg.defs = msg.defs.map((d) => this.checked(d as unknown as SignedDef)) as never;
         if (msg.puts) for (const p of msg.puts) this.holds[i]!.add(p[0]);
         if (msg.free) for (const k of msg.free) this.holds[i]!.delete(k);
+        // The runtime applies `compute` before `stop` (worker-main.ts): a key sent again is
+        // wanted after all, unless this very batch stops it once more.
+        if (msg.compute) for (const c of msg.compute) this.stopDone(i, c[0]);
+        if (msg.stop) for (const k of msg.stop) this.watchStop(i, k);
       }
       ch.post(msg as never);
     }
@@ -235,6 +257,7 @@ export class WorkerSession {
       case 'report': {
         const held = this.holds[i]!;
         for (let j = 0; j < m.done.length; j += DONE_STRIDE) held.add(m.done[j] as Key);
+        if (m.stopped) for (const k of m.stopped) this.stopDone(i, k);
         this.send({ t: 'slot', slot: this.slotIds[i]!, msg: m });
         return;
       }
@@ -250,6 +273,33 @@ export class WorkerSession {
         void this.gather(i, m.req, m.holder, m.keys);
         return;
     }
+  }
+
+  /**
+   * A stopped task (cancelled, or its timeout passed): the runtime drops it, and reports it
+   * `stopped` at once or when its run ends. A JavaScript task cannot be interrupted from outside,
+   * so a runtime that has not reported it within the grace period is terminated, and `slotDied`
+   * replaces it (as the LocalCluster's nanny does; timed here, next to the thread, so that Redis'
+   * latency never counts against the task). Only a sealed batch from the client gets here.
+   */
+  private watchStop(i: number, key: Key): void {
+    const timers = this.stopping[i]!;
+    clearTimeout(timers.get(key));
+    const ch = this.slots[i]!;
+    const timer = setTimeout(() => {
+      timers.delete(key);
+      if (this.closed || this.slots[i] !== ch || !ch.running() || this.terminated[i] !== undefined) return;
+      this.terminated[i] = messages.stoppedWorker(`its runtime thread ${this.slotIds[i]!}`, `task ${quote(key)}`, this.cancelGracePeriod);
+      void ch.kill();
+    }, this.graceMs);
+    timers.set(key, timer);
+  }
+
+  /** `key` no longer runs on slot `i` (or is wanted there again). */
+  private stopDone(i: number, key: Key): void {
+    const timers = this.stopping[i]!;
+    clearTimeout(timers.get(key));
+    timers.delete(key);
   }
 
   /** Values from one of this session's runtimes (its `get`). */
@@ -322,6 +372,7 @@ export class WorkerSession {
    */
   async stopRuntimes(): Promise<void> {
     this.closed = true;
+    for (const timers of this.stopping) for (const t of timers.values()) clearTimeout(t);
     await Promise.allSettled(this.slots.map((c) => c.kill()));
     for (const g of this.gets) for (const p of g.values()) p.resolve({ t: 'data', req: 0, missing: [] });
     // This session's spilled values die with it (a session never started — a refused hello — owns none).
