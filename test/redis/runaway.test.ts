@@ -13,7 +13,7 @@
 import { readdirSync } from 'node:fs';
 import { serialize } from 'node:v8';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expect } from 'vitest';
 import { Client, delayed, TimeoutError, type Future } from '../../src/index.ts';
 import { cpuTicks } from '../../src/distributed/procfs.ts';
 import { redisMessages } from '../../src/errors.ts';
@@ -25,6 +25,9 @@ import { helloSigned } from '../../src/distributed/redis/wire.ts';
 import { isAlive, waitFor } from '../helpers.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 import { startWorker, stopAll, TOKEN, type TestWorker } from './workers.ts';
+import { needs } from '../system-parts.ts';
+
+const { test, describe, beforeAll, afterAll } = needs('redis-server');
 
 const GRACE = 0.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
